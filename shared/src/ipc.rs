@@ -1,0 +1,300 @@
+//! The wire protocol between `pacer-mcp` / the `pacerd` CLI and the running `pacerd` daemon.
+//!
+//! # Transport
+//! A Unix stream socket at `$PACER_HOME/run/pacerd.sock` (directory 0700, socket 0600).
+//!
+//! # Frames
+//! Every handshake and admin message is one **frame**: a `u32` big-endian byte length `N`
+//! followed by `N` bytes of UTF-8 JSON. `N` must be `1..=MAX_FRAME_BYTES` (1 MiB). A frame that is
+//! too large, empty or not the JSON the receiver expects is answered with an error frame
+//! ([`HelloReply::Refused`] with code [`RefusalCode::BadFrame`] during the handshake,
+//! [`AdminResponse::Error`] on the admin channel) and the daemon closes that connection. Other
+//! connections are unaffected.
+//!
+//! # Handshake
+//! 1. The client sends [`Hello`] `{protocol, client, channel, api_key?}`.
+//! 2. The daemon answers [`HelloReply::Welcome`] `{protocol, daemon}` or
+//!    [`HelloReply::Refused`] `{code, message}` and closes. Codes: `version` (protocol mismatch),
+//!    `unauthorized` (missing/unknown key), `forbidden` (deactivated key),
+//!    `permission_denied` (admin channel from another uid, checked with `SO_PEERCRED`),
+//!    `bad_frame`, `internal`.
+//!
+//! # Channels
+//! * `mcp`: after `Welcome` the stream switches to MCP's own stdio framing: newline-delimited
+//!   JSON-RPC messages, each line at most [`MAX_LINE_BYTES`]. The relay (`pacer-mcp`) copies
+//!   lines without re-encoding them (it only remembers the client's `initialize` so it can replay
+//!   it after a daemon restart); the daemon hands the socket to the rmcp server bound to the
+//!   key's (tenant, user). A line over the cap closes the session.
+//! * `admin`: request/response. The client sends one [`AdminRequest`] frame and reads one
+//!   [`AdminResponse`] frame, as many times as it likes, then closes.
+//!
+//! Bump [`PROTOCOL_VERSION`] on any incompatible change to this module.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::domain::{KeyCreated, KeyInfo, Secret, StatusInfo, Tier, UserInfo};
+
+/// Version of this protocol; both sides must agree exactly.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest frame body accepted by default (1 MiB).
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Largest newline-delimited JSON-RPC line on the `mcp` channel (1 MiB).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// Which conversation a connection wants after the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// MCP JSON-RPC relayed for an API key's user.
+    Mcp,
+    /// Local administration (keys, users, status); same uid only.
+    Admin,
+}
+
+/// First frame a client sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    /// Must equal [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// e.g. `pacer-mcp/0.1.0`.
+    pub client: String,
+    /// Requested channel.
+    pub channel: Channel,
+    /// API key; required on the `mcp` channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+}
+
+/// Why the daemon refused a connection or frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// Missing, malformed or unknown API key.
+    Unauthorized,
+    /// The API key exists but is deactivated.
+    Forbidden,
+    /// The client speaks another protocol version.
+    Version,
+    /// The admin channel was requested by another uid.
+    PermissionDenied,
+    /// Oversize, empty or malformed frame.
+    BadFrame,
+    /// The daemon failed internally.
+    Internal,
+}
+
+/// The daemon's answer to [`Hello`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelloReply {
+    /// Accepted; the channel is open.
+    Welcome {
+        /// The daemon's protocol version.
+        protocol: u32,
+        /// e.g. `pacerd/0.1.0`.
+        daemon: String,
+    },
+    /// Refused; the daemon closes the connection after this frame.
+    Refused {
+        /// Machine-readable reason.
+        code: RefusalCode,
+        /// One human-readable line.
+        message: String,
+    },
+}
+
+/// Requests on the admin channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminRequest {
+    /// Create a user (and its tenant when missing).
+    UsersAdd {
+        email: String,
+        tenant: Option<String>,
+        password: Option<Secret>,
+    },
+    /// List all users.
+    UsersList,
+    /// Mint a one-time login URL for a user.
+    UsersLoginLink { email: String },
+    /// Create an API key for a user; the full key is returned once.
+    KeysCreate {
+        user: String,
+        name: String,
+        description: Option<String>,
+        tier: Tier,
+    },
+    /// List a user's keys (never secrets or hashes).
+    KeysList { user: String },
+    /// Deactivate a key by id.
+    KeysRevoke { key_id: String },
+    /// Daemon status.
+    Status,
+    /// Stop the daemon gracefully.
+    Shutdown,
+}
+
+/// Error codes on the admin channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminErrorCode {
+    /// Input was invalid (bad email, empty name …).
+    InvalidInput,
+    /// The named user or key does not exist.
+    NotFound,
+    /// The thing already exists.
+    Conflict,
+    /// The frame could not be read.
+    BadFrame,
+    /// Anything else.
+    Internal,
+}
+
+/// Responses on the admin channel, one per request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AdminResponse {
+    User(UserInfo),
+    Users { users: Vec<UserInfo> },
+    LoginLink { url: String, expires_at: String },
+    KeyCreated(KeyCreated),
+    Keys { keys: Vec<KeyInfo> },
+    KeyRevoked { id: String, is_active: bool },
+    Status(StatusInfo),
+    ShuttingDown,
+    Error { code: AdminErrorCode, message: String },
+}
+
+/// Failure reading or writing a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The peer closed the stream cleanly between frames.
+    #[error("connection closed")]
+    Closed,
+    /// Length prefix above the cap.
+    #[error("frame of {len} bytes exceeds the {max} byte limit")]
+    Oversize { len: usize, max: usize },
+    /// Zero-length frame.
+    #[error("empty frame")]
+    Empty,
+    /// The body was not the expected JSON.
+    #[error("malformed frame: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// Transport failure.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl FrameError {
+    /// True when the peer sent something invalid (as opposed to the stream failing).
+    pub fn is_protocol_violation(&self) -> bool {
+        matches!(self, Self::Oversize { .. } | Self::Empty | Self::Malformed(_))
+    }
+}
+
+/// Encodes `msg` as one frame (length prefix + JSON).
+pub fn encode_frame<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
+    let body = serde_json::to_vec(msg)?;
+    if body.len() > MAX_FRAME_BYTES {
+        return Err(FrameError::Oversize { len: body.len(), max: MAX_FRAME_BYTES });
+    }
+    let mut out = Vec::with_capacity(4 + body.len());
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Writes one frame and flushes.
+pub async fn write_frame<W, T>(w: &mut W, msg: &T) -> Result<(), FrameError>
+where
+    W: AsyncWrite + Unpin,
+    T: Serialize,
+{
+    let bytes = encode_frame(msg)?;
+    w.write_all(&bytes).await?;
+    w.flush().await?;
+    Ok(())
+}
+
+/// Reads one frame of at most `max` bytes and decodes it as `T`.
+///
+/// An oversize length is rejected before any body byte is read, so a hostile peer cannot make
+/// the reader allocate more than `max`.
+pub async fn read_frame<R, T>(r: &mut R, max: usize) -> Result<T, FrameError>
+where
+    R: AsyncRead + Unpin,
+    T: DeserializeOwned,
+{
+    let mut len = [0u8; 4];
+    match r.read_exact(&mut len).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len == 0 {
+        return Err(FrameError::Empty);
+    }
+    if len > max {
+        return Err(FrameError::Oversize { len, max });
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).await?;
+    Ok(serde_json::from_slice(&body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn round_trip_hello() {
+        let hello = Hello {
+            protocol: PROTOCOL_VERSION,
+            client: "test/1".into(),
+            channel: Channel::Mcp,
+            api_key: Some(Secret::new("pk_live_secret".into())),
+        };
+        let bytes = encode_frame(&hello).unwrap();
+        let back: Hello = read_frame(&mut bytes.as_slice(), MAX_FRAME_BYTES).await.unwrap();
+        assert_eq!(back.channel, Channel::Mcp);
+        assert_eq!(back.api_key.unwrap().expose(), "pk_live_secret");
+        assert!(!format!("{hello:?}").contains("pk_live_secret"));
+    }
+
+    #[tokio::test]
+    async fn oversize_is_rejected_before_reading_body() {
+        let mut bytes = ((MAX_FRAME_BYTES + 1) as u32).to_be_bytes().to_vec();
+        bytes.extend_from_slice(b"{}");
+        let err = read_frame::<_, Hello>(&mut bytes.as_slice(), MAX_FRAME_BYTES).await.unwrap_err();
+        assert!(matches!(err, FrameError::Oversize { .. }), "{err}");
+        assert!(err.is_protocol_violation());
+    }
+
+    #[tokio::test]
+    async fn malformed_and_empty_and_closed() {
+        let mut bad = 3u32.to_be_bytes().to_vec();
+        bad.extend_from_slice(b"{x}");
+        let err = read_frame::<_, Hello>(&mut bad.as_slice(), MAX_FRAME_BYTES).await.unwrap_err();
+        assert!(matches!(err, FrameError::Malformed(_)));
+        let empty = 0u32.to_be_bytes();
+        let err = read_frame::<_, Hello>(&mut empty.as_slice(), MAX_FRAME_BYTES).await.unwrap_err();
+        assert!(matches!(err, FrameError::Empty));
+        let err = read_frame::<_, Hello>(&mut [].as_slice(), MAX_FRAME_BYTES).await.unwrap_err();
+        assert!(matches!(err, FrameError::Closed));
+    }
+
+    #[test]
+    fn admin_wire_shape_is_tagged() {
+        let v = serde_json::to_value(AdminRequest::KeysRevoke { key_id: "k1".into() }).unwrap();
+        assert_eq!(v, serde_json::json!({"op": "keys_revoke", "key_id": "k1"}));
+        let v = serde_json::to_value(HelloReply::Refused {
+            code: RefusalCode::Forbidden,
+            message: "m".into(),
+        })
+        .unwrap();
+        assert_eq!(v["type"], "refused");
+        assert_eq!(v["code"], "forbidden");
+    }
+}

@@ -1,1 +1,8 @@
+//! `pacer-shared`: the wire protocol between `pacer-mcp` and `pacerd`, and the domain types
+//! both sides need. No I/O policy and no SQL live here.
+
+pub mod domain;
 pub mod ipc;
+pub mod paths;
+
+pub use domain::{KeyCreated, KeyInfo, NewKeyInfo, Secret, StatusInfo, TenantId, Tier, UserId, UserInfo};

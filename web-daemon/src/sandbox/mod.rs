@@ -1,0 +1,1 @@
+//! Strava-compatible sandbox provider.
