@@ -1,1 +1,116 @@
-fn main(){}
+//! `pacerd` binary: parse flags, set up logging, dispatch.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pacerd::cli::{Cli, Command, MigrateAction, commands};
+use pacerd::config::{Config, Overrides};
+use pacerd::store::migrate::Migrator;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        home: cli.global.home.clone(),
+        config_file: cli.global.config.clone(),
+        http: match &cli.command {
+            Command::Serve(a) | Command::Demo(a) => a.http.clone(),
+            _ => None,
+        },
+        sandbox: matches!(cli.command, Command::Demo(_)).then_some(true),
+    };
+    let config = match Config::load(overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pacerd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pacerd: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("pacerd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+async fn dispatch(command: Command, config: Config) -> Result<(), String> {
+    let socket = config.socket_path();
+    match command {
+        Command::Serve(_) => pacerd::run(config, shutdown_signal()).await.map_err(|e| format!("{e:#}")),
+        Command::Demo(_) => pacerd::demo::run(config, shutdown_signal()).await.map_err(|e| format!("{e:#}")),
+        Command::Sandbox { http } => {
+            let addr = http.parse().map_err(|e| format!("--http '{http}': {e}"))?;
+            eprintln!("pacerd: Strava sandbox on http://{addr}");
+            pacerd::sandbox::serve(addr, Default::default(), shutdown_signal()).await.map_err(|e| e.to_string())
+        }
+        Command::Migrate { action } => migrate(&config, action),
+        Command::Users { action } => commands::users(&socket, action).await,
+        Command::Keys { action } => commands::keys(&socket, action).await,
+        Command::Status { json } => commands::status(&socket, json).await,
+        Command::Stop => commands::stop(&socket).await,
+    }
+}
+
+fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
+    pacerd::ipc::socket::ensure_private_dir(&config.home).map_err(|e| e.to_string())?;
+    let store = pacerd::store::Store::open(&config.db_path()).map_err(|e| e.to_string())?;
+    let mut conn = store.conn().map_err(|e| e.to_string())?;
+    let migrator = Migrator::embedded();
+    match action {
+        MigrateAction::Status { json } => {
+            let status = migrator.status(&conn).map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
+            } else {
+                for s in status {
+                    let file = format!("{:03}_{}.sql", s.version, s.name);
+                    println!("{file:<32} {}", s.applied_at.as_deref().unwrap_or("pending"));
+                }
+            }
+        }
+        MigrateAction::Up { to } => {
+            let applied = migrator.up(&mut conn, to).map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                println!("nothing to apply");
+            }
+            for a in applied {
+                println!("applied {:03}_{}.sql", a.version, a.name);
+            }
+        }
+        MigrateAction::Down { to } => {
+            for a in migrator.down(&mut conn, to).map_err(|e| e.to_string())? {
+                println!("reverted {:03}_{}.sql", a.version, a.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

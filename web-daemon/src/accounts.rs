@@ -1,0 +1,152 @@
+//! Account operations shared by the HTTP routes and the admin channel: users and API keys.
+//! Validation lives here once, so both front doors reject the same inputs the same way.
+
+use pacer_shared::{KeyCreated, KeyInfo, NewKeyInfo, Secret, TenantId, Tier, UserId, UserInfo};
+
+use crate::auth::{api_key, password};
+use crate::store::{Store, StoreError, api_keys, tenants, users};
+
+/// Errors of account operations; `field` names the offending input.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Invalid(m) => Self::Invalid { field: "input", message: m },
+            other => Self::Store(other),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
+    AccountError::Invalid { field, message: message.into() }
+}
+
+/// Longest key name.
+pub const MAX_NAME: usize = 100;
+/// Longest key description.
+pub const MAX_DESCRIPTION: usize = 500;
+
+/// Creates a user in `tenant` (created when missing; default `default`).
+pub async fn add_user(
+    store: &Store,
+    email: &str,
+    tenant: Option<&str>,
+    password: Option<&Secret>,
+) -> Result<UserInfo, AccountError> {
+    let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
+    let tenant = tenant.unwrap_or(tenants::DEFAULT_TENANT).to_string();
+    tenants::validate_name(&tenant).map_err(|e| invalid("tenant", e.to_string()))?;
+    let hash = match password {
+        Some(p) => Some(password::hash(p).map_err(|m| invalid("password", m))?),
+        None => None,
+    };
+    store
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let t = tenants::get_or_create(&tx, &tenant)?;
+            let user = users::create(&tx, &t.id, &email, hash.as_deref())?;
+            tx.commit()?;
+            Ok(user.info)
+        })
+        .await
+        .map_err(Into::into)
+}
+
+/// Finds a user by email.
+pub async fn user_by_email(store: &Store, email: &str) -> Result<UserInfo, AccountError> {
+    let email = email.to_string();
+    store
+        .call(move |c| users::find_by_email(c, &email)?.map(|u| u.info).ok_or_else(|| StoreError::NotFound(format!("user {email}"))))
+        .await
+        .map_err(Into::into)
+}
+
+/// Checks a key's name, description and tier; returns the trimmed name.
+pub fn validate_key_input(name: &str, description: Option<&str>) -> Result<String, AccountError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(invalid("name", format!("must be at most {MAX_NAME} characters")));
+    }
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
+        return Err(invalid("description", format!("must be at most {MAX_DESCRIPTION} characters")));
+    }
+    Ok(name.to_string())
+}
+
+/// Parses a tier name from user input.
+pub fn parse_tier(tier: Option<&str>) -> Result<Tier, AccountError> {
+    tier.map_or(Ok(Tier::Free), |t| t.parse().map_err(|m: String| invalid("tier", m)))
+}
+
+/// Creates an API key for (`tenant`, `user`); the secret is in the result and nowhere else.
+pub async fn create_key(
+    store: &Store,
+    tenant: &TenantId,
+    user: &UserId,
+    name: &str,
+    description: Option<&str>,
+    tier: Tier,
+) -> Result<KeyCreated, AccountError> {
+    let name = validate_key_input(name, description)?;
+    let description = description.map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
+    let generated = api_key::generate();
+    let (tenant, user) = (tenant.clone(), user.clone());
+    let (prefix, hash) = (generated.prefix.clone(), generated.hash);
+    let info = store
+        .call(move |c| {
+            users::get(c, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            api_keys::insert(
+                c,
+                &api_keys::NewKey {
+                    tenant: &tenant,
+                    user: &user,
+                    name: &name,
+                    description: description.as_deref(),
+                    tier,
+                    key_prefix: &prefix,
+                    key_hash: &hash,
+                },
+            )
+        })
+        .await?;
+    Ok(KeyCreated {
+        api_key: generated.secret,
+        key_info: NewKeyInfo {
+            id: info.id,
+            name: info.name,
+            description: info.description,
+            tier: info.tier,
+            key_prefix: info.key_prefix,
+            created_at: info.created_at,
+        },
+        warning: pacer_shared::domain::NEW_KEY_WARNING.to_string(),
+    })
+}
+
+/// The keys of (`tenant`, `user`).
+pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Result<Vec<KeyInfo>, AccountError> {
+    let (t, u) = (tenant.clone(), user.clone());
+    Ok(store.call(move |c| api_keys::list_for_user(c, &t, &u)).await?)
+}
+
+/// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.
+pub async fn revoke_key(store: &Store, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), AccountError> {
+    let (t, u, k) = (tenant.clone(), user.clone(), key_id.to_string());
+    Ok(store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?)
+}

@@ -1,0 +1,105 @@
+//! Session JWTs (HS256). The signing secret comes from config or is generated once into
+//! `$PACER_HOME/jwt.key` (mode 0600).
+
+use std::path::Path;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use pacer_shared::{Secret, TenantId, Tier, UserId};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthError, Principal};
+
+/// Lifetime of an issued token.
+pub const TTL_SECS: i64 = 3600;
+
+/// Claims carried by pacer's JWTs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id.
+    pub sub: String,
+    /// Tenant id.
+    pub tid: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+/// Signing and verification keys.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtKeys(***)")
+    }
+}
+
+impl JwtKeys {
+    /// Keys from a secret.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+    }
+
+    /// The configured secret, or `home/jwt.key` (created with 64 random bytes when missing).
+    pub fn load_or_create(home: &Path, configured: Option<&Secret>) -> std::io::Result<Self> {
+        if let Some(s) = configured {
+            return Ok(Self::from_secret(s.expose().as_bytes()));
+        }
+        let bytes = crate::secrets_file::load_or_create(&home.join("jwt.key"), 64)?;
+        Ok(Self::from_secret(&bytes))
+    }
+
+    /// Issues a token for (tenant, user).
+    pub fn issue(&self, tenant: &TenantId, user: &UserId) -> Result<Secret, AuthError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user.to_string(),
+            tid: tenant.to_string(),
+            iat: now,
+            exp: now + TTL_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map(Secret::new)
+            .map_err(|e| AuthError::Internal(format!("cannot sign token: {e}")))
+    }
+
+    /// Verifies signature and expiry; returns the principal (no key, free tier).
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
+            let why = match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "token expired",
+                _ => "invalid token",
+            };
+            AuthError::Unauthorized(why.into())
+        })?;
+        Ok(Principal {
+            tenant_id: TenantId::new(data.claims.tid),
+            user_id: UserId::new(data.claims.sub),
+            key_id: None,
+            tier: Tier::Free,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_verify_and_reject_tampering() {
+        let keys = JwtKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let tok = keys.issue(&TenantId::new("t1"), &UserId::new("u1")).unwrap();
+        let p = keys.verify(tok.expose()).unwrap();
+        assert_eq!(p.tenant_id.as_str(), "t1");
+        assert_eq!(p.user_id.as_str(), "u1");
+        let other = JwtKeys::from_secret(b"another-secret-another-secret-xx");
+        assert!(matches!(other.verify(tok.expose()), Err(AuthError::Unauthorized(_))));
+        assert!(keys.verify("not.a.jwt").is_err());
+    }
+}

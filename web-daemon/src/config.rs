@@ -1,0 +1,267 @@
+//! Configuration: one typed struct, loaded once.
+//!
+//! Layers, later wins: built-in defaults < `$PACER_HOME/config.toml` (or `--config FILE`) <
+//! `PACER_*` environment variables < command-line flags. Secrets may also be given as a path in
+//! the `*_FILE` variant of their variable (`PACER_MASTER_KEY_FILE`, …). Unknown keys in the file
+//! are an error that names the key. This is the only module that reads the environment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use pacer_shared::Secret;
+use serde::Deserialize;
+
+/// Default HTTP listen address: loopback only.
+pub const DEFAULT_HTTP: &str = "127.0.0.1:8081";
+
+/// Provider credentials and endpoints for Strava (or the sandbox).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StravaSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub api_base: Option<String>,
+    pub oauth_base: Option<String>,
+    pub redirect_uri: Option<String>,
+}
+
+/// Requests per minute by tier and per client IP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    pub free_per_minute: u32,
+    pub premium_per_minute: u32,
+    pub enterprise_per_minute: u32,
+    /// Per client IP on `/api/auth/login` and `/oauth/*`.
+    pub ip_per_minute: u32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self { free_per_minute: 100, premium_per_minute: 1000, enterprise_per_minute: 10_000, ip_per_minute: 30 }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `PACER_HOME`: database, keys, socket.
+    pub home: PathBuf,
+    /// HTTP listen address (`--http`, `PACER_HTTP`).
+    pub http: SocketAddr,
+    /// Public base URL for links (`PACER_PUBLIC_URL`); default `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// tracing filter (`PACER_LOG`), e.g. `info,pacerd=debug`.
+    pub log: String,
+    /// Base64 of 32 bytes (`PACER_MASTER_KEY`); generated into `master.key` when absent.
+    pub master_key: Option<Secret>,
+    /// JWT signing secret (`PACER_JWT_SECRET`); generated into `jwt.key` when absent.
+    pub jwt_secret: Option<Secret>,
+    /// Serve the sandbox provider under `/sandbox/strava` and use it as Strava.
+    pub sandbox: bool,
+    pub strava: StravaSettings,
+    pub limits: LimitSettings,
+    /// Largest socket frame (bytes).
+    pub max_frame_bytes: usize,
+    /// Largest HTTP request body (bytes).
+    pub max_body_bytes: usize,
+}
+
+/// The on-disk file: every field optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    http: Option<String>,
+    public_url: Option<String>,
+    log: Option<String>,
+    master_key: Option<Secret>,
+    jwt_secret: Option<Secret>,
+    sandbox: Option<bool>,
+    max_frame_bytes: Option<usize>,
+    max_body_bytes: Option<usize>,
+    #[serde(default)]
+    strava: StravaSettings,
+    limits: Option<LimitSettings>,
+}
+
+/// Values from command-line flags (highest precedence).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub home: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+    pub http: Option<String>,
+    pub sandbox: Option<bool>,
+}
+
+/// Why configuration could not be loaded; each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {name}: {message}")]
+    Value { name: String, message: String },
+}
+
+fn value_err(name: &str, message: impl ToString) -> ConfigError {
+    ConfigError::Value { name: name.to_string(), message: message.to_string() }
+}
+
+impl Config {
+    /// Loads from the process environment.
+    pub fn load(overrides: Overrides) -> Result<Self, ConfigError> {
+        Self::load_from(overrides, &std::env::vars().collect())
+    }
+
+    /// Loads with an explicit environment map (tests).
+    pub fn load_from(overrides: Overrides, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        let home = overrides
+            .home
+            .clone()
+            .or_else(|| get("PACER_HOME").map(PathBuf::from))
+            .unwrap_or_else(|| {
+                pacer_shared::paths::default_home(get("XDG_DATA_HOME").as_deref(), get("HOME").as_deref())
+            });
+        let file_path = overrides.config_file.clone().or_else(|| get("PACER_CONFIG").map(PathBuf::from));
+        let file = match &file_path {
+            Some(p) => read_file(p, true)?,
+            None => read_file(&home.join("config.toml"), false)?,
+        };
+        let secret = |name: &str, from_file: Option<Secret>| -> Result<Option<Secret>, ConfigError> {
+            if let Some(v) = get(name) {
+                return Ok(Some(Secret::new(v)));
+            }
+            if let Some(path) = get(&format!("{name}_FILE")) {
+                let v = std::fs::read_to_string(&path)
+                    .map_err(|e| value_err(&format!("{name}_FILE"), format!("cannot read {path}: {e}")))?;
+                return Ok(Some(Secret::new(v.trim().to_string())));
+            }
+            Ok(from_file)
+        };
+        let http_text = overrides.http.clone().or_else(|| get("PACER_HTTP")).or(file.http).unwrap_or(DEFAULT_HTTP.into());
+        let http = http_text
+            .parse()
+            .map_err(|e| value_err("http", format!("'{http_text}' is not an address like 127.0.0.1:8081 ({e})")))?;
+        let sandbox = match overrides.sandbox {
+            Some(b) => b,
+            None => match get("PACER_SANDBOX") {
+                Some(v) => parse_bool("PACER_SANDBOX", &v)?,
+                None => file.sandbox.unwrap_or(false),
+            },
+        };
+        let mut strava = file.strava;
+        let pick = |name: &str, current: Option<String>| get(name).or(current);
+        strava.client_id = pick("PACER_STRAVA_CLIENT_ID", strava.client_id);
+        strava.api_base = pick("PACER_STRAVA_API_BASE", strava.api_base);
+        strava.oauth_base = pick("PACER_STRAVA_OAUTH_BASE", strava.oauth_base);
+        strava.redirect_uri = pick("PACER_STRAVA_REDIRECT_URI", strava.redirect_uri);
+        strava.client_secret = secret("PACER_STRAVA_CLIENT_SECRET", strava.client_secret)?;
+        let size = |name: &str, v: Option<usize>, default: usize| -> Result<usize, ConfigError> {
+            let v = match get(name) {
+                Some(s) => s.parse().map_err(|e| value_err(name, e))?,
+                None => v.unwrap_or(default),
+            };
+            if v < 1024 { Err(value_err(name, "must be at least 1024 bytes")) } else { Ok(v) }
+        };
+        Ok(Self {
+            http,
+            public_url: get("PACER_PUBLIC_URL").or(file.public_url).map(|u| u.trim_end_matches('/').to_string()),
+            log: get("PACER_LOG").or(file.log).unwrap_or_else(|| "info".into()),
+            master_key: secret("PACER_MASTER_KEY", file.master_key)?,
+            jwt_secret: secret("PACER_JWT_SECRET", file.jwt_secret)?,
+            sandbox,
+            strava,
+            limits: file.limits.unwrap_or_default(),
+            max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
+            max_body_bytes: size("PACER_MAX_BODY_BYTES", file.max_body_bytes, 64 * 1024)?,
+            home,
+        })
+    }
+
+    /// `$PACER_HOME/pacer.db`.
+    pub fn db_path(&self) -> PathBuf {
+        self.home.join("pacer.db")
+    }
+
+    /// `$PACER_HOME/run/pacerd.sock`.
+    pub fn socket_path(&self) -> PathBuf {
+        pacer_shared::paths::socket_path(&self.home)
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(value_err(name, format!("'{v}' is not a boolean"))),
+    }
+}
+
+fn read_file(path: &Path, required: bool) -> Result<FileConfig, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(FileConfig::default()),
+        Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+    };
+    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.message().to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn layering_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "http = \"127.0.0.1:9000\"\nlog = \"debug\"\n[strava]\nclient_id = \"file\"\n").unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        assert_eq!(c.http.port(), 9000);
+        assert_eq!(c.log, "debug");
+        assert_eq!(c.strava.client_id.as_deref(), Some("file"));
+        let c = Config::load_from(home.clone(), &env(&[("PACER_HTTP", "127.0.0.1:9001"), ("PACER_STRAVA_CLIENT_ID", "env")])).unwrap();
+        assert_eq!(c.http.port(), 9001);
+        assert_eq!(c.strava.client_id.as_deref(), Some("env"));
+        let flags = Overrides { http: Some("127.0.0.1:9002".into()), ..home };
+        assert_eq!(Config::load_from(flags, &env(&[("PACER_HTTP", "127.0.0.1:9001")])).unwrap().http.port(), 9002);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "htpp = \"x\"\n").unwrap();
+        let err = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("htpp"), "{err}");
+    }
+
+    #[test]
+    fn secret_file_variant_and_redaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s");
+        std::fs::write(&f, "topsecret\n").unwrap();
+        let c = Config::load_from(
+            Overrides { home: Some(dir.path().into()), ..Default::default() },
+            &env(&[("PACER_STRAVA_CLIENT_SECRET_FILE", f.to_str().unwrap())]),
+        )
+        .unwrap();
+        assert_eq!(c.strava.client_secret.as_ref().unwrap().expose(), "topsecret");
+        assert!(!format!("{c:?}").contains("topsecret"));
+    }
+
+    #[test]
+    fn defaults_are_loopback() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[])).unwrap();
+        assert!(c.http.ip().is_loopback());
+        assert_eq!(c.http.port(), 8081);
+        assert_eq!(c.max_body_bytes, 64 * 1024);
+        assert!(Config::load_from(Overrides { http: Some("nope".into()), ..Default::default() }, &env(&[])).is_err());
+    }
+}

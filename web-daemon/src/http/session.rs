@@ -1,0 +1,62 @@
+//! One-time login links (`pacerd users login-link`) and the `/login` route that turns one into
+//! a session cookie.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpResponse, get, web};
+use pacer_shared::{TenantId, UserId};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use crate::accounts::AccountError;
+use crate::state::AppState;
+use crate::store::{login_links, now_epoch};
+
+/// Name of the session cookie carrying the JWT.
+pub const SESSION_COOKIE: &str = "pacer_session";
+/// How long a login link works.
+pub const LOGIN_LINK_TTL_SECS: i64 = 600;
+
+/// Mints a link; returns (url, expiry as RFC 3339).
+pub async fn issue_login_link(state: &AppState, tenant: &TenantId, user: &UserId) -> Result<(String, String), AccountError> {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = hex::encode(raw);
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let expires = now_epoch() + LOGIN_LINK_TTL_SECS;
+    let (t, u) = (tenant.clone(), user.clone());
+    state.store.call(move |c| login_links::insert(c, &hash, &t, &u, expires)).await?;
+    let at = chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default();
+    Ok((format!("{}/login?token={token}", state.public_url), at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+}
+
+/// A session cookie for a JWT.
+pub fn session_cookie(jwt: &str) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, jwt.to_string())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(actix_web::cookie::time::Duration::seconds(crate::auth::jwt::TTL_SECS))
+        .finish()
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    token: String,
+}
+
+/// Consumes a login link and redirects to the web page with a session cookie.
+#[get("/login")]
+async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
+    let hash: [u8; 32] = Sha256::digest(q.token.as_bytes()).into();
+    let owner = state.store.call(move |c| login_links::consume(c, &hash, now_epoch())).await?;
+    let (tenant, user) = owner.ok_or_else(|| ApiError::unauthorized("login link is invalid, used or expired"))?;
+    let jwt = state.jwt.issue(&tenant, &user)?;
+    Ok(HttpResponse::Found().insert_header(("Location", "/")).cookie(session_cookie(jwt.expose())).finish())
+}
+
+/// Registers the routes of this module.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_with_link);
+}

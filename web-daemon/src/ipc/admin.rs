@@ -1,0 +1,102 @@
+//! The admin channel: one [`AdminRequest`] frame in, one [`AdminResponse`] frame out.
+//!
+//! Admin operations are deliberately cross-tenant: only the daemon's own uid reaches them.
+
+use std::sync::Arc;
+
+use pacer_shared::ipc::{self, AdminErrorCode, AdminRequest, AdminResponse, FrameError};
+use pacer_shared::StatusInfo;
+use tokio::net::UnixStream;
+
+use crate::accounts::{self, AccountError};
+use crate::state::AppState;
+use crate::store::{api_keys, tenants, users};
+
+/// Serves admin requests until the client closes.
+pub async fn serve(mut stream: UnixStream, state: Arc<AppState>) {
+    loop {
+        let request: AdminRequest = match ipc::read_frame(&mut stream, state.config.max_frame_bytes).await {
+            Ok(r) => r,
+            Err(FrameError::Closed) => return,
+            Err(e) if e.is_protocol_violation() => {
+                let reply = AdminResponse::Error { code: AdminErrorCode::BadFrame, message: e.to_string() };
+                let _ = ipc::write_frame(&mut stream, &reply).await;
+                return;
+            }
+            Err(_) => return,
+        };
+        let shutdown = matches!(request, AdminRequest::Shutdown);
+        let reply = handle(&state, request).await;
+        if ipc::write_frame(&mut stream, &reply).await.is_err() {
+            return;
+        }
+        if shutdown {
+            state.shutdown.cancel();
+            return;
+        }
+    }
+}
+
+fn error(e: AccountError) -> AdminResponse {
+    let code = match &e {
+        AccountError::Invalid { .. } => AdminErrorCode::InvalidInput,
+        AccountError::NotFound(_) => AdminErrorCode::NotFound,
+        AccountError::Conflict(_) => AdminErrorCode::Conflict,
+        AccountError::Store(_) => AdminErrorCode::Internal,
+    };
+    AdminResponse::Error { code, message: e.to_string() }
+}
+
+async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
+    let store = &state.store;
+    let result: Result<AdminResponse, AccountError> = async {
+        Ok(match request {
+            AdminRequest::UsersAdd { email, tenant, password } => {
+                AdminResponse::User(accounts::add_user(store, &email, tenant.as_deref(), password.as_ref()).await?)
+            }
+            AdminRequest::UsersList => AdminResponse::Users { users: store.call(|c| users::list_all(c)).await? },
+            AdminRequest::UsersLoginLink { email } => {
+                let user = accounts::user_by_email(store, &email).await?;
+                let (url, expires_at) = crate::http::session::issue_login_link(state, &user.tenant_id, &user.id).await?;
+                AdminResponse::LoginLink { url, expires_at }
+            }
+            AdminRequest::KeysCreate { user, name, description, tier } => {
+                let u = accounts::user_by_email(store, &user).await?;
+                let created = accounts::create_key(store, &u.tenant_id, &u.id, &name, description.as_deref(), tier).await?;
+                AdminResponse::KeyCreated(created)
+            }
+            AdminRequest::KeysList { user } => {
+                let u = accounts::user_by_email(store, &user).await?;
+                AdminResponse::Keys { keys: accounts::list_keys(store, &u.tenant_id, &u.id).await? }
+            }
+            AdminRequest::KeysRevoke { key_id } => {
+                let id = key_id.clone();
+                store.call(move |c| api_keys::deactivate_any(c, &id)).await?;
+                AdminResponse::KeyRevoked { id: key_id, is_active: false }
+            }
+            AdminRequest::Status => AdminResponse::Status(status(state).await?),
+            AdminRequest::Shutdown => AdminResponse::ShuttingDown,
+        })
+    }
+    .await;
+    result.unwrap_or_else(error)
+}
+
+async fn status(state: &AppState) -> Result<StatusInfo, AccountError> {
+    let (tenants, users, (keys, active)) = state
+        .store
+        .call(|c| Ok((tenants::count(c)?, users::count(c)?, api_keys::counts(c)?)))
+        .await?;
+    Ok(StatusInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_s: state.started.elapsed().as_secs(),
+        pid: std::process::id(),
+        socket: state.config.socket_path().display().to_string(),
+        http_addr: state.http_addr.to_string(),
+        db_path: state.store.path().display().to_string(),
+        tenants,
+        users,
+        api_keys: keys,
+        active_api_keys: active,
+    })
+}

@@ -1,0 +1,33 @@
+//! The daemon's shared state, built once in [`crate::run`] and handed to every listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::store::Store;
+
+/// Everything a request handler may need. Cheap to share behind an `Arc`.
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub jwt: JwtKeys,
+    /// When the daemon started (for `status`).
+    pub started: Instant,
+    /// The bound HTTP address (differs from the configured one when port 0 was asked for).
+    pub http_addr: SocketAddr,
+    /// Base URL used in links (login links, OAuth redirect URIs).
+    pub public_url: String,
+    /// Cancel to stop the whole daemon.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// Shared handle.
+    pub fn into_shared(self) -> Arc<Self> {
+        Arc::new(self)
+    }
+}

@@ -1,0 +1,132 @@
+//! The SQLite store: one pooled database file, migrations, and small repository modules.
+//!
+//! SQL lives in this module tree and nowhere else. Repository functions are plain synchronous
+//! functions over a `&Connection` (easy to compose in one transaction); async callers run them
+//! off the runtime with [`Store::call`]. Every function that reads or writes tenant data takes a
+//! [`TenantId`](pacer_shared::TenantId) by type.
+
+pub mod api_keys;
+pub mod login_links;
+pub mod migrate;
+pub mod oauth_states;
+pub mod tenants;
+pub mod tokens;
+pub mod usage;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+
+pub use tokens::TokenRow;
+
+/// Pooled SQLite connections.
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+/// One connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// Errors of the store layer. `Display` is safe to show to an operator (no secrets).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {file} failed: {message}")]
+    Migration { file: String, message: String },
+    #[error(
+        "migration {file} was edited after it was applied (checksum mismatch); applied migrations \
+         must never change: restore the file or add a new migration"
+    )]
+    ChecksumMismatch { file: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("blocking task failed: {0}")]
+    Join(String),
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Busy timeout for writers waiting on the WAL lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` with WAL, foreign keys and a busy
+    /// timeout on every pooled connection. Does not migrate: call [`Store::migrate`].
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            )
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Self { pool, path: path.to_path_buf() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A pooled connection for synchronous callers (CLI, benches, migrations).
+    pub fn conn(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies every pending embedded migration (see [`migrate`]).
+    pub fn migrate(&self) -> Result<Vec<migrate::Applied>, StoreError> {
+        let mut conn = self.conn()?;
+        migrate::Migrator::embedded().up(&mut conn, None)
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+}
+
+/// Current UTC time as RFC 3339 with a `Z` suffix, the format of every `*_at` text column.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Current UNIX time in seconds.
+pub fn now_epoch() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A fresh random id (UUID v4 text).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,98 @@
+//! Users. Emails are unique across the whole daemon so login needs no tenant hint; everything
+//! else about a user is read together with its tenant.
+
+use pacer_shared::{TenantId, UserId, UserInfo};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{StoreError, new_id, now_rfc3339};
+
+/// A user with the secret-bearing columns needed for login.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub info: UserInfo,
+    /// Argon2 PHC string; `None` for passwordless users.
+    pub password_hash: Option<String>,
+}
+
+const SELECT: &str = "SELECT u.id, u.email, u.tenant_id, t.name, u.created_at, u.password_hash
+    FROM users u JOIN tenants t ON t.id = u.tenant_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        info: UserInfo {
+            id: UserId::new(r.get::<_, String>(0)?),
+            email: r.get(1)?,
+            tenant_id: TenantId::new(r.get::<_, String>(2)?),
+            tenant: r.get(3)?,
+            created_at: r.get(4)?,
+        },
+        password_hash: r.get(5)?,
+    })
+}
+
+/// Normalizes and checks an email address (trimmed, lowercased, one `@`, no spaces).
+pub fn normalize_email(email: &str) -> Result<String, StoreError> {
+    let e = email.trim().to_ascii_lowercase();
+    let valid = e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'));
+    if valid { Ok(e) } else { Err(StoreError::Invalid(format!("invalid email address '{}'", email.trim()))) }
+}
+
+/// Creates a user in `tenant`. A taken email is a [`StoreError::Conflict`].
+pub fn create(
+    conn: &Connection,
+    tenant: &TenantId,
+    email: &str,
+    password_hash: Option<&str>,
+) -> Result<UserRecord, StoreError> {
+    let email = normalize_email(email)?;
+    if find_by_email(conn, &email)?.is_some() {
+        return Err(StoreError::Conflict(format!("user {email} already exists")));
+    }
+    let id = new_id();
+    conn.execute(
+        "INSERT INTO users (id, email, password_hash, created_at, tenant_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, email, password_hash, now_rfc3339(), tenant.as_str()],
+    )?;
+    get(conn, tenant, &UserId::new(id))?.ok_or_else(|| StoreError::NotFound("user".into()))
+}
+
+/// Looks a user up by email (login, CLI). The returned record names its tenant.
+pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<UserRecord>, StoreError> {
+    let email = email.trim().to_ascii_lowercase();
+    Ok(conn.query_row(&format!("{SELECT} WHERE u.email = ?1"), [email], from_row).optional()?)
+}
+
+/// A user of `tenant` by id.
+pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option<UserRecord>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE u.tenant_id = ?1 AND u.id = ?2"),
+            params![tenant.as_str(), user.as_str()],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Sets (or replaces) a user's password hash.
+pub fn set_password(conn: &Connection, tenant: &TenantId, user: &UserId, hash: &str) -> Result<(), StoreError> {
+    let n = conn.execute(
+        "UPDATE users SET password_hash = ?1 WHERE tenant_id = ?2 AND id = ?3",
+        params![hash, tenant.as_str(), user.as_str()],
+    )?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound("user".into())) }
+}
+
+/// Every user (admin view), ordered by tenant then email.
+pub fn list_all(conn: &Connection) -> Result<Vec<UserInfo>, StoreError> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY t.name, u.email"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.map(|r| r.map(|u| u.info)).collect::<Result<_, _>>()?)
+}
+
+/// Number of users.
+pub fn count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
