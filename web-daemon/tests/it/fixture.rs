@@ -1,0 +1,225 @@
+//! A real `pacerd` daemon per test: its own temp home, real SQLite file, real Unix socket,
+//! real HTTP on an ephemeral loopback port. Stopped (SIGTERM, then SIGKILL) on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use pacer_shared::ipc::{AdminRequest, AdminResponse};
+use serde_json::Value;
+
+/// Path of the `pacerd` binary under test.
+pub fn pacerd_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pacerd")
+}
+
+/// How to start a daemon.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Extra `config.toml` text written into the home before start.
+    pub config_toml: String,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Run `pacerd demo` instead of `pacerd serve`.
+    pub demo: bool,
+    /// Serve the sandbox provider (`PACER_SANDBOX=1`).
+    pub sandbox: bool,
+}
+
+/// A running daemon.
+pub struct TestDaemon {
+    pub home: tempfile::TempDir,
+    pub child: Option<Child>,
+    pub http_url: String,
+    pub socket: PathBuf,
+    pub log: PathBuf,
+}
+
+/// A fresh private home directory (0700).
+pub fn new_home() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new().prefix("pacer-it-").tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod home");
+    dir
+}
+
+/// Spawns `pacerd <args> --home <home>` with a clean environment.
+pub fn spawn(home: &Path, args: &[&str], opts: &Options, log: &Path) -> Child {
+    let log_file = std::fs::File::create(log).expect("log file");
+    let mut cmd = Command::new(pacerd_bin());
+    cmd.args(args)
+        .arg("--home")
+        .arg(home)
+        .env_remove("PACER_HOME")
+        .env("PACER_LOG", "info,pacerd=debug")
+        .env("PACER_SANDBOX", if opts.sandbox { "1" } else { "0" })
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log_file);
+    for (k, v) in &opts.env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn pacerd")
+}
+
+impl TestDaemon {
+    /// `pacerd serve` with defaults.
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    /// Starts with options and waits until the admin channel answers.
+    pub fn start_with(opts: Options) -> Self {
+        let home = new_home();
+        if !opts.config_toml.is_empty() {
+            std::fs::write(home.path().join("config.toml"), &opts.config_toml).expect("config");
+        }
+        Self::start_in(home, opts)
+    }
+
+    /// Starts a daemon on an existing home (restart tests).
+    pub fn start_in(home: tempfile::TempDir, opts: Options) -> Self {
+        let log = home.path().join(format!("pacerd-{}.log", std::process::id()));
+        let cmd = if opts.demo { "demo" } else { "serve" };
+        let child = spawn(home.path(), &[cmd, "--http", "127.0.0.1:0"], &opts, &log);
+        let socket = pacer_shared::paths::socket_path(home.path());
+        let mut d = Self { home, child: Some(child), http_url: String::new(), socket, log };
+        d.wait_ready();
+        d
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("pacerd exited early ({status}); log:\n{}", self.log_text());
+            }
+            if self.socket.exists()
+                && let Ok(AdminResponse::Status(s)) = self.try_admin(AdminRequest::Status)
+            {
+                self.http_url = format!("http://{}", s.http_addr);
+                return;
+            }
+            assert!(Instant::now() < deadline, "pacerd not ready after 30 s; log:\n{}", self.log_text());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// The daemon's log so far (stderr).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Home directory.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// One admin request over the real socket.
+    pub fn try_admin(&self, req: AdminRequest) -> Result<AdminResponse, String> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        rt.block_on(pacerd::cli::admin_client::request(&self.socket, req))
+    }
+
+    /// One admin request that must succeed.
+    pub fn admin(&self, req: AdminRequest) -> AdminResponse {
+        match self.try_admin(req) {
+            Ok(AdminResponse::Error { message, .. }) => panic!("admin error: {message}"),
+            Ok(r) => r,
+            Err(e) => panic!("admin failed: {e}"),
+        }
+    }
+
+    /// Runs the `pacerd` CLI against this daemon's home.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli_in(self.home(), args, None)
+    }
+
+    /// Runs the CLI with `--json` appended, asserts success and parses stdout.
+    pub fn cli_json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.cli(&all);
+        assert!(out.status.success(), "pacerd {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Creates a user (tenant optional) and a key; returns (user JSON, full key).
+    pub fn user_with_key(&self, email: &str, tenant: Option<&str>, tier: &str) -> (Value, String) {
+        let mut args = vec!["users", "add", "--email", email];
+        if let Some(t) = tenant {
+            args.extend(["--tenant", t]);
+        }
+        let user = self.cli_json(&args);
+        let key = self.cli_json(&["keys", "create", "--user", email, "--name", "test", "--tier", tier]);
+        let secret = key["api_key"].as_str().expect("api_key").to_string();
+        (user, secret)
+    }
+
+    /// Sends SIGTERM and waits for exit; returns whether it exited cleanly.
+    pub fn stop(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else { return true };
+        // SAFETY: signalling our own child by pid.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
+    }
+
+    /// Kills the daemon without a chance to clean up (crash simulation).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs `pacerd --home <home> <args>` (stdin from `input` when given).
+pub fn cli_in(home: &Path, args: &[&str], input: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(pacerd_bin());
+    cmd.args(args).arg("--home").arg(home).env_remove("PACER_HOME").env("PACER_LOG", "warn");
+    cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn pacerd cli");
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin.write_all(text.as_bytes()).expect("stdin");
+    }
+    child.wait_with_output().expect("cli output")
+}
+
+/// Raw bytes of every file of the database (db, WAL, shm) concatenated.
+pub fn raw_db_bytes(home: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for name in ["pacer.db", "pacer.db-wal", "pacer.db-shm"] {
+        if let Ok(b) = std::fs::read(home.join(name)) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+/// True when `needle` occurs in `hay`.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A blocking HTTP client for tests.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
