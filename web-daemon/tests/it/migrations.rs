@@ -48,10 +48,11 @@ fn status_up_noop_down_up() {
 
 #[test]
 fn data_survives_down_and_up() {
-    let d = TestDaemon::start();
+    let mut d = TestDaemon::start();
     d.user_with_key("keep@example.com", None, "free");
-    let home = d.home().to_path_buf();
-    drop(d);
+    d.stop();
+    let home_dir = std::mem::replace(&mut d.home, new_home());
+    let home = home_dir.path().to_path_buf();
     let (ok, _, err) = run(&home, &["migrate", "down", "--to", "1"]);
     assert!(ok, "{err}");
     let (ok, _, err) = run(&home, &["migrate", "up"]);
