@@ -1,10 +1,171 @@
-//! `pacerd demo`: the daemon with the sandbox provider and a ready demo user.
+//! `pacerd demo`: the daemon with the built-in Strava sandbox and a ready demo account.
+//!
+//! Idempotently creates tenant `demo` and user `demo@pacer.local`, an API key, and connects the
+//! user to sandbox athlete 1 through the real authorization-code flow over HTTP (pacer's
+//! authorize URL → the sandbox consent form → pacer's callback). Prints the web URL, the key and a
+//! Claude Desktop config snippet, and writes the same facts to `$PACER_HOME/demo.json` (0600).
 
 use std::future::Future;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
-use crate::Config;
+use anyhow::{Context, anyhow, bail};
+use pacer_shared::{Secret, Tier};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Principal, api_key, password};
+use crate::state::AppState;
+use crate::store::{tenants, users};
+use crate::{Config, Daemon};
+
+/// The demo account's email.
+pub const DEMO_EMAIL: &str = "demo@pacer.local";
+/// The demo tenant.
+pub const DEMO_TENANT: &str = "demo";
+
+/// Contents of `demo.json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DemoFacts {
+    pub api_key: Secret,
+    pub http_url: String,
+    pub email: String,
+    pub password: Secret,
+    pub socket: String,
+}
 
 /// Runs the demo daemon until `shutdown` resolves.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    crate::run(config, shutdown).await
+pub async fn run(mut config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    config.sandbox = true;
+    let daemon = Daemon::bind(config).await?;
+    let state = daemon.state().clone();
+    let serving = tokio::spawn(daemon.serve(shutdown));
+    match prepare(&state).await {
+        Ok(facts) => print_facts(&state, &facts),
+        Err(e) => {
+            state.shutdown.cancel();
+            let _ = serving.await;
+            return Err(e.context("demo set-up failed"));
+        }
+    }
+    serving.await.map_err(|e| anyhow!("daemon task failed: {e}"))?
+}
+
+/// Creates (or reuses) the demo account, key and connection; writes `demo.json`.
+pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
+    let path = state.config.home.join("demo.json");
+    let previous: Option<DemoFacts> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+
+    let password = previous.as_ref().map(|p| p.password.clone()).unwrap_or_else(random_password);
+    let hash = password::hash(&password).map_err(|e| anyhow!(e))?;
+    let user = state
+        .store
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let tenant = tenants::get_or_create(&tx, DEMO_TENANT)?;
+            let user = match users::find_by_email(&tx, DEMO_EMAIL)? {
+                Some(u) => u,
+                None => users::create(&tx, &tenant.id, DEMO_EMAIL, None)?,
+            };
+            users::set_password(&tx, &user.info.tenant_id, &user.info.id, &hash)?;
+            tx.commit()?;
+            Ok(user.info)
+        })
+        .await?;
+
+    let reusable = match &previous {
+        Some(p) => api_key::validate(&state.store, &p.api_key).await.ok().filter(|pr| pr.user_id == user.id),
+        None => None,
+    };
+    let (key, principal) = match (reusable, previous.as_ref()) {
+        (Some(principal), Some(p)) => (p.api_key.clone(), principal),
+        _ => {
+            let created =
+                crate::accounts::create_key(&state.store, &user.tenant_id, &user.id, "demo", Some("created by pacerd demo"), Tier::Premium)
+                    .await?;
+            let principal = Principal { tenant_id: user.tenant_id.clone(), user_id: user.id.clone(), key_id: Some(created.key_info.id), tier: Tier::Premium };
+            (created.api_key, principal)
+        }
+    };
+
+    if state.tokens.connection(&principal.tenant_id, &principal.user_id).await?.is_none() {
+        connect_through_sandbox(state, &principal).await.context("connecting the demo user to the sandbox")?;
+    }
+
+    let facts = DemoFacts {
+        api_key: key,
+        http_url: state.public_url.clone(),
+        email: DEMO_EMAIL.to_string(),
+        password,
+        socket: state.config.socket_path().display().to_string(),
+    };
+    write_private(&path, &serde_json::to_vec_pretty(&facts)?)?;
+    Ok(facts)
+}
+
+fn random_password() -> Secret {
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    Secret::new((0..20).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect())
+}
+
+/// The real flow: pacer's authorize URL → sandbox consent (approve) → pacer's callback.
+async fn connect_through_sandbox(state: &AppState, principal: &Principal) -> anyhow::Result<()> {
+    let authorize = crate::oauth::begin_connect(state, principal, "strava").await?;
+    let url = url::Url::parse(&authorize)?;
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.push(("decision".into(), "approve".into()));
+    let mut post = url.clone();
+    post.set_query(None);
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let consent = client.post(post).form(&form).send().await?;
+    let location = consent
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| anyhow!("sandbox consent answered {} without a redirect", consent.status()))?
+        .to_string();
+    let callback = client.get(&location).header("accept", "application/json").send().await?;
+    if !callback.status().is_success() {
+        bail!("callback answered {}: {}", callback.status(), callback.text().await.unwrap_or_default());
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn print_facts(state: &AppState, facts: &DemoFacts) {
+    let mcp_bin = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("pacer-mcp")))
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pacer-mcp".into());
+    let snippet = serde_json::json!({
+        "mcpServers": { "pacer": {
+            "command": mcp_bin,
+            "env": { "PACER_API_KEY": facts.api_key.expose(), "PACER_HOME": state.config.home.display().to_string() }
+        }}
+    });
+    let snippet = serde_json::to_string_pretty(&snippet).unwrap_or_default();
+    // stdout on purpose: these are the facts the person asked for.
+    println!(
+        "\npacer demo is running.\n\n  web:      {url}\n  login:    {email} / {pw}\n  API key:  {key}\n  socket:   {sock}\n  facts:    {home}/demo.json\n\n\
+         Claude Desktop (claude_desktop_config.json):\n{snippet}\n\nTry:  curl -H 'X-API-Key: {key}' {url}/api/me\nStop with Ctrl-C.\n",
+        url = facts.http_url,
+        email = facts.email,
+        pw = facts.password.expose(),
+        key = facts.api_key.expose(),
+        sock = facts.socket,
+        home = state.config.home.display(),
+    );
+    let _ = std::io::stdout().flush();
 }

@@ -11,7 +11,9 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod ipc;
+pub mod limits;
 pub mod mcp;
+pub mod oauth;
 pub mod provider;
 pub mod sandbox;
 pub mod secrets_file;
@@ -62,6 +64,11 @@ impl Daemon {
         let http_addr = http.local_addr()?;
         let jwt = auth::jwt::JwtKeys::load_or_create(&config.home, config.jwt_secret.as_ref())?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
+        let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
+        let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
+        let provider: Arc<dyn provider::FitnessProvider> = Arc::new(provider::StravaClient::new(strava_client_config(&config, &public_url)?)?);
+        let tokens = Arc::new(provider::TokenService::new(store.clone(), vault, provider));
+        let sandbox = config.sandbox.then(|| sandbox::SandboxStrava::new(sandbox::SandboxConfig::default()));
         let state = AppState {
             config,
             store,
@@ -70,6 +77,9 @@ impl Daemon {
             http_addr,
             public_url,
             shutdown: CancellationToken::new(),
+            limiter,
+            tokens,
+            sandbox,
         }
         .into_shared();
         Ok(Self { state, http, socket, _lock: lock })
@@ -92,11 +102,18 @@ impl Daemon {
             }
         });
         let data = actix_web::web::Data::from(state.clone());
+        let sandbox = state.sandbox.clone();
         let server = actix_web::HttpServer::new(move || {
+            let sandbox = sandbox.clone();
             actix_web::App::new()
                 .app_data(data.clone())
                 .wrap(tracing_actix())
                 .configure(http::configure)
+                .configure(move |cfg| {
+                    if let Some(sb) = &sandbox {
+                        sb.configure(SANDBOX_PREFIX, cfg);
+                    }
+                })
         })
         .workers(2)
         .disable_signals()
@@ -107,6 +124,7 @@ impl Daemon {
         let server_task = tokio::spawn(server);
         tracing::info!(http = %state.http_addr, socket = %state.config.socket_path().display(), "pacerd listening");
         let ipc_task = tokio::spawn(ipc::serve(socket, state.clone(), token.clone()));
+        tokio::spawn(oauth::sweep_states(state.clone(), std::time::Duration::from_secs(60)));
         token.cancelled().await;
         tracing::info!("pacerd shutting down");
         handle.stop(true).await;
@@ -115,6 +133,42 @@ impl Daemon {
         let _ = std::fs::remove_file(state.config.socket_path());
         Ok(())
     }
+}
+
+/// Where the sandbox provider is mounted when enabled.
+pub const SANDBOX_PREFIX: &str = "/sandbox/strava";
+
+/// Provider settings: explicit `strava.*` config wins; with the sandbox enabled the defaults point
+/// at this daemon's own `/sandbox/strava`; otherwise at real Strava.
+fn strava_client_config(config: &Config, public_url: &str) -> anyhow::Result<provider::StravaClientConfig> {
+    let s = &config.strava;
+    let (client_id, secret, api, oauth) = if config.sandbox {
+        let defaults = sandbox::SandboxConfig::default();
+        let base = format!("{public_url}{SANDBOX_PREFIX}");
+        (
+            s.client_id.clone().unwrap_or(defaults.client_id),
+            s.client_secret.clone().unwrap_or_else(|| pacer_shared::Secret::new(defaults.client_secret)),
+            s.api_base.clone().unwrap_or_else(|| format!("{base}/api/v3")),
+            s.oauth_base.clone().unwrap_or(base),
+        )
+    } else {
+        if s.client_id.is_none() || s.client_secret.is_none() {
+            tracing::warn!(
+                "Strava credentials are not configured (strava.client_id / PACER_STRAVA_CLIENT_SECRET); \
+                 connecting to Strava will fail until they are set, or run `pacerd demo` for the sandbox"
+            );
+        }
+        (
+            s.client_id.clone().unwrap_or_default(),
+            s.client_secret.clone().unwrap_or_else(|| pacer_shared::Secret::new(String::new())),
+            s.api_base.clone().unwrap_or_else(|| provider::STRAVA_API_BASE.to_string()),
+            s.oauth_base.clone().unwrap_or_else(|| provider::STRAVA_OAUTH_BASE.to_string()),
+        )
+    };
+    let mut c = provider::StravaClientConfig::new(client_id, secret);
+    c.api_base = api;
+    c.oauth_base = oauth;
+    Ok(c)
 }
 
 fn tracing_actix() -> actix_web::middleware::Logger {

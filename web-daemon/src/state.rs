@@ -8,6 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::limits::RateLimiter;
+use crate::provider::TokenService;
+use crate::sandbox::SandboxStrava;
 use crate::store::Store;
 
 /// Everything a request handler may need. Cheap to share behind an `Arc`.
@@ -23,6 +26,12 @@ pub struct AppState {
     pub public_url: String,
     /// Cancel to stop the whole daemon.
     pub shutdown: CancellationToken,
+    /// Request rate limits (per API key by tier, per client IP); in-memory unless replaced.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The only reader/writer of provider tokens; also owns the provider client.
+    pub tokens: Arc<TokenService>,
+    /// The built-in Strava sandbox, when enabled (served under `/sandbox/strava`).
+    pub sandbox: Option<SandboxStrava>,
 }
 
 impl AppState {

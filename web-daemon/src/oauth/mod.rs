@@ -1,0 +1,150 @@
+//! The OAuth connect flow (seed: "OAuth Authentication Flow").
+//!
+//! [`begin_connect`] creates a one-time `state` (256 random bits, stored only as its SHA-256,
+//! bound to the tenant and user, 10-minute expiry) and returns the provider's authorize URL.
+//! [`complete`] validates and deletes the state in one transaction, exchanges the code, and stores
+//! the tokens encrypted through [`TokenService`](crate::provider::TokenService). The HTTP routes
+//! (`/oauth/strava/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pacer_shared::{TenantId, UserId};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Principal;
+use crate::provider::{Athlete, ProviderError};
+use crate::state::AppState;
+use crate::store::oauth_states::{self, ConsumeError, PendingState};
+use crate::store::{StoreError, now_epoch};
+
+/// Scopes pacer asks Strava for.
+pub const SCOPE: &str = "read,activity:read_all,activity:write";
+/// How long a state stays valid.
+pub const STATE_TTL_SECS: i64 = 600;
+
+/// Failures of the connect flow. `Display` is safe to show the person connecting.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("unknown provider '{0}' (supported: strava)")]
+    UnknownProvider(String),
+    #[error("invalid OAuth state: it is unknown or was already used; start the connection again")]
+    UnknownState,
+    #[error("expired OAuth state: connections must finish within 10 minutes; start again")]
+    ExpiredState,
+    #[error("missing parameter '{0}'")]
+    Missing(&'static str),
+    #[error("access was denied at the provider; nothing was stored")]
+    AccessDenied,
+    #[error("the provider returned an error: {0}")]
+    ProviderDenied(String),
+    #[error("token exchange failed: {0}")]
+    Exchange(ProviderError),
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Who connected, and to which athlete.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub athlete: Option<Athlete>,
+    pub scopes: String,
+}
+
+fn state_hash(state: &str) -> [u8; 32] {
+    Sha256::digest(state.as_bytes()).into()
+}
+
+/// The callback URL registered with the provider.
+pub fn redirect_uri(state: &AppState) -> String {
+    state.config.strava.redirect_uri.clone().unwrap_or_else(|| format!("{}/oauth/strava/callback", state.public_url))
+}
+
+fn check_provider(state: &AppState, provider: &str) -> Result<(), OAuthError> {
+    if provider == state.tokens.provider().name() {
+        Ok(())
+    } else {
+        Err(OAuthError::UnknownProvider(provider.to_string()))
+    }
+}
+
+/// Starts a connection for `principal`; returns the URL the person opens.
+pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &str) -> Result<String, OAuthError> {
+    check_provider(state, provider)?;
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = URL_SAFE_NO_PAD.encode(raw);
+    let hash = state_hash(&token);
+    let now = now_epoch();
+    let redirect = redirect_uri(state);
+    let pending = PendingState {
+        tenant_id: principal.tenant_id.clone(),
+        user_id: principal.user_id.clone(),
+        provider: provider.to_string(),
+        pkce_verifier: None, // Strava does not support PKCE.
+        redirect_uri: redirect.clone(),
+        expires_at: now + STATE_TTL_SECS,
+    };
+    state.store.call(move |c| oauth_states::insert(c, &hash, &pending, now)).await?;
+    Ok(state.tokens.provider().authorize_url(&token, &redirect, SCOPE))
+}
+
+/// Finishes a connection from the callback's query parameters.
+pub async fn complete(
+    state: &AppState,
+    code: Option<&str>,
+    state_param: Option<&str>,
+    error: Option<&str>,
+    scope: Option<&str>,
+) -> Result<Connected, OAuthError> {
+    let state_param = state_param.filter(|s| !s.is_empty()).ok_or(OAuthError::Missing("state"))?;
+    let hash = state_hash(state_param);
+    // The state is consumed even when the provider reports an error, so it cannot be replayed.
+    let pending = state.store.call(move |c| oauth_states::consume(c, &hash, now_epoch())).await?;
+    let pending = match pending {
+        Ok(p) => p,
+        Err(ConsumeError::Unknown) => return Err(OAuthError::UnknownState),
+        Err(ConsumeError::Expired) => return Err(OAuthError::ExpiredState),
+    };
+    match error {
+        Some("access_denied") => return Err(OAuthError::AccessDenied),
+        Some(other) => return Err(OAuthError::ProviderDenied(other.to_string())),
+        None => {}
+    }
+    let code = code.filter(|c| !c.is_empty()).ok_or(OAuthError::Missing("code"))?;
+    let exchange = state.tokens.provider().exchange_code(code).await.map_err(OAuthError::Exchange)?;
+    let mut tokens = exchange.tokens;
+    if tokens.scopes.is_none() {
+        tokens.scopes = scope.map(str::to_string);
+    }
+    if tokens.athlete_id.is_none() {
+        tokens.athlete_id = exchange.athlete.as_ref().map(|a| a.id);
+    }
+    state.tokens.store_tokens(&pending.tenant_id, &pending.user_id, &tokens).await.map_err(OAuthError::Exchange)?;
+    tracing::info!(tenant = %pending.tenant_id, user = %pending.user_id, provider = %pending.provider, "provider connected");
+    Ok(Connected {
+        tenant_id: pending.tenant_id,
+        user_id: pending.user_id,
+        athlete: exchange.athlete,
+        scopes: tokens.scopes.unwrap_or_default(),
+    })
+}
+
+/// Deletes expired states every `every` until shutdown.
+pub async fn sweep_states(state: std::sync::Arc<AppState>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                match state.store.call(|c| oauth_states::sweep_expired(c, now_epoch())).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(removed = n, "expired OAuth states swept"),
+                    Err(e) => tracing::warn!(error = %e, "OAuth state sweep failed"),
+                }
+            }
+        }
+    }
+}
