@@ -1,0 +1,307 @@
+//! [`TokenService`]: the only writer of provider tokens. Tokens are sealed by the
+//! [`TokenVault`] (AAD `tenant_id|user_id|provider`) and stored as one row per
+//! (tenant, user, provider).
+//!
+//! Refresh policy: a token expiring within [`REFRESH_MARGIN_S`] is refreshed before use, and a
+//! call the provider answers with `Unauthorized` is retried once after a refresh. Refreshes are
+//! serialized per (tenant, user, provider); whoever gets the lock re-reads the row and skips the
+//! refresh if another task already did it, so concurrent callers cause one refresh. The rotated
+//! refresh token is persisted before the new access token is used.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use pacer_shared::{Secret, TenantId, UserId};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::refresh::{RefreshDecision, RefreshLocks, needs_refresh, refresh_decision};
+use super::{FitnessProvider, ProviderError, TokenSet};
+use crate::store::{Store, TokenRow};
+use crate::vault::{Sealed, TokenAad, TokenVault};
+
+pub use super::refresh::REFRESH_MARGIN_S;
+
+/// A connection's public facts: never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectionInfo {
+    /// The provider's id of the connected athlete, if known.
+    pub athlete_id: Option<u64>,
+    /// Granted scopes, comma-separated (empty if unknown).
+    pub scopes: String,
+    /// When the current access token expires, epoch seconds (refreshed automatically).
+    pub expires_at: i64,
+    /// When the tokens were last written, RFC 3339.
+    pub updated_at: String,
+}
+
+/// The sealed plaintext: both tokens as JSON.
+#[derive(Serialize, Deserialize)]
+struct SealedTokens {
+    access_token: Secret,
+    refresh_token: Secret,
+}
+
+/// A row with its tokens opened.
+struct Opened {
+    access: Secret,
+    refresh: Secret,
+    row: TokenRow,
+}
+
+/// Seals, stores, refreshes and revokes one provider's tokens.
+pub struct TokenService {
+    store: Store,
+    vault: Arc<TokenVault>,
+    provider: Arc<dyn FitnessProvider>,
+    locks: RefreshLocks,
+}
+
+impl std::fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenService")
+            .field("provider", &self.provider.name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::TokenStorage(e.to_string())
+}
+
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl TokenService {
+    /// A service storing `provider`'s tokens in `store`, sealed by `vault`.
+    pub fn new(store: Store, vault: Arc<TokenVault>, provider: Arc<dyn FitnessProvider>) -> Self {
+        Self {
+            store,
+            vault,
+            provider,
+            locks: RefreshLocks::default(),
+        }
+    }
+
+    /// The provider whose tokens this service manages.
+    pub fn provider(&self) -> &Arc<dyn FitnessProvider> {
+        &self.provider
+    }
+
+    fn aad(&self, tenant: &TenantId, user: &UserId) -> TokenAad {
+        TokenAad::new(tenant.clone(), user.clone(), self.provider.name())
+    }
+
+    fn lock(&self, tenant: &TenantId, user: &UserId) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.get((
+            tenant.clone(),
+            user.clone(),
+            self.provider.name().to_owned(),
+        ))
+    }
+
+    /// Seals `tokens` into a row; athlete id and scopes fall back to `previous`.
+    fn seal_row(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        tokens: &TokenSet,
+        previous: Option<&TokenRow>,
+    ) -> Result<TokenRow, ProviderError> {
+        let plain = SealedTokens {
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone(),
+        };
+        let json = serde_json::to_vec(&plain).map_err(storage)?;
+        let Sealed { nonce, ciphertext } = self
+            .vault
+            .seal(&self.aad(tenant, user), &json)
+            .map_err(storage)?;
+        Ok(TokenRow {
+            tenant_id: tenant.clone(),
+            user_id: user.clone(),
+            provider: self.provider.name().to_owned(),
+            nonce,
+            ciphertext,
+            expires_at: tokens.expires_at,
+            athlete_id: tokens
+                .athlete_id
+                .and_then(|id| i64::try_from(id).ok())
+                .or(previous.and_then(|p| p.athlete_id)),
+            scopes: tokens
+                .scopes
+                .clone()
+                .or_else(|| previous.map(|p| p.scopes.clone()))
+                .unwrap_or_default(),
+            updated_at: crate::store::now_rfc3339(),
+        })
+    }
+
+    /// Loads and opens the row. A row that does not open (other master key, or moved to
+    /// another tenant/user) counts as not connected.
+    async fn load(&self, tenant: &TenantId, user: &UserId) -> Result<Opened, ProviderError> {
+        let row = self
+            .store
+            .get_provider_token(tenant, user, self.provider.name())
+            .await
+            .map_err(storage)?
+            .ok_or(ProviderError::NotConnected)?;
+        let sealed = Sealed {
+            nonce: row.nonce.clone(),
+            ciphertext: row.ciphertext.clone(),
+        };
+        let opened = self
+            .vault
+            .open(&self.aad(tenant, user), &sealed)
+            .and_then(|plain| {
+                serde_json::from_slice::<SealedTokens>(&plain)
+                    .map_err(|_| crate::vault::VaultError::Decrypt)
+            });
+        match opened {
+            Ok(t) => Ok(Opened {
+                access: t.access_token,
+                refresh: t.refresh_token,
+                row,
+            }),
+            Err(e) => {
+                tracing::warn!(%tenant, %user, provider = self.provider.name(), error = %e, "stored provider tokens do not open; treating as not connected");
+                Err(ProviderError::NotConnected)
+            }
+        }
+    }
+
+    /// Seals and stores freshly granted tokens (OAuth callback), replacing any previous ones.
+    pub async fn store_tokens(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        tokens: &TokenSet,
+    ) -> Result<(), ProviderError> {
+        let lock = self.lock(tenant, user);
+        let _guard = lock.lock().await;
+        let row = self.seal_row(tenant, user, tokens, None)?;
+        self.store.upsert_provider_token(row).await.map_err(storage)
+    }
+
+    /// The connection's public facts, or `None` when not connected.
+    pub async fn connection(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<ConnectionInfo>, ProviderError> {
+        let row = self
+            .store
+            .get_provider_token(tenant, user, self.provider.name())
+            .await
+            .map_err(storage)?;
+        Ok(row.map(|row| ConnectionInfo {
+            athlete_id: row.athlete_id.and_then(|id| u64::try_from(id).ok()),
+            scopes: row.scopes,
+            expires_at: row.expires_at,
+            updated_at: row.updated_at,
+        }))
+    }
+
+    /// Revokes access at the provider (best effort) and deletes the tokens. Returns whether a
+    /// connection existed.
+    pub async fn disconnect(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<bool, ProviderError> {
+        let lock = self.lock(tenant, user);
+        let _guard = lock.lock().await;
+        match self.load(tenant, user).await {
+            Ok(opened) => {
+                if let Err(e) = self.provider.deauthorize(&opened.access).await {
+                    tracing::warn!(%tenant, %user, provider = self.provider.name(), error = %e, "deauthorize at provider failed; deleting local tokens anyway");
+                }
+            }
+            Err(ProviderError::NotConnected) => {}
+            Err(e) => return Err(e),
+        }
+        self.store
+            .delete_provider_token(tenant, user, self.provider.name())
+            .await
+            .map_err(storage)
+    }
+
+    /// Runs `f` with a valid access token: refreshes first when it expires within 5 minutes,
+    /// and once more (retrying `f` once) when the provider answers `Unauthorized`.
+    ///
+    /// Errors: [`ProviderError::NotConnected`] without stored tokens,
+    /// [`ProviderError::TokenRefreshFailed`] when a needed refresh fails, else `f`'s error.
+    pub async fn with_access_token<T, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        f: F,
+    ) -> Result<T, ProviderError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let mut current = self.load(tenant, user).await?;
+        if needs_refresh(current.row.expires_at, now_s()) {
+            current = self
+                .refresh_serialized(tenant, user, &current, false)
+                .await?;
+        }
+        match f(current.access.clone()).await {
+            Err(ProviderError::Unauthorized) => {
+                let fresh = self
+                    .refresh_serialized(tenant, user, &current, true)
+                    .await?;
+                f(fresh.access).await
+            }
+            other => other,
+        }
+    }
+
+    /// Refreshes under the per-key lock unless someone else already did; see
+    /// [`refresh_decision`](super::refresh::refresh_decision).
+    async fn refresh_serialized(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        seen: &Opened,
+        forced: bool,
+    ) -> Result<Opened, ProviderError> {
+        let lock = self.lock(tenant, user);
+        let _guard = lock.lock().await;
+        let current = self.load(tenant, user).await?;
+        let changed = current.row.nonce != seen.row.nonce || current.access != seen.access;
+        if refresh_decision(changed, forced, current.row.expires_at, now_s())
+            == RefreshDecision::UseCurrent
+        {
+            return Ok(current);
+        }
+        let failed = |reason: String| {
+            tracing::warn!(%tenant, %user, provider = self.provider.name(), %reason, "token refresh failed");
+            ProviderError::TokenRefreshFailed { reason }
+        };
+        let tokens = self
+            .provider
+            .refresh(&current.refresh)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let row = self
+            .seal_row(tenant, user, &tokens, Some(&current.row))
+            .map_err(|e| failed(e.to_string()))?;
+        self.store
+            .upsert_provider_token(row.clone())
+            .await
+            .map_err(|e| failed(format!("persisting rotated tokens: {e}")))?;
+        tracing::info!(%tenant, %user, provider = self.provider.name(), expires_at = tokens.expires_at, "provider token refreshed");
+        Ok(Opened {
+            access: tokens.access_token,
+            refresh: tokens.refresh_token,
+            row,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "tokens_tests.rs"]
+mod tests;
