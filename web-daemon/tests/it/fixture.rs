@@ -112,6 +112,29 @@ impl TestDaemon {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// `demo.json` of a `pacerd demo` daemon (waits until it is written).
+    pub fn demo_facts(&self) -> Value {
+        let path = self.home().join("demo.json");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(bytes) = std::fs::read(&path)
+                && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+            {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "demo.json not written; log:\n{}", self.log_text());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// POSTs JSON to the sandbox's fault switch.
+    pub fn sandbox_faults(&self, body: Value) {
+        let url = format!("{}/sandbox/strava/_sandbox/faults", self.http_url);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let status = rt.block_on(async { http().post(&url).json(&body).send().await.map(|r| r.status()) }).expect("faults");
+        assert!(status.is_success(), "fault switch answered {status}");
+    }
+
     /// Home directory.
     pub fn home(&self) -> &Path {
         self.home.path()

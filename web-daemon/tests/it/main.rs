@@ -2,5 +2,7 @@
 
 mod cli;
 mod fixture;
+mod mcp_client;
+mod mcp_e2e;
 mod migrations;
 mod socket;
