@@ -103,11 +103,14 @@ impl Daemon {
         });
         let data = actix_web::web::Data::from(state.clone());
         let sandbox = state.sandbox.clone();
+        let max_body = state.config.max_body_bytes;
         let server = actix_web::HttpServer::new(move || {
             let sandbox = sandbox.clone();
             actix_web::App::new()
                 .app_data(data.clone())
+                .wrap(actix_web::middleware::from_fn(http::ratelimit::rate_limit_headers))
                 .wrap(tracing_actix())
+                .configure(http::body_limits(max_body))
                 .configure(http::configure)
                 .configure(move |cfg| {
                     if let Some(sb) = &sandbox {

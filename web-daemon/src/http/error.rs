@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::accounts::AccountError;
 use crate::auth::AuthError;
+use crate::limits::Decision;
 use crate::store::StoreError;
 
 /// An HTTP-facing error.
@@ -18,6 +19,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for `Retry-After` on 429.
     pub retry_after: Option<u64>,
+    /// The rate-limit decision behind a 429; its `X-RateLimit-*` headers go on the response.
+    pub rate_limit: Option<Decision>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -35,7 +38,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+        Self { status, code, message: message.into(), retry_after: None, rate_limit: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
@@ -52,6 +55,20 @@ impl ApiError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds {limit} bytes"))
+    }
+    /// 429 `rate_limited` for a denied decision: `Retry-After` plus the `X-RateLimit-*` headers.
+    pub fn rate_limited(d: &Decision) -> Self {
+        let at = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + d.retry_after_s as i64, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        let message = format!(
+            "rate limit exceeded ({} requests per minute); retry in {} s (after {at})",
+            d.limit, d.retry_after_s
+        );
+        Self { retry_after: Some(d.retry_after_s), rate_limit: Some(*d), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
+    }
 }
 
 impl ResponseError for ApiError {
@@ -63,7 +80,12 @@ impl ResponseError for ApiError {
         if let Some(s) = self.retry_after {
             res.insert_header(("Retry-After", s.to_string()));
         }
-        res.json(ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone() } })
+        let mut res =
+            res.json(ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone() } });
+        if let Some(d) = &self.rate_limit {
+            super::ratelimit::apply_headers(res.headers_mut(), d);
+        }
+        res
     }
 }
 
@@ -111,7 +133,7 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
         use actix_web::error::JsonPayloadError;
         let api = match &err {
             JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds {limit} bytes"))
+                ApiError::payload_too_large(limit)
             }
             JsonPayloadError::ContentType => ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -119,6 +141,23 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                 "expected Content-Type: application/json",
             ),
             other => ApiError::bad_request(format!("invalid JSON body: {other}")),
+        };
+        api.into()
+    })
+}
+
+/// Form body errors (malformed, too large) as the standard error shape.
+pub fn form_config(limit: usize) -> actix_web::web::FormConfig {
+    actix_web::web::FormConfig::default().limit(limit).error_handler(move |err, _req| {
+        use actix_web::error::UrlencodedError;
+        let api = match &err {
+            UrlencodedError::Overflow { .. } => ApiError::payload_too_large(limit),
+            UrlencodedError::ContentType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected Content-Type: application/x-www-form-urlencoded",
+            ),
+            other => ApiError::bad_request(format!("invalid form body: {other}")),
         };
         api.into()
     })

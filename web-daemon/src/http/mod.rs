@@ -1,13 +1,40 @@
 //! The HTTP surface (actix-web): one `configure` that mounts every route group.
+//!
+//! App-level pieces the daemon adds once (see `Daemon::serve`): [`body_limits`] (JSON, form and
+//! raw body caps), and optionally `from_fn(ratelimit::rate_limit_headers)` for routes of other
+//! modules that record rate-limit decisions.
 
+pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod health;
+pub mod keys;
+pub mod me;
+pub mod oauth;
+pub mod openapi;
+pub mod ratelimit;
 pub mod session;
 
 use actix_web::web;
 
 /// Mounts every route group.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::health);
+    cfg.service(health::health).service(openapi::openapi_json).service(auth::login).service(me::me);
+    keys::configure(cfg);
+    oauth::configure(cfg);
     session::configure(cfg);
 }
+
+/// Caps request bodies at `max_body_bytes` for JSON, form and raw (`Bytes`/`String`) extractors;
+/// oversize → 413 (JSON error body for JSON and form). A scope needing more (uploads) registers
+/// its own `PayloadConfig`/`JsonConfig` with `.app_data(..)`, which takes precedence there.
+pub fn body_limits(max_body_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(error::json_config(max_body_bytes))
+            .app_data(error::form_config(max_body_bytes))
+            .app_data(web::PayloadConfig::new(max_body_bytes));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -85,7 +85,7 @@ fn oauth_error(e: OAuthError) -> ApiError {
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
         (status = 401, body = super::error::ErrorBody)))]
-#[get("/oauth/strava/authorize")]
+#[get("/oauth/strava/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(req: HttpRequest, state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
     let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(oauth_error)?;
     if wants_json(&req) {
@@ -99,7 +99,7 @@ async fn authorize(req: HttpRequest, state: web::Data<AppState>, auth: Authentic
 #[utoipa::path(get, path = "/oauth/strava/callback", tag = "oauth", params(CallbackQuery),
     responses((status = 200, body = TokenResponse), (status = 400, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody)))]
-#[get("/oauth/strava/callback")]
+#[get("/oauth/strava/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&req);
     let result = oauth::complete(&state, q.code.as_deref(), q.state.as_deref(), q.error.as_deref(), q.scope.as_deref()).await;

@@ -1,0 +1,136 @@
+//! Request extractors that authenticate the caller. Every failure is an [`ApiError`].
+//!
+//! - [`Authenticated`]: a session JWT from `Authorization: Bearer <jwt>` or the `pacer_session`
+//!   cookie (browsers). Used by the account routes (keys, OAuth connect).
+//! - [`ApiKeyAuth`]: an `X-API-Key` (agents, MCP, A2A). Also takes a token from the key's
+//!   rate-limit bucket and records the decision (see [`super::ratelimit`]).
+//!
+//! Both honour `X-Tenant-ID`: when present it must equal the caller's tenant id, else 403.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{AUTHORIZATION, HeaderName};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use pacer_shared::Secret;
+
+use super::error::ApiError;
+use super::ratelimit;
+use super::session::SESSION_COOKIE;
+use crate::auth::{AuthError, Principal, api_key};
+use crate::limits::LimitKey;
+use crate::state::AppState;
+use crate::store::api_keys;
+
+pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+pub const X_TENANT_ID: HeaderName = HeaderName::from_static("x-tenant-id");
+
+/// OpenAPI description of the optional `X-Tenant-ID` header (`params(TenantHeader)`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct TenantHeader {
+    /// When present, must equal the caller's tenant id, else 403.
+    #[param(rename = "X-Tenant-ID")]
+    #[allow(dead_code)]
+    x_tenant_id: Option<String>,
+}
+
+/// A caller holding a valid session JWT (tier is always `free`, `key_id` is `None`).
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Principal);
+
+/// A caller holding a valid, active API key, within its rate limit.
+#[derive(Debug, Clone)]
+pub struct ApiKeyAuth(pub Principal);
+
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().ok_or_else(|| {
+        tracing::error!("AppState missing from the actix app");
+        ApiError::internal("internal error")
+    })
+}
+
+/// Rejects a request whose `X-Tenant-ID` names another tenant than the caller's.
+pub fn check_tenant(req: &HttpRequest, principal: &Principal) -> Result<(), ApiError> {
+    match req.headers().get(X_TENANT_ID) {
+        None => Ok(()),
+        Some(v) if v.as_bytes() == principal.tenant_id.as_str().as_bytes() => Ok(()),
+        Some(_) => Err(ApiError::forbidden("X-Tenant-ID does not match the tenant of these credentials")),
+    }
+}
+
+/// The JWT from `Authorization: Bearer` (preferred) or the session cookie.
+fn session_token(req: &HttpRequest) -> Result<String, ApiError> {
+    if let Some(value) = req.headers().get(AUTHORIZATION) {
+        let value = value.to_str().unwrap_or_default();
+        return match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                Ok(token.trim().to_string())
+            }
+            _ => Err(ApiError::unauthorized("expected Authorization: Bearer <token>")),
+        };
+    }
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        return Ok(cookie.value().to_string());
+    }
+    Err(ApiError::unauthorized(
+        "missing credentials: send Authorization: Bearer <token> (from POST /api/auth/login) or the pacer_session cookie",
+    ))
+}
+
+fn authenticate_session(req: &HttpRequest) -> Result<Authenticated, ApiError> {
+    let state = app_state(req)?;
+    let principal = state.jwt.verify(&session_token(req)?)?;
+    check_tenant(req, &principal)?;
+    Ok(Authenticated(principal))
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate_session(req))
+    }
+}
+
+impl FromRequest for ApiKeyAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?.clone();
+            let key = req
+                .headers()
+                .get(X_API_KEY)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| ApiError::unauthorized("missing X-API-Key header"))?;
+            let key = Secret::new(key.to_string());
+            // One trip to the pool: validate and stamp `last_used_at`.
+            let principal = state
+                .store
+                .call(move |c| {
+                    let validated = api_key::validate_with(c, key.expose());
+                    if let Ok(Principal { tenant_id, key_id: Some(id), .. }) = &validated {
+                        api_keys::touch(c, tenant_id, id)?;
+                    }
+                    Ok(validated)
+                })
+                .await
+                .map_err(AuthError::from)??;
+            check_tenant(&req, &principal)?;
+            let key_id = principal.key_id.clone().unwrap_or_default();
+            let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
+            ratelimit::record(&req, decision);
+            if !decision.allowed {
+                return Err(ApiError::rate_limited(&decision));
+            }
+            Ok(Self(principal))
+        })
+    }
+}

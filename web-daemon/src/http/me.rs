@@ -1,0 +1,59 @@
+//! `GET /api/me`: who an API key belongs to. Agents call it to check their key; it is limited
+//! per key like every other key-authenticated route.
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, get};
+use pacer_shared::{TenantId, Tier, UserId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::ErrorBody;
+use super::extract::{ApiKeyAuth, TenantHeader};
+use super::ratelimit::rate_limit_headers;
+
+/// The identity behind an API key.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    #[schema(value_type = String)]
+    pub tenant_id: TenantId,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
+    pub key_id: String,
+    /// `free`, `premium` or `enterprise`.
+    #[schema(value_type = String, example = "free")]
+    pub tier: Tier,
+}
+
+/// The tenant, user, key and tier of the presented API key.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "keys",
+    params(TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The key's identity", body = Me, headers(
+            ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left now"),
+            ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
+        )),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
+            ("Retry-After" = u64, description = "Seconds until a request can succeed"),
+            ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
+            ("X-RateLimit-Remaining" = u32, description = "Always 0"),
+            ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
+        )),
+    )
+)]
+#[get("/api/me", wrap = "from_fn(rate_limit_headers)")]
+pub async fn me(auth: ApiKeyAuth) -> HttpResponse {
+    let ApiKeyAuth(p) = auth;
+    HttpResponse::Ok().json(Me {
+        tenant_id: p.tenant_id,
+        user_id: p.user_id,
+        key_id: p.key_id.unwrap_or_default(),
+        tier: p.tier,
+    })
+}

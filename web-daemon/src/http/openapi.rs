@@ -1,0 +1,70 @@
+//! The OpenAPI 3.1 document (`GET /api/openapi.json`), generated from the routes'
+//! `#[utoipa::path]` annotations. To publish a new route, annotate it and add it to the
+//! `paths(...)` list of [`ApiDoc`]; schemas used in its bodies are collected automatically.
+
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::session::SESSION_COOKIE;
+
+/// Every documented HTTP route.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "pacer", description = "pacer daemon HTTP API: accounts, API keys, OAuth, MCP and A2A."),
+    paths(
+        super::health::health,
+        openapi_json,
+        super::auth::login,
+        super::keys::create_key,
+        super::keys::list_keys,
+        super::keys::revoke_key,
+        super::me::me,
+        super::oauth::authorize,
+        super::oauth::callback,
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "meta", description = "Liveness and this document"),
+        (name = "auth", description = "Sessions"),
+        (name = "keys", description = "API keys"),
+        (name = "oauth", description = "Connecting a fitness provider"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+        );
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi().to_json().unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}).to_string())
+    })
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+#[get("/api/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(document_json())
+}

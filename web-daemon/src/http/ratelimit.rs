@@ -1,0 +1,159 @@
+//! Rate-limit plumbing for HTTP: the `X-RateLimit-*` / `Retry-After` headers and the per-IP
+//! limit on login and OAuth routes.
+//!
+//! How routes opt in:
+//! - **Per API key**: take [`ApiKeyAuth`](super::extract::ApiKeyAuth) as an argument. It checks
+//!   the key's bucket, [`record`]s the [`Decision`] in the request extensions and fails with 429
+//!   when denied. Wrap the route with [`rate_limit_headers`] (`#[get("/x", wrap =
+//!   "from_fn(rate_limit_headers)")]`, or once at App level) so every response — 200s included —
+//!   carries the headers.
+//! - **Per client IP**: wrap the resource or scope with [`PerIpLimit`], e.g.
+//!   `web::scope("/oauth").wrap(PerIpLimit::new("oauth"))`. It checks the IP's bucket for that
+//!   scope before the handler runs and adds the headers itself.
+//!
+//! A 429 is an [`ApiError::rate_limited`], whose response always carries all four headers.
+
+use std::future::{Ready, ready};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::error::ApiError;
+use crate::limits::{Decision, LimitKey};
+use crate::state::AppState;
+
+pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+pub const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// The decision taken for this request, kept in its extensions for [`rate_limit_headers`].
+#[derive(Debug, Clone, Copy)]
+struct Recorded(Decision);
+
+/// Remembers `decision` for this request so its response gets the rate-limit headers.
+pub fn record(req: &HttpRequest, decision: Decision) {
+    req.extensions_mut().insert(Recorded(decision));
+}
+
+/// The decision recorded for this request, if any.
+pub fn recorded(req: &HttpRequest) -> Option<Decision> {
+    req.extensions().get::<Recorded>().map(|r| r.0)
+}
+
+/// Writes `X-RateLimit-Limit`, `-Remaining`, `-Reset` and, when denied, `Retry-After`.
+pub fn apply_headers(headers: &mut HeaderMap, d: &Decision) {
+    headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(d.limit));
+    headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(d.remaining));
+    headers.insert(X_RATELIMIT_RESET, HeaderValue::from(d.reset_epoch));
+    if !d.allowed {
+        headers.insert(actix_web::http::header::RETRY_AFTER, HeaderValue::from(d.retry_after_s));
+    }
+}
+
+/// Middleware (use with `actix_web::middleware::from_fn`): adds the rate-limit headers of the
+/// decision an extractor [`record`]ed, to whatever response the route produced.
+pub async fn rate_limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let mut res = next.call(req).await?;
+    if let Some(d) = recorded(res.request()) {
+        apply_headers(res.headers_mut(), &d);
+    }
+    Ok(res)
+}
+
+/// The client's IP: the TCP peer, or — only when `trust_forwarded` — the `Forwarded` /
+/// `X-Forwarded-For` address a reverse proxy set. Unknown peers share one bucket.
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> IpAddr {
+    if trust_forwarded && let Some(ip) = req.connection_info().realip_remote_addr().and_then(parse_ip) {
+        return ip;
+    }
+    req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
+}
+
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse::<IpAddr>().ok().or_else(|| s.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
+/// Middleware limiting requests per client IP within `scope` (separate buckets per scope).
+#[derive(Debug, Clone, Copy)]
+pub struct PerIpLimit {
+    scope: &'static str,
+    trust_forwarded: bool,
+}
+
+impl PerIpLimit {
+    /// Limits by TCP peer address in `scope` (e.g. `"login"`, `"oauth"`).
+    pub const fn new(scope: &'static str) -> Self {
+        Self { scope, trust_forwarded: false }
+    }
+
+    /// Uses `Forwarded` / `X-Forwarded-For` instead of the peer; only behind a trusted proxy.
+    pub const fn trust_forwarded_for(mut self, trust: bool) -> Self {
+        self.trust_forwarded = trust;
+        self
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for PerIpLimit
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = PerIpLimitService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(PerIpLimitService { service: Rc::new(service), config: *self }))
+    }
+}
+
+/// The service [`PerIpLimit`] wraps around a route.
+pub struct PerIpLimitService<S> {
+    service: Rc<S>,
+    config: PerIpLimit,
+}
+
+impl<S, B> Service<ServiceRequest> for PerIpLimitService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
+            tracing::error!("PerIpLimit used without AppState; not limiting");
+            let fut = self.service.call(req);
+            return Box::pin(async move { Ok(fut.await?.map_into_left_body()) });
+        };
+        let ip = client_ip(req.request(), self.config.trust_forwarded);
+        let decision = state.limiter.check(&LimitKey::Ip { ip, scope: self.config.scope });
+        if !decision.allowed {
+            tracing::info!(%ip, scope = self.config.scope, "per-IP rate limit hit");
+            let res = req.error_response(ApiError::rate_limited(&decision));
+            return Box::pin(ready(Ok(res.map_into_right_body())));
+        }
+        record(req.request(), decision);
+        let fut = self.service.call(req);
+        Box::pin(async move {
+            let mut res = fut.await?;
+            apply_headers(res.headers_mut(), &decision);
+            Ok(res.map_into_left_body())
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! Request rate limits for pacer's own API: a token bucket per API key (quota by tier) and per
+//! client IP (login and OAuth routes).
+//!
+//! Callers depend only on the [`RateLimiter`] trait: `state.limiter.check(&key)` answers with a
+//! [`Decision`] that carries everything the `X-RateLimit-*` / `Retry-After` headers need. The
+//! in-memory [`InMemoryLimiter`] (governor, GCRA) serves a single daemon; when several daemons
+//! share load behind a balancer, a Redis-backed implementation of the same trait (e.g. a Lua
+//! script doing the same GCRA update on `rate_limit:{key}`) replaces it without touching any
+//! route, because nothing outside this module knows how buckets are stored.
+//!
+//! Semantics every backend must keep:
+//! - a bucket holds `limit` requests and refills continuously at `limit` per minute;
+//! - `remaining` is what is left *after* this request (0 when denied);
+//! - `reset_epoch` is when the bucket is full again, in UNIX seconds, always in the future;
+//! - `retry_after_s` is 0 when allowed, otherwise the whole seconds (≥ 1) until a request fits.
+
+mod memory;
+
+use std::net::IpAddr;
+
+pub use memory::InMemoryLimiter;
+use pacer_shared::Tier;
+
+/// What is being limited.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LimitKey {
+    /// One API key; the quota comes from its tier.
+    ApiKey { key_id: String, tier: Tier },
+    /// One client IP within a scope (`"login"`, `"oauth"`, …); scopes have separate buckets.
+    Ip { ip: IpAddr, scope: &'static str },
+}
+
+/// The outcome of one [`RateLimiter::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may proceed (a token was taken).
+    pub allowed: bool,
+    /// Requests per minute for this key (`X-RateLimit-Limit`).
+    pub limit: u32,
+    /// Requests left in the bucket after this one (`X-RateLimit-Remaining`).
+    pub remaining: u32,
+    /// UNIX seconds when the bucket is full again (`X-RateLimit-Reset`); always in the future.
+    pub reset_epoch: i64,
+    /// Seconds until a request can succeed (`Retry-After`); 0 when allowed.
+    pub retry_after_s: u64,
+}
+
+/// A rate limiter shared by every front door (HTTP routes, MCP tool calls, A2A).
+///
+/// Implementations must be cheap and non-blocking: `check` runs on the async runtime for every
+/// limited request. The in-memory one is [`InMemoryLimiter`]; a Redis one can replace it.
+pub trait RateLimiter: Send + Sync {
+    /// Takes one token from `key`'s bucket if there is one, and reports the bucket's state.
+    fn check(&self, key: &LimitKey) -> Decision;
+}
