@@ -89,7 +89,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
         }
     };
 
-    if state.tokens.connection(&principal.tenant_id, &principal.user_id).await?.is_none() {
+    if !connection_works(state, &principal).await? {
         connect_through_sandbox(state, &principal).await.context("connecting the demo user to the sandbox")?;
     }
 
@@ -102,6 +102,32 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
     };
     write_private(&path, &serde_json::to_vec_pretty(&facts)?)?;
     Ok(facts)
+}
+
+/// Whether the demo user has a stored connection the provider still accepts (one cheap
+/// `athlete` call). The built-in sandbox keeps its tokens in memory, so after a restart the stored
+/// ones are unknown to it (the call fails with `TokenRefreshFailed`) and the user must be
+/// connected again; any other failure also leads to a fresh connection attempt.
+async fn connection_works(state: &AppState, principal: &Principal) -> anyhow::Result<bool> {
+    let (tenant, user) = (&principal.tenant_id, &principal.user_id);
+    if state.tokens.connection(tenant, user).await?.is_none() {
+        return Ok(false);
+    }
+    let provider = state.tokens.provider().clone();
+    let probe = state
+        .tokens
+        .with_access_token(tenant, user, |token| {
+            let provider = provider.clone();
+            async move { provider.athlete(&token).await }
+        })
+        .await;
+    match probe {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            tracing::info!(error = %e, "stored demo connection does not work (the sandbox forgets tokens on restart); reconnecting");
+            Ok(false)
+        }
+    }
 }
 
 fn random_password() -> Secret {

@@ -106,11 +106,15 @@ impl Reading {
     }
 }
 
-/// The latest usage readings (overall and read-only), each kept with the time it was seen.
+/// The latest usage readings (overall and read-only), each kept with the time it was seen, and
+/// the window of a 429 whose headers did not show an exhausted limit.
 #[derive(Debug, Clone, Default)]
 pub struct RateLimitTracker {
     overall: Option<Reading>,
     read: Option<Reading>,
+    /// Set by [`on_rejected`](Self::on_rejected) when the provider refused a request although
+    /// the headers showed quota left: every request is held back until `retry_at`.
+    rejected: Option<Exhausted>,
 }
 
 /// Start of the 15-minute window containing `t`.
@@ -161,19 +165,27 @@ impl RateLimitTracker {
         } else {
             None
         };
-        match (overall, read) {
-            (Some(a), Some(b)) => Some(if a.retry_at >= b.retry_at { a } else { b }),
-            (a, b) => a.or(b),
-        }
+        let rejected = self.rejected.filter(|e| now < e.retry_at);
+        [overall, read, rejected]
+            .into_iter()
+            .flatten()
+            .max_by_key(|e| e.retry_at)
     }
 
     /// The window to report for a 429 answered at `now` (after [`record`](Self::record) of its
-    /// headers): the exhausted one, or the 15-minute window when the headers do not say.
-    pub fn on_rejected(&self, is_read: bool, now: DateTime<Utc>) -> Exhausted {
-        self.check(is_read, now).unwrap_or(Exhausted {
+    /// headers): the exhausted one, or the 15-minute window when the headers do not say. In
+    /// the latter case the window is remembered, so [`check`](Self::check) refuses requests
+    /// until it resets instead of sending them into the provider's refusal.
+    pub fn on_rejected(&mut self, is_read: bool, now: DateTime<Utc>) -> Exhausted {
+        if let Some(hit) = self.check(is_read, now) {
+            return hit;
+        }
+        let hit = Exhausted {
             window: WINDOW_15_MIN,
             retry_at: next_quarter_hour(now),
-        })
+        };
+        self.rejected = Some(hit);
+        hit
     }
 
     /// Usage as it stands at `now`, or `None` before any reading.

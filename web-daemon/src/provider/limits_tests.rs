@@ -104,8 +104,20 @@ fn read_limits_apply_to_reads_only() {
 
 #[test]
 fn rejected_defaults_to_15_minutes() {
-    let t = RateLimitTracker::default();
+    let mut t = RateLimitTracker::default();
     assert_eq!(t.on_rejected(true, at(9, 44, 0)).retry_at, at(9, 45, 0));
+}
+
+#[test]
+fn unexplained_429_holds_every_request_until_the_window_resets() {
+    let mut t = RateLimitTracker::default();
+    t.record(headers("10,100", Some("5,50")), at(9, 40, 0));
+    assert_eq!(t.check(true, at(9, 40, 0)), None, "quota left");
+    let hit = t.on_rejected(true, at(9, 40, 0));
+    assert_eq!((hit.window, hit.retry_at), (WINDOW_15_MIN, at(9, 45, 0)));
+    assert_eq!(t.check(true, at(9, 41, 0)), Some(hit), "reads held back");
+    assert_eq!(t.check(false, at(9, 44, 59)), Some(hit), "writes held back");
+    assert_eq!(t.check(true, at(9, 45, 0)), None, "new window");
 }
 
 #[test]

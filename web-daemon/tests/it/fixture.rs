@@ -181,6 +181,34 @@ impl TestDaemon {
         (user, secret)
     }
 
+    /// `pacerd demo` only: waits until *this run's* set-up has finished (the "pacer demo is
+    /// running" banner on stdout, printed after `demo.json` is written) and returns `demo.json`.
+    /// Unlike [`demo_facts`](Self::demo_facts), on a reused home it never returns the previous
+    /// run's file. Panics with the log if set-up fails.
+    pub fn demo_facts_fresh(&mut self) -> Value {
+        if let Some(stdout) = self.child.as_mut().and_then(|c| c.stdout.take()) {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                let mut tx = Some(tx);
+                for line in std::io::BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if line.contains("pacer demo is running")
+                        && let Some(tx) = tx.take()
+                    {
+                        let _ = tx.send(());
+                    }
+                }
+            });
+            if rx.recv_timeout(Duration::from_secs(30)).is_err() {
+                panic!("pacerd demo did not finish its set-up; log:\n{}", self.log_text());
+            }
+        }
+        let path = self.home().join("demo.json");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_slice(&bytes).expect("demo.json is JSON")
+    }
+
     /// Sends SIGTERM and waits for exit; returns whether it exited cleanly.
     pub fn stop(&mut self) -> bool {
         let Some(mut child) = self.child.take() else { return true };
