@@ -1,16 +1,124 @@
 //! The MCP server (rmcp), one implementation for every transport.
+//!
+//! [`PacerMcp`] is the handler: one instance per session, bound to the authenticated
+//! [`Principal`]; every tool call goes through the gate in `gate.rs` (key still active, rate
+//! limit, usage row). Transports:
+//! - Unix socket (via `pacer-mcp`) and anything else that is a byte stream: [`serve_stream`]
+//!   (newline-delimited JSON-RPC, lines capped at [`MAX_LINE_BYTES`]; a longer line ends the
+//!   session).
+//! - WebSocket: [`serve_transport`] with a `(Sink, Stream)` of JSON-RPC messages, or
+//!   [`serve_stream`] over a byte pipe fed with the text frames.
+//! - Streamable HTTP (`POST /mcp`): [`streamable_http_service`], built per authenticated request.
+//! - No transport (A2A skills): [`call_tool`].
+//!
+//! Errors follow the one mapping in [`errors`]; tool arguments are parsed by [`params`].
+
+mod direct;
+pub mod errors;
+mod gate;
+mod line_cap;
+pub mod output;
+pub mod params;
+mod server;
+mod tools;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
+use pacer_shared::ipc::MAX_LINE_BYTES;
+use rmcp::RoleServer;
+use rmcp::service::{ServerInitializeError, serve_server_with_ct};
+use rmcp::transport::IntoTransport;
+use rmcp::transport::async_rw::AsyncRwTransport;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::Instrument;
+
+pub use direct::call_tool;
+pub use server::{INSTRUCTIONS, MAX_PROTOCOL_VERSION, PacerMcp};
+pub use tools::{MAX_UPLOAD_BYTES, definitions as tool_definitions, names as tool_names};
 
 use crate::auth::Principal;
 use crate::state::AppState;
+use line_cap::LineCap;
+
+/// Largest `POST /mcp` body: room for a base64 upload of the largest activity file.
+pub const MAX_HTTP_BODY_BYTES: usize = MAX_UPLOAD_BYTES / 3 * 4 + 1024 * 1024;
 
 /// Serves one MCP session for `principal` over a byte stream (newline-delimited JSON-RPC).
-pub async fn serve_stream<R, W>(_state: Arc<AppState>, _principal: Principal, _read: R, _write: W)
+/// Returns when the peer closes the stream, a line exceeds [`MAX_LINE_BYTES`], or the daemon
+/// shuts down.
+pub async fn serve_stream<R, W>(state: Arc<AppState>, principal: Principal, read: R, write: W)
 where
     R: AsyncRead + Send + Unpin + 'static,
     W: AsyncWrite + Send + Unpin + 'static,
 {
+    // The newline and a possible `\r` are not part of the cap.
+    let transport = AsyncRwTransport::<RoleServer, _, _>::new(LineCap::new(read, MAX_LINE_BYTES), write)
+        .with_max_line_length(MAX_LINE_BYTES + 2);
+    serve_transport(state, principal, transport).await;
+}
+
+/// Serves one MCP session for `principal` over any rmcp transport (e.g. a `(Sink, Stream)` of
+/// JSON-RPC messages for WebSocket). Returns when the session ends or the daemon shuts down.
+pub async fn serve_transport<T, E, A>(state: Arc<AppState>, principal: Principal, transport: T)
+where
+    T: IntoTransport<RoleServer, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let shutdown = state.shutdown.child_token();
+    let span = tracing::info_span!("mcp_session", tenant = %principal.tenant_id, user = %principal.user_id);
+    let server = PacerMcp::new(state, principal);
+    async move {
+        match serve_server_with_ct(server, transport, shutdown).await {
+            Ok(running) => match running.waiting().await {
+                Ok(reason) => tracing::debug!(?reason, "mcp session ended"),
+                Err(e) => tracing::warn!(error = %e, "mcp session task failed"),
+            },
+            Err(ServerInitializeError::Cancelled) => {}
+            Err(ServerInitializeError::ConnectionClosed(_)) => {
+                tracing::debug!("mcp connection closed before initialize");
+            }
+            Err(e) => tracing::info!(error = %e, "mcp session ended during initialize"),
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+/// rmcp's Streamable HTTP service for one authenticated `POST /mcp` request (stateless: no
+/// `Mcp-Session-Id`, each request builds its own [`PacerMcp`] for `principal`; a response is
+/// plain JSON unless the tool sends progress notifications, then SSE). The HTTP layer converts
+/// the actix request into an `http::Request` and calls `.handle(request)`.
+pub fn streamable_http_service(
+    state: Arc<AppState>,
+    principal: Principal,
+) -> StreamableHttpService<PacerMcp, NeverSessionManager> {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_allowed_hosts(allowed_hosts(&state))
+        .with_max_request_body_bytes(MAX_HTTP_BODY_BYTES)
+        .with_cancellation_token(state.shutdown.child_token());
+    StreamableHttpService::new(
+        move || Ok(PacerMcp::new(state.clone(), principal.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
+
+/// `Host` values accepted on `/mcp` (DNS-rebinding protection): loopback names, the bound
+/// address and the public URL's host.
+fn allowed_hosts(state: &AppState) -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
+    hosts.push(state.http_addr.ip().to_string());
+    if let Some(host) = url::Url::parse(&state.public_url).ok().and_then(|u| u.host_str().map(str::to_owned)) {
+        hosts.push(host);
+    }
+    hosts.sort();
+    hosts.dedup();
+    hosts
 }

@@ -1,0 +1,97 @@
+//! What happens around every tool call: name check, key check, rate limit, run, usage row.
+//!
+//! 1. Unknown tool → `-32602` (before anything is charged).
+//! 2. The API key must still be active (so a revoked key stops working mid-session).
+//! 3. The key's rate limit (by tier) must allow the call.
+//! 4. The tool runs (argument errors are `-32602` naming the field).
+//! 5. A usage row is recorded (operation = tool name, status, duration), which also stamps the
+//!    key's `last_used_at`; a failure to record is logged, never returned.
+//!
+//! Sessions without an API key (`principal.key_id == None`) skip 2, 3 and 5.
+
+use std::time::Instant;
+
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{CallToolRequestParams, CallToolResponse};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer};
+use tracing::Instrument;
+
+use super::server::PacerMcp;
+use super::{errors, tools};
+use crate::limits::LimitKey;
+use crate::store::api_keys;
+use crate::store::usage::{self, UsageRecord};
+
+pub async fn call_tool(
+    mcp: &PacerMcp,
+    request: CallToolRequestParams,
+    context: RequestContext<RoleServer>,
+) -> Result<CallToolResponse, ErrorData> {
+    let router = tools::router();
+    let name = request.name.to_string();
+    if !router.has_route(&name) {
+        return Err(errors::unknown_tool(&name, &tools::names()));
+    }
+    let principal = mcp.principal();
+    let span = tracing::info_span!("mcp_tool", tool = %name, tenant = %principal.tenant_id, user = %principal.user_id);
+    async move {
+        let started = Instant::now();
+        admit(mcp).await?;
+        let result = router.call(ToolCallContext::new(mcp, request, context)).await;
+        let status = errors::usage_status(&result);
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        record(mcp, &name, status, duration_ms).await;
+        tracing::info!(status, duration_ms, "tool call");
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// Steps 2 and 3.
+async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
+    let principal = mcp.principal();
+    let Some(key_id) = principal.key_id.clone() else {
+        return Ok(());
+    };
+    let state = mcp.state();
+    let tenant = principal.tenant_id.clone();
+    let id = key_id.clone();
+    let active = state
+        .store
+        .call(move |c| api_keys::is_active(c, &tenant, &id))
+        .await
+        .map_err(|e| errors::internal("internal error: cannot verify the API key", e))?;
+    if !active {
+        tracing::info!("call refused: API key deactivated");
+        return Err(errors::key_deactivated());
+    }
+    let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
+    if !decision.allowed {
+        tracing::info!(retry_after_s = decision.retry_after_s, "call refused: rate limited");
+        return Err(errors::rate_limited(&decision, principal.tier.as_str()));
+    }
+    Ok(())
+}
+
+/// Step 5.
+async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_ms: u64) {
+    let principal = mcp.principal();
+    let Some(key_id) = principal.key_id.clone() else {
+        return;
+    };
+    let tenant = principal.tenant_id.clone();
+    let operation = operation.to_owned();
+    let recorded = mcp
+        .state()
+        .store
+        .call(move |c| {
+            let rec = UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
+            usage::record(c, &rec)
+        })
+        .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not record usage");
+    }
+}

@@ -1,0 +1,125 @@
+//! [`PacerMcp`]: the MCP server handler, one instance per session, bound to the caller.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::Arc;
+
+use pacer_shared::Secret;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ProtocolVersion, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
+
+use super::output::ToolError;
+use super::{errors, gate, tools};
+use crate::auth::Principal;
+use crate::provider::{FitnessProvider, ProviderError};
+use crate::state::AppState;
+
+/// The newest protocol version pacer implements; `initialize` negotiation never goes past it.
+pub const MAX_PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion::V_2025_11_25;
+
+/// What the model is told about pacer at `initialize`.
+pub const INSTRUCTIONS: &str = "\
+pacer gives you this person's fitness data from Strava and can upload activity files.
+
+Reading: call get_activities to list activities (newest first; narrow with after/before as \
+ISO-8601 or epoch seconds, and page through with page), then get_activity for one activity's \
+details, then get_activity_streams for its time series (heartrate, watts, cadence, altitude, \
+latlng, ...) downsampled to max_points. get_athlete returns the profile; get_athlete_stats the \
+recent (4 weeks), year-to-date and all-time totals for runs, rides and swims.
+
+Units are part of every field name: distance_m (meters), moving_time_s (seconds), \
+average_speed_mps (meters per second), average_heartrate_bpm, average_watts, \
+total_elevation_gain_m. Convert for the person (km, miles, min/km pace). Dates are ISO-8601: \
+start_date is UTC, start_date_local carries the athlete's UTC offset.
+
+Uploading: upload_activity takes a path to a FIT, TCX or GPX file (optionally .gz) that the \
+pacer daemon can read, or content_base64 plus data_type for small files. It waits until Strava \
+has processed the file (sending progress notifications) and returns the new activity_id, or \
+Strava's reason for refusing it (for example a duplicate).
+
+Connecting: when a tool says Strava is not connected, give the person the link it contains (or \
+call connect_provider), ask them to open it and approve access, then retry. \
+get_connection_status shows whether Strava is connected, the granted scopes, the token expiry \
+and Strava's API rate-limit usage; disconnect_provider removes the connection.
+
+Errors: invalid arguments are JSON-RPC -32602 naming the field; rate limits (-32029) say when \
+to retry.";
+
+/// The MCP server for one session: every tool call runs as `principal` (tenant, user, key).
+///
+/// Construct one per connection (socket, WebSocket) or per request (stateless Streamable HTTP);
+/// it is cheap: the tool router is built once per process.
+pub struct PacerMcp {
+    state: Arc<AppState>,
+    principal: Principal,
+}
+
+impl PacerMcp {
+    pub fn new(state: Arc<AppState>, principal: Principal) -> Self {
+        Self { state, principal }
+    }
+
+    /// Who this session acts for.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub(crate) fn provider(&self) -> &Arc<dyn FitnessProvider> {
+        self.state.tokens.provider()
+    }
+
+    /// Runs `f` with the user's access token (refreshed transparently) and maps provider
+    /// failures through [`errors::provider_failure`].
+    pub(crate) async fn with_token<T, F, Fut>(&self, f: F) -> Result<T, ToolError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let p = &self.principal;
+        match self.state.tokens.with_access_token(&p.tenant_id, &p.user_id, f).await {
+            Ok(value) => Ok(value),
+            Err(e) => Err(self.provider_error(e).await),
+        }
+    }
+
+    /// [`errors::provider_failure`] for this session.
+    pub(crate) async fn provider_error(&self, e: ProviderError) -> ToolError {
+        errors::provider_failure(&self.state, &self.principal, e).await
+    }
+}
+
+#[tool_handler(router = tools::router())]
+impl ServerHandler for PacerMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
+                    .with_title("pacer")
+                    .with_description("Fitness data (Strava) for assistants and agents"),
+            )
+            .with_instructions(INSTRUCTIONS)
+            .with_protocol_version(MAX_PROTOCOL_VERSION)
+    }
+
+    /// Every version up to 2025-11-25 (all with an `initialize` handshake). 2026-07-28 (no
+    /// handshake, per-request metadata) is not offered: a client asking for it at `initialize`
+    /// is answered with 2025-11-25.
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(ProtocolVersion::known_up_to(&MAX_PROTOCOL_VERSION))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        gate::call_tool(self, request, context).await
+    }
+}

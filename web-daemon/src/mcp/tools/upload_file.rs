@@ -1,0 +1,268 @@
+//! `upload_activity`'s arguments and the activity file: where it comes from, how big it may
+//! be, what format it is.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use rmcp::ErrorData;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::mcp::params::{Validate, invalid};
+
+/// Largest activity file accepted (Strava's own limit is 25 MB).
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+
+/// Activity file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum DataType {
+    #[serde(rename = "fit")]
+    Fit,
+    #[serde(rename = "fit.gz")]
+    FitGz,
+    #[serde(rename = "tcx")]
+    Tcx,
+    #[serde(rename = "tcx.gz")]
+    TcxGz,
+    #[serde(rename = "gpx")]
+    Gpx,
+    #[serde(rename = "gpx.gz")]
+    GpxGz,
+}
+
+impl DataType {
+    const ALL: [Self; 6] = [Self::Fit, Self::FitGz, Self::Tcx, Self::TcxGz, Self::Gpx, Self::GpxGz];
+
+    /// The provider's name for the format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fit => "fit",
+            Self::FitGz => "fit.gz",
+            Self::Tcx => "tcx",
+            Self::TcxGz => "tcx.gz",
+            Self::Gpx => "gpx",
+            Self::GpxGz => "gpx.gz",
+        }
+    }
+
+    fn gzipped(self) -> Self {
+        match self {
+            Self::Fit => Self::FitGz,
+            Self::Tcx => Self::TcxGz,
+            Self::Gpx => Self::GpxGz,
+            other => other,
+        }
+    }
+
+    /// From a file name's extension (case-insensitive), e.g. `ride.FIT.gz`.
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        let lower = name.to_ascii_lowercase();
+        // Longest extensions first, so `x.fit.gz` is not taken for `gz` of `fit`.
+        let mut all = Self::ALL;
+        all.sort_by_key(|t| std::cmp::Reverse(t.as_str().len()));
+        all.into_iter().find(|t| lower.ends_with(&format!(".{}", t.as_str())))
+    }
+
+    /// From the content: FIT header, TCX/GPX root element, gzip wrapping.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut head = Vec::new();
+            flate2::read::GzDecoder::new(bytes).take(4096).read_to_end(&mut head).ok()?;
+            return Self::sniff_plain(&head).map(Self::gzipped);
+        }
+        Self::sniff_plain(bytes)
+    }
+
+    fn sniff_plain(bytes: &[u8]) -> Option<Self> {
+        if bytes.get(8..12) == Some(b".FIT") {
+            return Some(Self::Fit);
+        }
+        let head = String::from_utf8_lossy(bytes.get(..4096).unwrap_or(bytes)).to_ascii_lowercase();
+        if head.contains("<trainingcenterdatabase") {
+            Some(Self::Tcx)
+        } else if head.contains("<gpx") {
+            Some(Self::Gpx)
+        } else {
+            None
+        }
+    }
+}
+
+/// Arguments of `upload_activity`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadActivityParams {
+    /// Absolute path of a FIT, TCX or GPX file (optionally gzip-compressed: `.fit.gz`,
+    /// `.tcx.gz`, `.gpx.gz`) on the machine running pacer; the pacer daemon reads it. Give
+    /// either `path` or `content_base64`.
+    path: Option<String>,
+    /// The file's bytes, base64-encoded, for small files (a message is limited to 1 MiB over
+    /// the local connection; use `path` for bigger files). Give either `path` or
+    /// `content_base64`.
+    content_base64: Option<String>,
+    /// The file format. When absent it is taken from the path's extension or the content.
+    data_type: Option<DataType>,
+    /// Title of the new activity (default: the provider's, e.g. "Morning Run").
+    name: Option<String>,
+    /// Description of the new activity.
+    description: Option<String>,
+    /// Your own id for the file, used by the provider to detect duplicates (default: the file
+    /// name for `path`).
+    external_id: Option<String>,
+    /// Sport type of the new activity, e.g. `Run`, `Ride`, `TrailRun` (default: from the file).
+    sport_type: Option<String>,
+}
+
+/// Where the file comes from.
+pub enum Source {
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// `upload_activity` after validation (the file is not read yet for `path`).
+pub struct UploadJob {
+    pub source: Source,
+    pub data_type: Option<DataType>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub sport_type: Option<String>,
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl Validate for UploadActivityParams {
+    type Output = UploadJob;
+    fn validate(self) -> Result<UploadJob, ErrorData> {
+        let source = match (non_empty(self.path), self.content_base64) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("path", "give either path or content_base64, not both"));
+            }
+            (None, None) => return Err(invalid("path", "required (or give content_base64)")),
+            (Some(path), None) => {
+                let path = PathBuf::from(path);
+                if !path.is_absolute() {
+                    return Err(invalid("path", "must be an absolute path on the machine running pacer"));
+                }
+                Source::Path(path)
+            }
+            (None, Some(encoded)) => Source::Bytes(decode_base64(&encoded)?),
+        };
+        Ok(UploadJob {
+            source,
+            data_type: self.data_type,
+            name: non_empty(self.name),
+            description: non_empty(self.description),
+            external_id: non_empty(self.external_id),
+            sport_type: non_empty(self.sport_type),
+        })
+    }
+}
+
+fn decode_base64(encoded: &str) -> Result<Vec<u8>, ErrorData> {
+    let compact: String = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.len() / 4 * 3 > MAX_UPLOAD_BYTES {
+        return Err(invalid("content_base64", format!("the file is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
+    }
+    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
+    let url_safe = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
+    let bytes = standard
+        .decode(&compact)
+        .or_else(|_| url_safe.decode(&compact))
+        .map_err(|e| invalid("content_base64", format!("not valid base64 ({e})")))?;
+    if bytes.is_empty() {
+        return Err(invalid("content_base64", "the file is empty"));
+    }
+    Ok(bytes)
+}
+
+/// A file read from disk.
+pub struct LocalFile {
+    pub bytes: Vec<u8>,
+    pub data_type: DataType,
+    pub file_name: String,
+}
+
+/// Reads `path` for upload: must be a regular activity file (by extension, after resolving
+/// links), at most [`MAX_UPLOAD_BYTES`], and outside pacer's own data directory `home`.
+/// Blocking: run it off the async runtime.
+pub fn read_local(path: &Path, home: &Path) -> Result<LocalFile, ErrorData> {
+    let shown = path.display();
+    let real = path.canonicalize().map_err(|e| invalid("path", format!("cannot open {shown}: {e}")))?;
+    if home.canonicalize().is_ok_and(|home| real.starts_with(home)) {
+        return Err(invalid("path", "files in pacer's own data directory cannot be uploaded"));
+    }
+    let file_name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let data_type = DataType::from_file_name(&file_name)
+        .ok_or_else(|| invalid("path", format!("{shown} is not a .fit, .tcx or .gpx file (optionally .gz)")))?;
+    let file = std::fs::File::open(&real).map_err(|e| invalid("path", format!("cannot open {shown}: {e}")))?;
+    let meta = file.metadata().map_err(|e| invalid("path", format!("cannot read {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(invalid("path", format!("{shown} is not a regular file")));
+    }
+    let limit = u64::try_from(MAX_UPLOAD_BYTES).unwrap_or(u64::MAX);
+    if meta.len() > limit {
+        return Err(invalid("path", format!("{shown} is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid("path", format!("cannot read {shown}: {e}")))?;
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(invalid("path", format!("{shown} is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
+    }
+    if bytes.is_empty() {
+        return Err(invalid("path", format!("{shown} is empty")));
+    }
+    Ok(LocalFile { bytes, data_type, file_name })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn data_types() {
+        assert_eq!(DataType::from_file_name("Ride.FIT.gz"), Some(DataType::FitGz));
+        assert_eq!(DataType::from_file_name("a.gpx"), Some(DataType::Gpx));
+        assert_eq!(DataType::from_file_name("master.key"), None);
+        let mut fit = vec![14u8, 0x10, 0, 0, 0, 0, 0, 0];
+        fit.extend_from_slice(b".FIT");
+        assert_eq!(DataType::sniff(&fit), Some(DataType::Fit));
+        assert_eq!(DataType::sniff(b"<?xml?><gpx version=\"1.1\">"), Some(DataType::Gpx));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"<TrainingCenterDatabase>").ok();
+        let gz = gz.finish().unwrap_or_default();
+        assert_eq!(DataType::sniff(&gz), Some(DataType::TcxGz));
+        assert_eq!(DataType::sniff(b"hello"), None);
+    }
+
+    #[test]
+    fn base64_and_local_files() {
+        assert_eq!(decode_base64("aGVs\nbG8").ok(), Some(b"hello".to_vec()));
+        assert!(decode_base64("***").is_err_and(|e| e.message.starts_with("content_base64: not valid base64")));
+        let home = tempfile::tempdir().expect("tempdir");
+        let other = tempfile::tempdir().expect("tempdir");
+        let inside = home.path().join("x.gpx");
+        std::fs::write(&inside, b"<gpx>").expect("write");
+        assert!(read_local(&inside, home.path()).is_err_and(|e| e.message.contains("data directory")));
+        let key = other.path().join("master.key");
+        std::fs::write(&key, b"secret").expect("write");
+        assert!(read_local(&key, home.path()).is_err_and(|e| e.message.contains("is not a .fit")));
+        let ok = other.path().join("run.gpx");
+        std::fs::write(&ok, b"<gpx>").expect("write");
+        let file = read_local(&ok, home.path()).expect("readable");
+        assert_eq!((file.data_type, file.file_name.as_str(), file.bytes.len()), (DataType::Gpx, "run.gpx", 5));
+        assert!(
+            read_local(&other.path().join("missing.fit"), home.path())
+                .is_err_and(|e| e.message.starts_with("path: cannot open"))
+        );
+    }
+}
