@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pacer_shared::ipc::{Channel, Hello, HelloReply, PROTOCOL_VERSION, encode_frame};
 use pacer_shared::Secret;
+use pacer_shared::ipc::{Channel, Hello, HelloReply, PROTOCOL_VERSION, encode_frame};
 use serde_json::{Value, json};
 
 const COLD_RUNS: usize = 20;
@@ -27,6 +27,7 @@ impl Drop for Daemon {
     }
 }
 
+#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
 fn start_daemon() -> (Daemon, String) {
     use std::os::unix::fs::PermissionsExt;
     let pacerd = bin_dir().join("pacerd");
@@ -79,13 +80,20 @@ fn read_until_id<R: BufRead>(r: &mut R, id: u64) -> Value {
 fn peak_rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 fn direct_session(home: &Path, key: &str) -> (UnixStream, BufReader<UnixStream>) {
     let mut s = UnixStream::connect(pacer_shared::paths::socket_path(home)).expect("connect");
-    let hello = Hello { protocol: PROTOCOL_VERSION, client: "bench/1".into(), channel: Channel::Mcp, api_key: Some(Secret::new(key.into())) };
+    let hello = Hello {
+        protocol: PROTOCOL_VERSION,
+        client: "bench/1".into(),
+        channel: Channel::Mcp,
+        api_key: Some(Secret::new(key.into())),
+    };
     s.write_all(&encode_frame(&hello).expect("frame")).expect("hello");
     let mut len = [0u8; 4];
     s.read_exact(&mut len).expect("reply len");
@@ -153,7 +161,11 @@ fn main() {
     );
 
     // Warm tool-call round trips.
-    let call = |id: u64| json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"get_connection_status","arguments":{}}}).to_string() + "\n";
+    let call = |id: u64| {
+        json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"get_connection_status","arguments":{}}})
+            .to_string()
+            + "\n"
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_pacer-mcp"))
         .env("PACER_API_KEY", &key)
         .env("PACER_HOME", &home)
@@ -185,6 +197,11 @@ fn main() {
         read_until_id(&mut r, 10 + i);
         direct.push(t.elapsed());
     }
-    let (rp50, rp99, dp50, dp99) = (pct(&mut relayed, 50), pct(&mut relayed, 99), pct(&mut direct, 50), pct(&mut direct, 99));
-    println!("tool call round trip ({CALLS} calls): via pacer-mcp p50 {rp50:.3} ms p99 {rp99:.3} ms; direct p50 {dp50:.3} ms p99 {dp99:.3} ms; relay added p50 {:.3} ms, ratio {:.2}", rp50 - dp50, rp50 / dp50);
+    let (rp50, rp99, dp50, dp99) =
+        (pct(&mut relayed, 50), pct(&mut relayed, 99), pct(&mut direct, 50), pct(&mut direct, 99));
+    println!(
+        "tool call round trip ({CALLS} calls): via pacer-mcp p50 {rp50:.3} ms p99 {rp99:.3} ms; direct p50 {dp50:.3} ms p99 {dp99:.3} ms; relay added p50 {:.3} ms, ratio {:.2}",
+        rp50 - dp50,
+        rp50 / dp50
+    );
 }

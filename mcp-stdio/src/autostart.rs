@@ -45,10 +45,7 @@ pub async fn start_and_wait(bin: &Path, home: &Path, socket: &Path) -> Result<Un
             break Err(format!("autostarted {shown} but it exited ({status})"));
         }
         if Instant::now() >= deadline {
-            break Err(format!(
-                "autostarted {shown} but it did not open the socket within {} s",
-                WAIT.as_secs()
-            ));
+            break Err(format!("autostarted {shown} but it did not open the socket within {} s", WAIT.as_secs()));
         }
     };
     reap_in_background(child);
@@ -87,13 +84,7 @@ fn daemon_log(home: &Path) -> Stdio {
         .recursive(true)
         .mode(0o700)
         .create(home)
-        .and_then(|()| {
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o600)
-                .open(&path)
-        });
+        .and_then(|()| OpenOptions::new().create(true).append(true).mode(0o600).open(&path));
     match opened {
         Ok(file) => file.into(),
         Err(e) => {
@@ -105,12 +96,9 @@ fn daemon_log(home: &Path) -> Stdio {
 
 /// Waits for the child on a small thread so it never lingers as a zombie.
 fn reap_in_background(mut child: Child) {
-    let spawned = std::thread::Builder::new()
-        .name("pacerd-reaper".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let _ = child.wait();
-        });
+    let spawned = std::thread::Builder::new().name("pacerd-reaper".into()).stack_size(64 * 1024).spawn(move || {
+        let _ = child.wait();
+    });
     if let Err(e) = spawned {
         debug!(error = %e, "cannot spawn the reaper thread");
     }

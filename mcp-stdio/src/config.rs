@@ -83,11 +83,7 @@ impl fmt::Display for KeyProblem {
                 path.display()
             ),
             Self::EmptyFile { path } => {
-                write!(
-                    f,
-                    "the API key file {} is empty; put the key from 'pacerd keys create' in it",
-                    path.display()
-                )
+                write!(f, "the API key file {} is empty; put the key from 'pacerd keys create' in it", path.display())
             }
         }
     }
@@ -135,17 +131,11 @@ pub fn load(
     // Empty variables count as unset: desktop client configs often carry "" placeholders.
     let var = |name: &str| env(name).filter(|v| !v.is_empty());
 
-    let home = flags
-        .home
-        .or_else(|| var("PACER_HOME").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let xdg = var("XDG_DATA_HOME");
-            let user_home = var("HOME");
-            paths::default_home(
-                xdg.as_deref().and_then(|s| s.to_str()),
-                user_home.as_deref().and_then(|s| s.to_str()),
-            )
-        });
+    let home = flags.home.or_else(|| var("PACER_HOME").map(PathBuf::from)).unwrap_or_else(|| {
+        let xdg = var("XDG_DATA_HOME");
+        let user_home = var("HOME");
+        paths::default_home(xdg.as_deref().and_then(|s| s.to_str()), user_home.as_deref().and_then(|s| s.to_str()))
+    });
     let socket = flags.socket.unwrap_or_else(|| paths::socket_path(&home));
     let api_key = match (flags.api_key_file, var("PACER_API_KEY")) {
         (Some(path), _) => read_key_file(path),
@@ -155,19 +145,9 @@ pub fn load(
             None => Err(KeyProblem::Missing),
         },
     };
-    let daemon_bin = var("PACER_DAEMON_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| default_daemon_bin(current_exe));
-    let log_filter = var("PACER_LOG")
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "warn".to_owned());
-    Ok(Command::Run(Box::new(Config {
-        api_key,
-        home,
-        socket,
-        daemon_bin,
-        log_filter,
-    })))
+    let daemon_bin = var("PACER_DAEMON_BIN").map(PathBuf::from).unwrap_or_else(|| default_daemon_bin(current_exe));
+    let log_filter = var("PACER_LOG").map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "warn".to_owned());
+    Ok(Command::Run(Box::new(Config { api_key, home, socket, daemon_bin, log_filter })))
 }
 
 /// `pacerd` beside the running executable when it exists, else `pacerd` looked up on `PATH`.
@@ -188,10 +168,7 @@ fn key_from_text(text: &str) -> Option<Secret> {
 fn read_key_file(path: PathBuf) -> Result<Secret, KeyProblem> {
     match std::fs::read_to_string(&path) {
         Ok(text) => key_from_text(&text).ok_or(KeyProblem::EmptyFile { path }),
-        Err(e) => Err(KeyProblem::Unreadable {
-            path,
-            error: e.to_string(),
-        }),
+        Err(e) => Err(KeyProblem::Unreadable { path, error: e.to_string() }),
     }
 }
 
@@ -233,15 +210,8 @@ mod tests {
     use super::*;
 
     fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Command, ArgError> {
-        let env: HashMap<String, OsString> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        load(
-            args.iter().map(OsString::from),
-            |k| env.get(k).cloned(),
-            None,
-        )
+        let env: HashMap<String, OsString> = env.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+        load(args.iter().map(OsString::from), |k| env.get(k).cloned(), None)
     }
 
     fn config(args: &[&str], env: &[(&str, &str)]) -> Config {
@@ -253,16 +223,10 @@ mod tests {
 
     #[test]
     fn defaults_follow_xdg_and_key_env() {
-        let c = config(
-            &[],
-            &[("XDG_DATA_HOME", "/x"), ("PACER_API_KEY", "  pk_1 \n")],
-        );
+        let c = config(&[], &[("XDG_DATA_HOME", "/x"), ("PACER_API_KEY", "  pk_1 \n")]);
         assert_eq!(c.home, PathBuf::from("/x/pacer"));
         assert_eq!(c.socket, PathBuf::from("/x/pacer/run/pacerd.sock"));
-        assert_eq!(
-            c.api_key.map(|k| k.expose().to_owned()),
-            Ok("pk_1".to_owned())
-        );
+        assert_eq!(c.api_key.map(|k| k.expose().to_owned()), Ok("pk_1".to_owned()));
         assert_eq!(c.daemon_bin, PathBuf::from("pacerd"));
         assert_eq!(c.log_filter, "warn");
     }
@@ -275,11 +239,7 @@ mod tests {
         let key_arg = format!("--api-key-file={}", key_file.display());
         let c = config(
             &["--home", "/h", "--socket", "/s.sock", &key_arg],
-            &[
-                ("PACER_HOME", "/env"),
-                ("PACER_API_KEY", "pk_env"),
-                ("PACER_DAEMON_BIN", "/bin/d"),
-            ],
+            &[("PACER_HOME", "/env"), ("PACER_API_KEY", "pk_env"), ("PACER_DAEMON_BIN", "/bin/d")],
         );
         assert_eq!(c.home, PathBuf::from("/h"));
         assert_eq!(c.socket, PathBuf::from("/s.sock"));
@@ -289,44 +249,21 @@ mod tests {
 
     #[test]
     fn key_problems_are_kept_not_fatal() {
-        assert_eq!(
-            config(&[], &[("PACER_API_KEY", " ")]).api_key.unwrap_err(),
-            KeyProblem::Missing
-        );
+        assert_eq!(config(&[], &[("PACER_API_KEY", " ")]).api_key.unwrap_err(), KeyProblem::Missing);
         let c = config(&["--api-key-file", "/nonexistent/key"], &[]);
         assert!(matches!(c.api_key, Err(KeyProblem::Unreadable { .. })));
-        assert!(
-            c.api_key
-                .unwrap_err()
-                .to_string()
-                .contains("/nonexistent/key")
-        );
+        assert!(c.api_key.unwrap_err().to_string().contains("/nonexistent/key"));
         assert!(KeyProblem::Missing.to_string().contains("PACER_API_KEY"));
     }
 
     #[test]
     fn bad_flags_are_errors() {
-        assert_eq!(
-            run(&["--nope"], &[]).unwrap_err(),
-            ArgError::Unknown("--nope".into())
-        );
-        assert_eq!(
-            run(&["--home"], &[]).unwrap_err(),
-            ArgError::MissingValue("--home")
-        );
-        assert_eq!(
-            run(&["--home="], &[]).unwrap_err(),
-            ArgError::MissingValue("--home")
-        );
-        assert_eq!(
-            run(&["serve"], &[]).unwrap_err(),
-            ArgError::Positional("serve".into())
-        );
+        assert_eq!(run(&["--nope"], &[]).unwrap_err(), ArgError::Unknown("--nope".into()));
+        assert_eq!(run(&["--home"], &[]).unwrap_err(), ArgError::MissingValue("--home"));
+        assert_eq!(run(&["--home="], &[]).unwrap_err(), ArgError::MissingValue("--home"));
+        assert_eq!(run(&["serve"], &[]).unwrap_err(), ArgError::Positional("serve".into()));
         assert!(matches!(run(&["--version"], &[]), Ok(Command::Version)));
-        assert!(matches!(
-            run(&["--home", "/h", "--help"], &[]),
-            Ok(Command::Help)
-        ));
+        assert!(matches!(run(&["--home", "/h", "--help"], &[]), Ok(Command::Help)));
     }
 
     #[test]

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pacer_shared::Secret;
-use pacer_shared::ipc::{
-    self, Channel, Hello, HelloReply, MAX_FRAME_BYTES, PROTOCOL_VERSION, RefusalCode,
-};
+use pacer_shared::ipc::{self, Channel, Hello, HelloReply, MAX_FRAME_BYTES, PROTOCOL_VERSION, RefusalCode};
 use tokio::net::UnixStream;
 use tokio::time::timeout;
 use tracing::debug;
@@ -35,22 +33,14 @@ pub enum ConnectError {
          check {}",
         socket.display(), home.display(), home.join("pacerd.log").display()
     )]
-    Unreachable {
-        socket: PathBuf,
-        home: PathBuf,
-        detail: String,
-    },
+    Unreachable { socket: PathBuf, home: PathBuf, detail: String },
     /// The socket's directory could let another user impersonate the daemon.
     #[error(
         "refusing to send the API key to {}: its directory {} is {problem}; it must belong to \
          you and not be writable by others",
         socket.display(), dir.display()
     )]
-    UnsafeSocketDir {
-        socket: PathBuf,
-        dir: PathBuf,
-        problem: String,
-    },
+    UnsafeSocketDir { socket: PathBuf, dir: PathBuf, problem: String },
     /// The daemon accepted the connection but the handshake failed.
     #[error("pacerd failed the handshake on socket {}: {detail}", socket.display())]
     Handshake { socket: PathBuf, detail: String },
@@ -68,17 +58,14 @@ impl ConnectError {
                 jsonrpc::DAEMON_UNREACHABLE
             }
             Self::Refused { code, .. } => match code {
-                RefusalCode::Unauthorized
-                | RefusalCode::Forbidden
-                | RefusalCode::PermissionDenied => jsonrpc::UNAUTHORIZED,
+                RefusalCode::Unauthorized | RefusalCode::Forbidden | RefusalCode::PermissionDenied => {
+                    jsonrpc::UNAUTHORIZED
+                }
                 RefusalCode::Version => jsonrpc::VERSION_MISMATCH,
                 RefusalCode::BadFrame | RefusalCode::Internal => jsonrpc::INTERNAL_ERROR,
             },
         };
-        RpcFailure {
-            code,
-            message: self.to_string(),
-        }
+        RpcFailure { code, message: self.to_string() }
     }
 }
 
@@ -138,11 +125,7 @@ impl Connector {
     }
 
     fn unreachable(&self, detail: String) -> ConnectError {
-        ConnectError::Unreachable {
-            socket: self.socket.clone(),
-            home: self.home.clone(),
-            detail,
-        }
+        ConnectError::Unreachable { socket: self.socket.clone(), home: self.home.clone(), detail }
     }
 }
 
@@ -156,10 +139,7 @@ pub async fn try_connect(socket: &Path) -> io::Result<UnixStream> {
 
 /// True when nobody listens: no socket file (ENOENT) or a stale one (ECONNREFUSED).
 pub fn is_absent(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
-    )
+    matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused)
 }
 
 /// The failure in words for the client.
@@ -177,11 +157,8 @@ fn check_socket_dir(socket: &Path) -> Result<(), ConnectError> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let unsafe_dir = |problem: String| ConnectError::UnsafeSocketDir {
-        socket: socket.to_owned(),
-        dir: dir.to_owned(),
-        problem,
-    };
+    let unsafe_dir =
+        |problem: String| ConnectError::UnsafeSocketDir { socket: socket.to_owned(), dir: dir.to_owned(), problem };
     let meta = std::fs::metadata(dir).map_err(|e| unsafe_dir(format!("unreadable ({e})")))?;
     // SAFETY: geteuid(2) cannot fail and has no preconditions.
     let me = unsafe { libc::geteuid() };
@@ -189,20 +166,13 @@ fn check_socket_dir(socket: &Path) -> Result<(), ConnectError> {
         return Err(unsafe_dir(format!("owned by uid {}", meta.uid())));
     }
     if meta.mode() & 0o022 != 0 {
-        return Err(unsafe_dir(format!(
-            "writable by others (mode {:o})",
-            meta.mode() & 0o7777
-        )));
+        return Err(unsafe_dir(format!("writable by others (mode {:o})", meta.mode() & 0o7777)));
     }
     Ok(())
 }
 
 /// Sends [`Hello`] and reads the [`HelloReply`]; returns the stream and the daemon's name.
-async fn handshake(
-    mut stream: UnixStream,
-    key: Secret,
-    socket: &Path,
-) -> Result<(UnixStream, String), ConnectError> {
+async fn handshake(mut stream: UnixStream, key: Secret, socket: &Path) -> Result<(UnixStream, String), ConnectError> {
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         client: format!("pacer-mcp/{}", env!("CARGO_PKG_VERSION")),
@@ -213,19 +183,11 @@ async fn handshake(
         ipc::write_frame(&mut stream, &hello).await?;
         ipc::read_frame::<_, HelloReply>(&mut stream, MAX_FRAME_BYTES).await
     };
-    let failed = |detail: String| ConnectError::Handshake {
-        socket: socket.to_owned(),
-        detail,
-    };
+    let failed = |detail: String| ConnectError::Handshake { socket: socket.to_owned(), detail };
     match timeout(HANDSHAKE_TIMEOUT, exchange).await {
-        Err(_) => Err(failed(format!(
-            "no answer within {} s",
-            HANDSHAKE_TIMEOUT.as_secs()
-        ))),
+        Err(_) => Err(failed(format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs()))),
         Ok(Err(e)) => Err(failed(e.to_string())),
-        Ok(Ok(HelloReply::Refused { code, message })) => {
-            Err(ConnectError::Refused { code, message })
-        }
+        Ok(Ok(HelloReply::Refused { code, message })) => Err(ConnectError::Refused { code, message }),
         Ok(Ok(HelloReply::Welcome { protocol, daemon })) if protocol != PROTOCOL_VERSION => {
             Err(ConnectError::Refused {
                 code: RefusalCode::Version,
@@ -253,22 +215,12 @@ mod tests {
         assert!(check_socket_dir(&socket).is_ok());
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let err = check_socket_dir(&socket).unwrap_err();
-        assert!(
-            err.to_string().contains("writable by others (mode 777)"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("writable by others (mode 777)"), "{err}");
     }
 
     #[test]
     fn refusals_map_to_documented_codes() {
-        let refused = |code| {
-            ConnectError::Refused {
-                code,
-                message: "m".into(),
-            }
-            .to_rpc()
-            .code
-        };
+        let refused = |code| ConnectError::Refused { code, message: "m".into() }.to_rpc().code;
         assert_eq!(refused(RefusalCode::Unauthorized), -32001);
         assert_eq!(refused(RefusalCode::Forbidden), -32001);
         assert_eq!(refused(RefusalCode::Version), -32002);
@@ -279,8 +231,6 @@ mod tests {
         };
         let rpc = unreachable.to_rpc();
         assert_eq!(rpc.code, -32000);
-        assert!(
-            rpc.message.contains("/x/run/pacerd.sock") && rpc.message.contains("/x/pacerd.log")
-        );
+        assert!(rpc.message.contains("/x/run/pacerd.sock") && rpc.message.contains("/x/pacerd.log"));
     }
 }

@@ -49,11 +49,7 @@ impl DaemonLink {
             };
             let _ = tx.send(DaemonEvent::Closed(closed));
         });
-        Self {
-            writer: BufWriter::new(write),
-            events,
-            reader,
-        }
+        Self { writer: BufWriter::new(write), events, reader }
     }
 
     /// Writes one line and its newline, then flushes.
@@ -65,10 +61,7 @@ impl DaemonLink {
 
     /// The next event; [`DaemonEvent::Closed`] once the stream is done.
     pub async fn next_event(&mut self) -> DaemonEvent {
-        self.events
-            .recv()
-            .await
-            .unwrap_or(DaemonEvent::Closed(None))
+        self.events.recv().await.unwrap_or(DaemonEvent::Closed(None))
     }
 }
 

@@ -71,13 +71,8 @@ pub fn inspect(line: &[u8]) -> Result<Kind, NotJson> {
     }
     match serde_json::from_slice::<Envelope<'_>>(line) {
         Ok(Envelope { id, method }) => Ok(match (id.filter(|id| !id.is_null()), method) {
-            (Some(id), Some(method)) => Kind::Request {
-                id,
-                method: method.into_owned(),
-            },
-            (None, Some(method)) => Kind::Notification {
-                method: method.into_owned(),
-            },
+            (Some(id), Some(method)) => Kind::Request { id, method: method.into_owned() },
+            (None, Some(method)) => Kind::Notification { method: method.into_owned() },
             (Some(id), None) => Kind::Response { id },
             (None, None) => Kind::Other,
         }),
@@ -110,9 +105,7 @@ pub fn id_key(id: &Value) -> String {
 /// The same request line with its `id` replaced, or `None` when `line` is not a JSON object.
 pub fn with_id(line: &[u8], id: &str) -> Option<Vec<u8>> {
     let mut value: Value = serde_json::from_slice(line).ok()?;
-    value
-        .as_object_mut()?
-        .insert("id".to_owned(), Value::from(id));
+    value.as_object_mut()?.insert("id".to_owned(), Value::from(id));
     serde_json::to_vec(&value).ok()
 }
 
@@ -127,10 +120,7 @@ pub fn error_message(line: &[u8]) -> Option<String> {
         #[serde(default)]
         message: String,
     }
-    serde_json::from_slice::<ErrorOnly>(line)
-        .ok()?
-        .error
-        .map(|e| e.message)
+    serde_json::from_slice::<ErrorOnly>(line).ok()?.error.map(|e| e.message)
 }
 
 #[cfg(test)]
@@ -139,23 +129,10 @@ mod tests {
 
     #[test]
     fn classifies_by_id_and_method() {
-        let k = inspect(
-            br#"{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"x":[1,{"y":2}]}}"#,
-        );
-        assert_eq!(
-            k.unwrap(),
-            Kind::Request {
-                id: json!(7),
-                method: "tools/list".into()
-            }
-        );
+        let k = inspect(br#"{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"x":[1,{"y":2}]}}"#);
+        assert_eq!(k.unwrap(), Kind::Request { id: json!(7), method: "tools/list".into() });
         let k = inspect(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
-        assert_eq!(
-            k,
-            Kind::Notification {
-                method: INITIALIZED.into()
-            }
-        );
+        assert_eq!(k, Kind::Notification { method: INITIALIZED.into() });
         let k = inspect(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap();
         assert_eq!(k, Kind::Response { id: json!("a") });
         let k = inspect(br#"{"jsonrpc":"2.0","id":null,"method":"m"}"#).unwrap();
@@ -163,10 +140,7 @@ mod tests {
         assert_eq!(inspect(br#"[{"id":1,"method":"m"}]"#).unwrap(), Kind::Other);
         assert_eq!(inspect(br#"{"id":1,"method":5}"#).unwrap(), Kind::Other);
         assert_eq!(inspect(br#" "text""#).unwrap(), Kind::Other);
-        assert_eq!(
-            inspect(br#"{"method":"esc\"aped"}"#).unwrap().method(),
-            Some("esc\"aped")
-        );
+        assert_eq!(inspect(br#"{"method":"esc\"aped"}"#).unwrap().method(), Some("esc\"aped"));
     }
 
     #[test]
@@ -180,18 +154,11 @@ mod tests {
     fn builds_errors_and_replay_lines() {
         let line = error_line(&Value::Null, PARSE_ERROR, "bad");
         let v: Value = serde_json::from_slice(&line).unwrap();
-        assert_eq!(
-            v,
-            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}})
-        );
+        assert_eq!(v, json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}}));
         assert_eq!(error_message(&line).as_deref(), Some("bad"));
         assert_eq!(error_message(br#"{"id":1,"result":{}}"#), None);
 
-        let replay = with_id(
-            br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#,
-            "r-1",
-        )
-        .unwrap();
+        let replay = with_id(br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#, "r-1").unwrap();
         let v: Value = serde_json::from_slice(&replay).unwrap();
         assert_eq!(v["id"], "r-1");
         assert_eq!(v["method"], "initialize");

@@ -14,11 +14,7 @@ pub enum Line {
     Complete(Vec<u8>),
     /// A line over the cap, discarded. `id` is its top-level `id` when one was found;
     /// `has_method` tells whether it had a top-level `method` (a request, not a response).
-    Oversize {
-        len: usize,
-        id: Option<Value>,
-        has_method: bool,
-    },
+    Oversize { len: usize, id: Option<Value>, has_method: bool },
 }
 
 /// Reads capped lines from an async byte stream.
@@ -30,10 +26,7 @@ pub struct LineReader<R> {
 impl<R: AsyncRead + Unpin> LineReader<R> {
     /// Wraps `inner`; lines longer than `max` bytes become [`Line::Oversize`].
     pub fn new(inner: R, max: usize) -> Self {
-        Self {
-            inner: BufReader::with_capacity(64 * 1024, inner),
-            max,
-        }
+        Self { inner: BufReader::with_capacity(64 * 1024, inner), max }
     }
 
     /// The next line, or `None` at end of stream. A final line without a newline still counts.
@@ -73,11 +66,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
             }
         }
         Ok(Some(match oversize {
-            Some((len, scanner)) => Line::Oversize {
-                len,
-                has_method: scanner.has_method,
-                id: scanner.finish(),
-            },
+            Some((len, scanner)) => Line::Oversize { len, has_method: scanner.has_method, id: scanner.finish() },
             None => Line::Complete(buf),
         }))
     }
@@ -191,8 +180,7 @@ impl IdScanner {
     fn end_capture(&mut self) {
         if let Some(raw) = self.capture.take()
             && self.found.is_none()
-            && let Ok(value @ (Value::String(_) | Value::Number(_))) =
-                serde_json::from_slice::<Value>(&raw)
+            && let Ok(value @ (Value::String(_) | Value::Number(_))) = serde_json::from_slice::<Value>(&raw)
         {
             self.found = Some(value);
         }
@@ -219,14 +207,12 @@ mod tests {
 
     #[test]
     fn finds_top_level_id_anywhere() {
-        let line = r#"{"jsonrpc":"2.0","method":"tools/call","params":{"id":1,"s":"x\"id\":9, \\","a":[{"id":2}]},"id":42}"#;
+        let line =
+            r#"{"jsonrpc":"2.0","method":"tools/call","params":{"id":1,"s":"x\"id\":9, \\","a":[{"id":2}]},"id":42}"#;
         for chunk in [1, 3, 7, line.len()] {
             assert_eq!(scan(line, chunk), Some(json!(42)), "chunk {chunk}");
         }
-        assert_eq!(
-            scan(r#"{ "id" : "abc" , "method":"m"}"#, 2),
-            Some(json!("abc"))
-        );
+        assert_eq!(scan(r#"{ "id" : "abc" , "method":"m"}"#, 2), Some(json!("abc")));
         assert_eq!(scan(r#"{"idx":1,"xid":2,"i":3}"#, 4), None);
         assert_eq!(scan(r#"{"method":"m","params":{"id":5}}"#, 4), None);
         assert_eq!(scan(r#"{"id":{"a":1}}"#, 4), None);
@@ -246,26 +232,13 @@ mod tests {
         let big = format!(r#"{{"method":"m","params":"{}","id":3}}"#, "a".repeat(100));
         let input = format!("{{\"id\":1}}\n{big}\n\nlast");
         let mut r = LineReader::new(input.as_bytes(), 50);
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Complete(br#"{"id":1}"#.to_vec())));
         assert_eq!(
             r.next_line().await.unwrap(),
-            Some(Line::Complete(br#"{"id":1}"#.to_vec()))
+            Some(Line::Oversize { len: big.len(), id: Some(json!(3)), has_method: true })
         );
-        assert_eq!(
-            r.next_line().await.unwrap(),
-            Some(Line::Oversize {
-                len: big.len(),
-                id: Some(json!(3)),
-                has_method: true,
-            })
-        );
-        assert_eq!(
-            r.next_line().await.unwrap(),
-            Some(Line::Complete(Vec::new()))
-        );
-        assert_eq!(
-            r.next_line().await.unwrap(),
-            Some(Line::Complete(b"last".to_vec()))
-        );
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Complete(Vec::new())));
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Complete(b"last".to_vec())));
         assert_eq!(r.next_line().await.unwrap(), None);
     }
 }

@@ -23,11 +23,7 @@ use crate::config::{Command, Config};
 
 fn main() -> ExitCode {
     let exe = std::env::current_exe().ok();
-    let command = config::load(
-        std::env::args_os().skip(1),
-        |name| std::env::var_os(name),
-        exe.as_deref(),
-    );
+    let command = config::load(std::env::args_os().skip(1), |name| std::env::var_os(name), exe.as_deref());
     let config = match command {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
@@ -48,10 +44,7 @@ fn main() -> ExitCode {
         error!("{problem}; every request will be answered with this error");
     }
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             error!(error = %e, "cannot start the async runtime");
@@ -83,10 +76,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
 
 /// Resolves on the first SIGTERM or SIGINT with the signal's name.
 async fn shutdown_signal() -> &'static str {
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         error!("cannot install signal handlers; only stdin EOF stops pacer-mcp");
         return std::future::pending().await;
     };

@@ -29,9 +29,7 @@ const CONNECTION_LOST: &str = "pacerd connection lost while handling this reques
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel(32);
     tokio::spawn(read_lines(tokio::io::stdin(), tx));
-    Relay::new(Connector::new(config), tokio::io::stdout())
-        .serve(rx)
-        .await
+    Relay::new(Connector::new(config), tokio::io::stdout()).serve(rx).await
 }
 
 /// Forwards capped lines from `input` until end of stream (the channel closing means EOF).
@@ -103,19 +101,11 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
     async fn on_daemon_event(&mut self, event: DaemonEvent) -> io::Result<()> {
         match event {
             DaemonEvent::Line(Line::Complete(line)) => self.relay_daemon_line(&line).await,
-            DaemonEvent::Line(Line::Oversize {
-                len,
-                id,
-                has_method,
-            }) => {
-                warn!(
-                    len,
-                    "pacerd sent a line over {MAX_LINE_BYTES} bytes; dropped"
-                );
+            DaemonEvent::Line(Line::Oversize { len, id, has_method }) => {
+                warn!(len, "pacerd sent a line over {MAX_LINE_BYTES} bytes; dropped");
                 // Only a response can settle one of our requests.
-                let settled = id
-                    .filter(|_| !has_method)
-                    .filter(|id| self.in_flight.remove(&jsonrpc::id_key(id)).is_some());
+                let settled =
+                    id.filter(|_| !has_method).filter(|id| self.in_flight.remove(&jsonrpc::id_key(id)).is_some());
                 match settled {
                     Some(id) => {
                         let message = format!(
@@ -161,15 +151,11 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
             Some(e) => {
                 warn!(error = %e, in_flight = self.in_flight.len(), "pacerd connection lost")
             }
-            None => warn!(
-                in_flight = self.in_flight.len(),
-                "pacerd closed the connection"
-            ),
+            None => warn!(in_flight = self.in_flight.len(), "pacerd closed the connection"),
         }
         let lost: Vec<Value> = self.in_flight.drain().map(|(_, id)| id).collect();
         for id in lost {
-            self.answer(&id, jsonrpc::INTERNAL_ERROR, CONNECTION_LOST)
-                .await?;
+            self.answer(&id, jsonrpc::INTERNAL_ERROR, CONNECTION_LOST).await?;
         }
         Ok(())
     }
@@ -177,13 +163,8 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
     async fn on_client_line(&mut self, line: Line) -> io::Result<()> {
         let line = match line {
             Line::Complete(line) => line,
-            Line::Oversize {
-                len,
-                id,
-                has_method,
-            } => {
-                let message =
-                    format!("message of {len} bytes exceeds the {MAX_LINE_BYTES}-byte line limit");
+            Line::Oversize { len, id, has_method } => {
+                let message = format!("message of {len} bytes exceeds the {MAX_LINE_BYTES}-byte line limit");
                 return match id.filter(|_| has_method) {
                     Some(id) => self.answer(&id, jsonrpc::INVALID_REQUEST, &message).await,
                     None => {
@@ -200,9 +181,7 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
             Ok(kind) => kind,
             Err(e) => {
                 let message = format!("Parse error: {e}");
-                return self
-                    .answer(&Value::Null, jsonrpc::PARSE_ERROR, &message)
-                    .await;
+                return self.answer(&Value::Null, jsonrpc::PARSE_ERROR, &message).await;
             }
         };
         if kind.method() == Some(INITIALIZED) {
@@ -211,10 +190,7 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
         if let Kind::Request { id, method } = &kind
             && method == INITIALIZE
         {
-            self.session = Session {
-                initialize: Some(line.clone()),
-                initialized: None,
-            };
+            self.session = Session { initialize: Some(line.clone()), initialized: None };
             debug!(%id, "client opened an MCP session");
         }
         if self.conn.is_none() {
@@ -249,10 +225,7 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
             };
             self.connection_lost(Some(error)).await?;
             if resent || matches!(kind, Kind::Response { .. }) {
-                let failure = RpcFailure {
-                    code: jsonrpc::INTERNAL_ERROR,
-                    message: CONNECTION_LOST.to_owned(),
-                };
+                let failure = RpcFailure { code: jsonrpc::INTERNAL_ERROR, message: CONNECTION_LOST.to_owned() };
                 return self.fail(kind, &failure).await;
             }
             resent = true;
@@ -272,8 +245,7 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
 
     /// Writes a JSON-RPC error response for `id` to stdout.
     async fn answer(&mut self, id: &Value, code: i64, message: &str) -> io::Result<()> {
-        self.write_out(&jsonrpc::error_line(id, code, message))
-            .await
+        self.write_out(&jsonrpc::error_line(id, code, message)).await
     }
 
     /// Writes one line to stdout and flushes it.

@@ -109,22 +109,13 @@ pub enum HelloReply {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum AdminRequest {
     /// Create a user (and its tenant when missing).
-    UsersAdd {
-        email: String,
-        tenant: Option<String>,
-        password: Option<Secret>,
-    },
+    UsersAdd { email: String, tenant: Option<String>, password: Option<Secret> },
     /// List all users.
     UsersList,
     /// Mint a one-time login URL for a user.
     UsersLoginLink { email: String },
     /// Create an API key for a user; the full key is returned once.
-    KeysCreate {
-        user: String,
-        name: String,
-        description: Option<String>,
-        tier: Tier,
-    },
+    KeysCreate { user: String, name: String, description: Option<String>, tier: Tier },
     /// List a user's keys (never secrets or hashes).
     KeysList { user: String },
     /// Deactivate a key by id.
@@ -289,11 +280,8 @@ mod tests {
     fn admin_wire_shape_is_tagged() {
         let v = serde_json::to_value(AdminRequest::KeysRevoke { key_id: "k1".into() }).unwrap();
         assert_eq!(v, serde_json::json!({"op": "keys_revoke", "key_id": "k1"}));
-        let v = serde_json::to_value(HelloReply::Refused {
-            code: RefusalCode::Forbidden,
-            message: "m".into(),
-        })
-        .unwrap();
+        let v =
+            serde_json::to_value(HelloReply::Refused { code: RefusalCode::Forbidden, message: "m".into() }).unwrap();
         assert_eq!(v["type"], "refused");
         assert_eq!(v["code"], "forbidden");
     }

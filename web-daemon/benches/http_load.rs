@@ -25,6 +25,7 @@ impl Drop for Daemon {
     }
 }
 
+#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
 fn start() -> (Daemon, serde_json::Value) {
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().expect("tempdir");
@@ -54,7 +55,8 @@ fn start() -> (Daemon, serde_json::Value) {
 
 async fn load(client: &reqwest::Client, url: &str, headers: &[(&str, String)]) -> (f64, Duration, Duration) {
     let url = Arc::new(url.to_string());
-    let headers: Arc<Vec<(String, String)>> = Arc::new(headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
+    let headers: Arc<Vec<(String, String)>> =
+        Arc::new(headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENCY {
@@ -109,14 +111,20 @@ fn main() {
             ("GET /api/keys/list (JWT)", "/api/keys/list", ("authorization", format!("Bearer {jwt}"))),
         ] {
             let (rps, p50, p99) = load(&client, &format!("{url}{path}"), &[header]).await;
-            println!("{name} {rps:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ratio to baseline {:.3}", ms(p50), ms(p99), rps / base);
+            println!(
+                "{name} {rps:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ratio to baseline {:.3}",
+                ms(p50),
+                ms(p99),
+                rps / base
+            );
         }
     });
     drop(daemon);
 
     // Limiter decision cost, in-process.
     let limiter = InMemoryLimiter::new(&LimitSettings { free_per_minute: u32::MAX / 2, ..Default::default() });
-    let keys: Vec<LimitKey> = (0..1000).map(|i| LimitKey::ApiKey { key_id: format!("key-{i}"), tier: Tier::Free }).collect();
+    let keys: Vec<LimitKey> =
+        (0..1000).map(|i| LimitKey::ApiKey { key_id: format!("key-{i}"), tier: Tier::Free }).collect();
     let n = 1_000_000;
     let start = Instant::now();
     let mut allowed = 0u64;
@@ -133,7 +141,10 @@ fn main() {
     }
     let base = start.elapsed().as_nanos() as f64 / n as f64;
     assert!(allowed > 0 && sum > 0);
-    println!("limiter decision: {per:.0} ns/call; baseline keyed HashMap lookup {base:.0} ns/call; ratio {:.2}", per / base);
+    println!(
+        "limiter decision: {per:.0} ns/call; baseline keyed HashMap lookup {base:.0} ns/call; ratio {:.2}",
+        per / base
+    );
 }
 
 fn ms(d: Duration) -> f64 {

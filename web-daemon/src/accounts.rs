@@ -69,7 +69,11 @@ pub async fn add_user(
 pub async fn user_by_email(store: &Store, email: &str) -> Result<UserInfo, AccountError> {
     let email = email.to_string();
     store
-        .call(move |c| users::find_by_email(c, &email)?.map(|u| u.info).ok_or_else(|| StoreError::NotFound(format!("user {email}"))))
+        .call(move |c| {
+            users::find_by_email(c, &email)?
+                .map(|u| u.info)
+                .ok_or_else(|| StoreError::NotFound(format!("user {email}")))
+        })
         .await
         .map_err(Into::into)
 }

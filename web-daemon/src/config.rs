@@ -118,13 +118,9 @@ impl Config {
     /// Loads with an explicit environment map (tests).
     pub fn load_from(overrides: Overrides, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
-        let home = overrides
-            .home
-            .clone()
-            .or_else(|| get("PACER_HOME").map(PathBuf::from))
-            .unwrap_or_else(|| {
-                pacer_shared::paths::default_home(get("XDG_DATA_HOME").as_deref(), get("HOME").as_deref())
-            });
+        let home = overrides.home.clone().or_else(|| get("PACER_HOME").map(PathBuf::from)).unwrap_or_else(|| {
+            pacer_shared::paths::default_home(get("XDG_DATA_HOME").as_deref(), get("HOME").as_deref())
+        });
         let file_path = overrides.config_file.clone().or_else(|| get("PACER_CONFIG").map(PathBuf::from));
         let file = match &file_path {
             Some(p) => read_file(p, true)?,
@@ -141,7 +137,8 @@ impl Config {
             }
             Ok(from_file)
         };
-        let http_text = overrides.http.clone().or_else(|| get("PACER_HTTP")).or(file.http).unwrap_or(DEFAULT_HTTP.into());
+        let http_text =
+            overrides.http.clone().or_else(|| get("PACER_HTTP")).or(file.http).unwrap_or(DEFAULT_HTTP.into());
         let http = http_text
             .parse()
             .map_err(|e| value_err("http", format!("'{http_text}' is not an address like 127.0.0.1:8081 ({e})")))?;
@@ -220,13 +217,21 @@ mod tests {
     #[test]
     fn layering_file_env_flags() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "http = \"127.0.0.1:9000\"\nlog = \"debug\"\n[strava]\nclient_id = \"file\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "http = \"127.0.0.1:9000\"\nlog = \"debug\"\n[strava]\nclient_id = \"file\"\n",
+        )
+        .unwrap();
         let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
         let c = Config::load_from(home.clone(), &env(&[])).unwrap();
         assert_eq!(c.http.port(), 9000);
         assert_eq!(c.log, "debug");
         assert_eq!(c.strava.client_id.as_deref(), Some("file"));
-        let c = Config::load_from(home.clone(), &env(&[("PACER_HTTP", "127.0.0.1:9001"), ("PACER_STRAVA_CLIENT_ID", "env")])).unwrap();
+        let c = Config::load_from(
+            home.clone(),
+            &env(&[("PACER_HTTP", "127.0.0.1:9001"), ("PACER_STRAVA_CLIENT_ID", "env")]),
+        )
+        .unwrap();
         assert_eq!(c.http.port(), 9001);
         assert_eq!(c.strava.client_id.as_deref(), Some("env"));
         let flags = Overrides { http: Some("127.0.0.1:9002".into()), ..home };
@@ -237,7 +242,8 @@ mod tests {
     fn unknown_key_is_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "htpp = \"x\"\n").unwrap();
-        let err = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[])).unwrap_err();
+        let err = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[]))
+            .unwrap_err();
         assert!(err.to_string().contains("htpp"), "{err}");
     }
 
@@ -258,7 +264,8 @@ mod tests {
     #[test]
     fn defaults_are_loopback() {
         let dir = tempfile::tempdir().unwrap();
-        let c = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[])).unwrap();
+        let c =
+            Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[])).unwrap();
         assert!(c.http.ip().is_loopback());
         assert_eq!(c.http.port(), 8081);
         assert_eq!(c.max_body_bytes, 64 * 1024);

@@ -81,10 +81,21 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
     let (key, principal) = match (reusable, previous.as_ref()) {
         (Some(principal), Some(p)) => (p.api_key.clone(), principal),
         _ => {
-            let created =
-                crate::accounts::create_key(&state.store, &user.tenant_id, &user.id, "demo", Some("created by pacerd demo"), Tier::Premium)
-                    .await?;
-            let principal = Principal { tenant_id: user.tenant_id.clone(), user_id: user.id.clone(), key_id: Some(created.key_info.id), tier: Tier::Premium };
+            let created = crate::accounts::create_key(
+                &state.store,
+                &user.tenant_id,
+                &user.id,
+                "demo",
+                Some("created by pacerd demo"),
+                Tier::Premium,
+            )
+            .await?;
+            let principal = Principal {
+                tenant_id: user.tenant_id.clone(),
+                user_id: user.id.clone(),
+                key_id: Some(created.key_info.id),
+                tier: Tier::Premium,
+            };
             (created.api_key, principal)
         }
     };

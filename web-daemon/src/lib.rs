@@ -36,7 +36,8 @@ use store::Store;
 /// Opens and migrates the store for `config`, creating the home directory (0700) if needed.
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     ipc::socket::ensure_private_dir(&config.home)?;
-    let store = Store::open(&config.db_path()).with_context(|| format!("cannot open {}", config.db_path().display()))?;
+    let store =
+        Store::open(&config.db_path()).with_context(|| format!("cannot open {}", config.db_path().display()))?;
     store.migrate()?;
     let conn = store.conn()?;
     store::tenants::get_or_create(&conn, store::tenants::DEFAULT_TENANT)?;
@@ -66,7 +67,8 @@ impl Daemon {
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
         let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
-        let provider: Arc<dyn provider::FitnessProvider> = Arc::new(provider::StravaClient::new(strava_client_config(&config, &public_url)?)?);
+        let provider: Arc<dyn provider::FitnessProvider> =
+            Arc::new(provider::StravaClient::new(strava_client_config(&config, &public_url)?)?);
         let tokens = Arc::new(provider::TokenService::new(store.clone(), vault, provider));
         let sandbox = config.sandbox.then(|| sandbox::SandboxStrava::new(sandbox::SandboxConfig::default()));
         let state = AppState {

@@ -64,9 +64,7 @@ pub enum VaultError {
     Encrypt,
     /// The ciphertext is corrupt, was sealed under another key, or belongs to another
     /// tenant, user or provider.
-    #[error(
-        "token decryption failed (wrong master key, or the row belongs to another tenant, user or provider)"
-    )]
+    #[error("token decryption failed (wrong master key, or the row belongs to another tenant, user or provider)")]
     Decrypt,
 }
 
@@ -84,11 +82,7 @@ pub struct TokenAad {
 impl TokenAad {
     /// Builds the AAD for a (tenant, user, provider) row.
     pub fn new(tenant_id: TenantId, user_id: UserId, provider: impl Into<String>) -> Self {
-        Self {
-            tenant_id,
-            user_id,
-            provider: provider.into(),
-        }
+        Self { tenant_id, user_id, provider: provider.into() }
     }
 
     /// The authenticated bytes: `tenant_id|user_id|provider`.
@@ -120,9 +114,7 @@ impl fmt::Debug for TokenVault {
 impl TokenVault {
     /// A vault using `key` as the master key.
     pub fn from_key(key: [u8; 32]) -> Self {
-        Self {
-            cipher: XChaCha20Poly1305::new(&Key::from(key)),
-        }
+        Self { cipher: XChaCha20Poly1305::new(&Key::from(key)) }
     }
 
     /// Loads the master key: `configured` (the value of `PACER_MASTER_KEY`, base64 of 32 bytes)
@@ -148,30 +140,16 @@ impl TokenVault {
                 Err(CreateError::Vault(e)) => return Err(e),
             }
         }
-        Err(VaultError::KeyFile {
-            path,
-            source: io::Error::other("created concurrently but unreadable"),
-        })
+        Err(VaultError::KeyFile { path, source: io::Error::other("created concurrently but unreadable") })
     }
 
     /// Encrypts `plaintext` bound to `aad` with a fresh random nonce.
     pub fn seal(&self, aad: &TokenAad, plaintext: &[u8]) -> Result<Sealed, VaultError> {
         let nonce = XNonce::try_generate().map_err(|_| VaultError::Random)?;
         let aad = aad.to_bytes();
-        let ciphertext = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| VaultError::Encrypt)?;
-        Ok(Sealed {
-            nonce: nonce.to_vec(),
-            ciphertext,
-        })
+        let ciphertext =
+            self.cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &aad }).map_err(|_| VaultError::Encrypt)?;
+        Ok(Sealed { nonce: nonce.to_vec(), ciphertext })
     }
 
     /// Decrypts `sealed`; fails with [`VaultError::Decrypt`] unless it was sealed by this key
@@ -179,15 +157,7 @@ impl TokenVault {
     pub fn open(&self, aad: &TokenAad, sealed: &Sealed) -> Result<Vec<u8>, VaultError> {
         let nonce = XNonce::try_from(sealed.nonce.as_slice()).map_err(|_| VaultError::Decrypt)?;
         let aad = aad.to_bytes();
-        self.cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: &sealed.ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| VaultError::Decrypt)
+        self.cipher.decrypt(&nonce, Payload { msg: &sealed.ciphertext, aad: &aad }).map_err(|_| VaultError::Decrypt)
     }
 }
 
@@ -207,12 +177,7 @@ enum ReadError {
 }
 
 fn read_key_file(path: &Path) -> Result<[u8; 32], ReadError> {
-    let key_file_err = |source| {
-        ReadError::Vault(VaultError::KeyFile {
-            path: path.to_owned(),
-            source,
-        })
-    };
+    let key_file_err = |source| ReadError::Vault(VaultError::KeyFile { path: path.to_owned(), source });
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
@@ -220,18 +185,10 @@ fn read_key_file(path: &Path) -> Result<[u8; 32], ReadError> {
     };
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(ReadError::Vault(VaultError::InsecureKeyFile {
-            path: path.to_owned(),
-            mode,
-        }));
+        return Err(ReadError::Vault(VaultError::InsecureKeyFile { path: path.to_owned(), mode }));
     }
     let text = fs::read_to_string(path).map_err(key_file_err)?;
-    decode_key(&text).map_err(|reason| {
-        ReadError::Vault(VaultError::InvalidKeyFile {
-            path: path.to_owned(),
-            reason,
-        })
-    })
+    decode_key(&text).map_err(|reason| ReadError::Vault(VaultError::InvalidKeyFile { path: path.to_owned(), reason }))
 }
 
 enum CreateError {
@@ -246,27 +203,13 @@ fn create_key_file(home: &Path, path: &Path) -> Result<[u8; 32], CreateError> {
         let p = p.to_owned();
         move |source| CreateError::Vault(VaultError::KeyFile { path: p, source })
     };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(home)
-        .map_err(io_err(home))?;
-    let key: [u8; 32] = Key::try_generate()
-        .map_err(|_| CreateError::Vault(VaultError::Random))?
-        .into();
-    let tmp = home.join(format!(
-        ".{MASTER_KEY_FILE}.{}.tmp",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(format!("{}\n", STANDARD.encode(key)).as_bytes())?;
-            file.sync_all()
-        });
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(home).map_err(io_err(home))?;
+    let key: [u8; 32] = Key::try_generate().map_err(|_| CreateError::Vault(VaultError::Random))?.into();
+    let tmp = home.join(format!(".{MASTER_KEY_FILE}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).and_then(|mut file| {
+        file.write_all(format!("{}\n", STANDARD.encode(key)).as_bytes())?;
+        file.sync_all()
+    });
     let linked = written.and_then(|()| fs::hard_link(&tmp, path));
     let _ = fs::remove_file(&tmp);
     match linked {
@@ -287,36 +230,22 @@ mod tests {
     #[test]
     fn round_trip() {
         let vault = TokenVault::from_key([7; 32]);
-        let sealed = vault
-            .seal(&aad("t1", "u1"), b"secret tokens")
-            .expect("seal");
+        let sealed = vault.seal(&aad("t1", "u1"), b"secret tokens").expect("seal");
         assert_eq!(sealed.nonce.len(), NONCE_LEN);
         assert_ne!(sealed.ciphertext, b"secret tokens");
-        assert_eq!(
-            vault.open(&aad("t1", "u1"), &sealed).expect("open"),
-            b"secret tokens"
-        );
+        assert_eq!(vault.open(&aad("t1", "u1"), &sealed).expect("open"), b"secret tokens");
     }
 
     #[test]
     fn wrong_aad_fails() {
         let vault = TokenVault::from_key([7; 32]);
         let sealed = vault.seal(&aad("t1", "u1"), b"x").expect("seal");
-        for other in [
-            aad("t1", "u2"),
-            aad("t2", "u1"),
-            TokenAad::new(TenantId::new("t1"), UserId::new("u1"), "garmin"),
-        ] {
-            assert!(matches!(
-                vault.open(&other, &sealed),
-                Err(VaultError::Decrypt)
-            ));
+        for other in [aad("t1", "u2"), aad("t2", "u1"), TokenAad::new(TenantId::new("t1"), UserId::new("u1"), "garmin")]
+        {
+            assert!(matches!(vault.open(&other, &sealed), Err(VaultError::Decrypt)));
         }
         let other_key = TokenVault::from_key([8; 32]);
-        assert!(matches!(
-            other_key.open(&aad("t1", "u1"), &sealed),
-            Err(VaultError::Decrypt)
-        ));
+        assert!(matches!(other_key.open(&aad("t1", "u1"), &sealed), Err(VaultError::Decrypt)));
     }
 
     #[test]
@@ -325,22 +254,13 @@ mod tests {
         let sealed = vault.seal(&aad("t", "u"), b"payload").expect("seal");
         let mut bad = sealed.clone();
         bad.ciphertext[0] ^= 1;
-        assert!(matches!(
-            vault.open(&aad("t", "u"), &bad),
-            Err(VaultError::Decrypt)
-        ));
+        assert!(matches!(vault.open(&aad("t", "u"), &bad), Err(VaultError::Decrypt)));
         let mut bad = sealed.clone();
         bad.nonce[3] ^= 1;
-        assert!(matches!(
-            vault.open(&aad("t", "u"), &bad),
-            Err(VaultError::Decrypt)
-        ));
+        assert!(matches!(vault.open(&aad("t", "u"), &bad), Err(VaultError::Decrypt)));
         let mut bad = sealed;
         bad.nonce.truncate(12);
-        assert!(matches!(
-            vault.open(&aad("t", "u"), &bad),
-            Err(VaultError::Decrypt)
-        ));
+        assert!(matches!(vault.open(&aad("t", "u"), &bad), Err(VaultError::Decrypt)));
     }
 
     #[test]
@@ -364,16 +284,10 @@ mod tests {
         let home = dir.path().join("home");
         let first = TokenVault::load_or_create(&home, None).expect("create");
         let path = home.join(MASTER_KEY_FILE);
-        assert_eq!(
-            fs::metadata(&path).expect("key file").permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(fs::metadata(&path).expect("key file").permissions().mode() & 0o777, 0o600);
         let sealed = first.seal(&aad("t", "u"), b"persisted").expect("seal");
         let second = TokenVault::load_or_create(&home, None).expect("reload");
-        assert_eq!(
-            second.open(&aad("t", "u"), &sealed).expect("open"),
-            b"persisted"
-        );
+        assert_eq!(second.open(&aad("t", "u"), &sealed).expect("open"), b"persisted");
         let leftovers = fs::read_dir(&home).expect("read dir").count();
         assert_eq!(leftovers, 1, "only master.key remains");
     }
@@ -385,10 +299,7 @@ mod tests {
         let path = dir.path().join(MASTER_KEY_FILE);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
         let err = TokenVault::load_or_create(dir.path(), None).expect_err("insecure");
-        assert!(
-            matches!(err, VaultError::InsecureKeyFile { mode: 0o640, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, VaultError::InsecureKeyFile { mode: 0o640, .. }), "{err}");
         assert!(err.to_string().contains("chmod 600"));
     }
 
@@ -398,25 +309,13 @@ mod tests {
         let key = Secret::new(STANDARD.encode([9u8; 32]));
         let vault = TokenVault::load_or_create(dir.path(), Some(&key)).expect("configured");
         let sealed = vault.seal(&aad("t", "u"), b"k").expect("seal");
-        assert_eq!(
-            TokenVault::from_key([9; 32])
-                .open(&aad("t", "u"), &sealed)
-                .expect("open"),
-            b"k"
-        );
-        assert!(
-            !dir.path().join(MASTER_KEY_FILE).exists(),
-            "no key file when configured"
-        );
+        assert_eq!(TokenVault::from_key([9; 32]).open(&aad("t", "u"), &sealed).expect("open"), b"k");
+        assert!(!dir.path().join(MASTER_KEY_FILE).exists(), "no key file when configured");
 
         for bad in ["not base64!!", &STANDARD.encode([1u8; 16]), ""] {
-            let err = TokenVault::load_or_create(dir.path(), Some(&Secret::new(bad.to_owned())))
-                .expect_err("bad key");
+            let err = TokenVault::load_or_create(dir.path(), Some(&Secret::new(bad.to_owned()))).expect_err("bad key");
             assert!(matches!(err, VaultError::InvalidMasterKey(_)), "{err}");
-            assert!(
-                err.to_string()
-                    .starts_with("PACER_MASTER_KEY must be base64 of exactly 32 bytes")
-            );
+            assert!(err.to_string().starts_with("PACER_MASTER_KEY must be base64 of exactly 32 bytes"));
         }
     }
 

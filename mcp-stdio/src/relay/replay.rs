@@ -26,15 +26,9 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
             e.to_rpc()
         })?;
         let mut conn = DaemonLink::open(stream);
-        let replay = self
-            .session
-            .initialize
-            .clone()
-            .filter(|_| kind.method() != Some(INITIALIZE));
+        let replay = self.session.initialize.clone().filter(|_| kind.method() != Some(INITIALIZE));
         if let Some(initialize) = replay {
-            let early = self
-                .replay(&mut conn, &initialize, kind.method() != Some(INITIALIZED))
-                .await?;
+            let early = self.replay(&mut conn, &initialize, kind.method() != Some(INITIALIZED)).await?;
             self.conn = Some(conn);
             for line in early {
                 // Stdout failures resurface on the next write; this path must answer the caller.
@@ -59,14 +53,11 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
     ) -> Result<Vec<Vec<u8>>, RpcFailure> {
         let failed = |detail: String| RpcFailure {
             code: jsonrpc::INTERNAL_ERROR,
-            message: format!(
-                "pacerd restarted and re-initializing the MCP session failed: {detail}; retry"
-            ),
+            message: format!("pacerd restarted and re-initializing the MCP session failed: {detail}; retry"),
         };
         self.replays += 1;
         let id = format!("{REPLAY_ID_PREFIX}{}", self.replays);
-        let line =
-            jsonrpc::with_id(initialize, &id).ok_or_else(|| failed("bad initialize".into()))?;
+        let line = jsonrpc::with_id(initialize, &id).ok_or_else(|| failed("bad initialize".into()))?;
         info!("reconnected to pacerd; replaying the client's initialize");
         conn.send(&line).await.map_err(|e| failed(e.to_string()))?;
 
@@ -81,15 +72,10 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
                         _ => early.push(reply),
                     },
                     DaemonEvent::Line(Line::Oversize { len, .. }) => {
-                        warn!(
-                            len,
-                            "pacerd sent a line over the limit during replay; dropped"
-                        );
+                        warn!(len, "pacerd sent a line over the limit during replay; dropped");
                     }
                     DaemonEvent::Closed(e) => {
-                        return Err(
-                            e.map_or_else(|| "connection closed".to_owned(), |e| e.to_string())
-                        );
+                        return Err(e.map_or_else(|| "connection closed".to_owned(), |e| e.to_string()));
                     }
                 }
             }
@@ -98,24 +84,14 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
             Ok(Ok(reply)) => reply,
             Ok(Err(detail)) => return Err(failed(detail)),
             Err(_) => {
-                return Err(failed(format!(
-                    "no answer within {} s",
-                    REPLAY_TIMEOUT.as_secs()
-                )));
+                return Err(failed(format!("no answer within {} s", REPLAY_TIMEOUT.as_secs())));
             }
         };
         if let Some(message) = jsonrpc::error_message(&reply) {
             return Err(failed(format!("pacerd answered: {message}")));
         }
-        if let Some(initialized) = self
-            .session
-            .initialized
-            .as_ref()
-            .filter(|_| send_initialized)
-        {
-            conn.send(initialized)
-                .await
-                .map_err(|e| failed(e.to_string()))?;
+        if let Some(initialized) = self.session.initialized.as_ref().filter(|_| send_initialized) {
+            conn.send(initialized).await.map_err(|e| failed(e.to_string()))?;
         }
         Ok(early)
     }

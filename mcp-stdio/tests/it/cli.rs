@@ -6,32 +6,19 @@ use std::time::Duration;
 use crate::support::{Home, Mcp};
 
 fn pacer_mcp(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pacer-mcp"))
-        .args(args)
-        .output()
-        .expect("run pacer-mcp")
+    Command::new(env!("CARGO_BIN_EXE_pacer-mcp")).args(args).output().expect("run pacer-mcp")
 }
 
 #[test]
 fn version_help_and_bad_flags() {
     let out = pacer_mcp(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("pacer-mcp {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("pacer-mcp {}\n", env!("CARGO_PKG_VERSION")));
 
     let out = pacer_mcp(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for word in [
-        "--api-key-file",
-        "--home",
-        "--socket",
-        "PACER_API_KEY",
-        "PACER_DAEMON_BIN",
-        "PACER_LOG",
-    ] {
+    for word in ["--api-key-file", "--home", "--socket", "PACER_API_KEY", "PACER_DAEMON_BIN", "PACER_LOG"] {
         assert!(help.contains(word), "help lacks {word}");
     }
 
@@ -54,9 +41,7 @@ async fn sigterm_and_sigint_exit_promptly() {
         let pid = libc::pid_t::try_from(mcp.pid()).expect("pid");
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        let status = tokio::time::timeout(Duration::from_secs(2), mcp.wait())
-            .await
-            .expect("prompt exit");
+        let status = tokio::time::timeout(Duration::from_secs(2), mcp.wait()).await.expect("prompt exit");
         assert!(status.success(), "{status}");
         assert!(mcp.stderr().contains("exiting"), "{}", mcp.stderr());
     }

@@ -3,9 +3,7 @@
 use pacer_shared::ipc::{Channel, PROTOCOL_VERSION};
 use serde_json::json;
 
-use crate::support::{
-    FakeDaemon, Greeting, Home, KEY, Mcp, Seen, error_of, initialize_params, initialized,
-};
+use crate::support::{FakeDaemon, Greeting, Home, KEY, Mcp, Seen, error_of, initialize_params, initialized};
 
 #[tokio::test]
 async fn relays_initialize_and_tools_list_after_handshake() {
@@ -13,9 +11,7 @@ async fn relays_initialize_and_tools_list_after_handshake() {
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
     let mut mcp = Mcp::spawn(home.path(), |_| {});
 
-    let init = mcp
-        .request(json!(0), "initialize", initialize_params())
-        .await;
+    let init = mcp.request(json!(0), "initialize", initialize_params()).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "fake-pacerd");
     let (conn, hello) = daemon.expect_hello().await;
     assert_eq!(hello.protocol, PROTOCOL_VERSION);
@@ -23,10 +19,7 @@ async fn relays_initialize_and_tools_list_after_handshake() {
     assert!(hello.client.starts_with("pacer-mcp/"), "{}", hello.client);
     assert_eq!(hello.api_key.as_ref().map(|k| k.expose()), Some(KEY));
     let (n, line) = daemon.expect_line().await;
-    assert_eq!(
-        (n, &line["method"], &line["id"]),
-        (conn, &json!("initialize"), &json!(0))
-    );
+    assert_eq!((n, &line["method"], &line["id"]), (conn, &json!("initialize"), &json!(0)));
 
     mcp.send(&initialized()).await;
     let tools = mcp.request(json!("t-1"), "tools/list", json!({})).await;
@@ -35,8 +28,7 @@ async fn relays_initialize_and_tools_list_after_handshake() {
     assert_eq!(daemon.expect_line().await.1["method"], "tools/list");
 
     // Daemon-initiated messages are relayed in order.
-    mcp.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "test/notify"}))
-        .await;
+    mcp.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "test/notify"})).await;
     assert_eq!(mcp.recv().await["method"], "notifications/message");
     assert_eq!(mcp.recv().await["id"], 2);
 
@@ -44,10 +36,7 @@ async fn relays_initialize_and_tools_list_after_handshake() {
     let (status, rest) = mcp.finish().await;
     assert!(status.success(), "{status}");
     assert!(rest.is_empty(), "unexpected stdout: {rest:?}");
-    assert!(
-        !stderr.contains(KEY),
-        "the API key reached the log:\n{stderr}"
-    );
+    assert!(!stderr.contains(KEY), "the API key reached the log:\n{stderr}");
 }
 
 #[tokio::test]
@@ -86,20 +75,10 @@ async fn lost_connection_fails_in_flight_then_replays_initialize() {
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
     let mut mcp = Mcp::spawn(home.path(), |_| {});
 
-    mcp.request(json!(0), "initialize", initialize_params())
-        .await;
+    mcp.request(json!(0), "initialize", initialize_params()).await;
     mcp.send(&initialized()).await;
-    let crashed = mcp
-        .request(
-            json!(5),
-            "tools/call",
-            json!({"name": "crash", "arguments": {}}),
-        )
-        .await;
-    assert!(
-        error_of(&crashed, -32603).contains("connection lost"),
-        "{crashed}"
-    );
+    let crashed = mcp.request(json!(5), "tools/call", json!({"name": "crash", "arguments": {}})).await;
+    assert!(error_of(&crashed, -32603).contains("connection lost"), "{crashed}");
     daemon.expect_hello().await;
     for method in ["initialize", "notifications/initialized", "tools/call"] {
         assert_eq!(daemon.expect_line().await.1["method"], method);
@@ -115,31 +94,15 @@ async fn lost_connection_fails_in_flight_then_replays_initialize() {
     assert_eq!(n, 1);
     assert_eq!(replayed["method"], "initialize");
     assert_eq!(replayed["params"], initialize_params());
-    assert!(
-        replayed["id"]
-            .as_str()
-            .is_some_and(|id| id.starts_with("pacer-mcp-replay-")),
-        "{replayed}"
-    );
+    assert!(replayed["id"].as_str().is_some_and(|id| id.starts_with("pacer-mcp-replay-")), "{replayed}");
     assert_eq!(daemon.expect_line().await, (1, initialized()));
     let (n, line) = daemon.expect_line().await;
-    assert_eq!(
-        (n, &line["method"], &line["id"]),
-        (1, &json!("tools/list"), &json!(6))
-    );
+    assert_eq!((n, &line["method"], &line["id"]), (1, &json!("tools/list"), &json!(6)));
 
     let (status, rest) = mcp.finish().await;
     assert!(status.success());
-    assert!(
-        rest.is_empty(),
-        "the replayed initialize's answer leaked: {rest:?}"
-    );
-    assert!(
-        daemon
-            .drain()
-            .iter()
-            .all(|seen| !matches!(seen, Seen::Hello(..)))
-    );
+    assert!(rest.is_empty(), "the replayed initialize's answer leaked: {rest:?}");
+    assert!(daemon.drain().iter().all(|seen| !matches!(seen, Seen::Hello(..))));
 }
 
 #[tokio::test]
@@ -147,11 +110,9 @@ async fn daemon_restart_between_requests_is_invisible() {
     let home = Home::new();
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
     let mut mcp = Mcp::spawn(home.path(), |_| {});
-    mcp.request(json!(0), "initialize", initialize_params())
-        .await;
+    mcp.request(json!(0), "initialize", initialize_params()).await;
     mcp.send(&initialized()).await;
-    mcp.send(&json!({"jsonrpc": "2.0", "method": "test/hangup"}))
-        .await;
+    mcp.send(&json!({"jsonrpc": "2.0", "method": "test/hangup"})).await;
     daemon.expect_hello().await;
     for method in ["initialize", "notifications/initialized", "test/hangup"] {
         assert_eq!(daemon.expect_line().await.1["method"], method);
@@ -175,11 +136,9 @@ async fn failed_write_is_resent_over_a_fresh_connection() {
     let home = Home::new();
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
     let mut mcp = Mcp::spawn(home.path(), |_| {});
-    mcp.request(json!(0), "initialize", initialize_params())
-        .await;
+    mcp.request(json!(0), "initialize", initialize_params()).await;
     mcp.send(&initialized()).await;
-    mcp.send(&json!({"jsonrpc": "2.0", "method": "test/deaf"}))
-        .await;
+    mcp.send(&json!({"jsonrpc": "2.0", "method": "test/deaf"})).await;
     daemon.expect_hello().await;
     for method in ["initialize", "notifications/initialized", "test/deaf"] {
         assert_eq!(daemon.expect_line().await.1["method"], method);

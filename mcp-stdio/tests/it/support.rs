@@ -29,9 +29,7 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        Self { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     pub fn path(&self) -> &Path {
@@ -47,8 +45,7 @@ impl Home {
     pub fn script(&self, name: &str, body: &str) -> PathBuf {
         let path = self.path().join(name);
         std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod script");
         path
     }
 }
@@ -82,11 +79,7 @@ pub struct FakeDaemon {
 impl FakeDaemon {
     pub fn start(socket: &Path, greeting: Greeting) -> Self {
         let run_dir = socket.parent().expect("socket dir");
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(run_dir)
-            .expect("run dir");
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(run_dir).expect("run dir");
         let _ = std::fs::remove_file(socket);
         let listener = UnixListener::bind(socket).expect("bind fake daemon");
         let (tx, seen) = mpsc::unbounded_channel();
@@ -136,29 +129,16 @@ impl Drop for FakeDaemon {
     }
 }
 
-async fn serve_connection(
-    n: usize,
-    mut stream: UnixStream,
-    greeting: Greeting,
-    seen: mpsc::UnboundedSender<Seen>,
-) {
+async fn serve_connection(n: usize, mut stream: UnixStream, greeting: Greeting, seen: mpsc::UnboundedSender<Seen>) {
     let Ok(hello) = ipc::read_frame::<_, Hello>(&mut stream, MAX_FRAME_BYTES).await else {
         return;
     };
     let _ = seen.send(Seen::Hello(n, hello));
     let reply = match greeting {
-        Greeting::Welcome => HelloReply::Welcome {
-            protocol: PROTOCOL_VERSION,
-            daemon: "pacerd/fake".into(),
-        },
-        Greeting::Refuse(code, message) => HelloReply::Refused {
-            code,
-            message: message.into(),
-        },
+        Greeting::Welcome => HelloReply::Welcome { protocol: PROTOCOL_VERSION, daemon: "pacerd/fake".into() },
+        Greeting::Refuse(code, message) => HelloReply::Refused { code, message: message.into() },
     };
-    ipc::write_frame(&mut stream, &reply)
-        .await
-        .expect("write HelloReply");
+    ipc::write_frame(&mut stream, &reply).await.expect("write HelloReply");
     if matches!(greeting, Greeting::Refuse(..)) {
         return;
     }
@@ -194,20 +174,13 @@ async fn serve_connection(
             "tools/call" => json!({"content": [{"type": "text", "text": "ok"}]}),
             "test/notify" => {
                 let note = json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "hi"}});
-                write
-                    .write_all(format!("{note}\n").as_bytes())
-                    .await
-                    .expect("write notification");
+                write.write_all(format!("{note}\n").as_bytes()).await.expect("write notification");
                 json!({})
             }
             _ => json!({}),
         };
         let response = json!({"jsonrpc": "2.0", "id": id, "result": result});
-        if write
-            .write_all(format!("{response}\n").as_bytes())
-            .await
-            .is_err()
-        {
+        if write.write_all(format!("{response}\n").as_bytes()).await.is_err() {
             return;
         }
     }
@@ -248,17 +221,10 @@ impl Mcp {
         tokio::spawn(async move {
             let mut buf = [0u8; 4096];
             while let Ok(n @ 1..) = pipe.read(&mut buf).await {
-                sink.lock()
-                    .expect("stderr lock")
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock().expect("stderr lock").push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Self {
-            child,
-            stdin,
-            stdout,
-            stderr,
-        }
+        Self { child, stdin, stdout, stderr }
     }
 
     /// Everything `pacer-mcp` logged so far.
@@ -289,33 +255,23 @@ impl Mcp {
             Ok(other) => panic!("stdout ended ({other:?}); stderr:\n{}", self.stderr()),
             Err(_) => panic!("no stdout line in time; stderr:\n{}", self.stderr()),
         };
-        let value: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
-        assert!(
-            value.is_object(),
-            "stdout line is not a JSON-RPC object: {line}"
-        );
+        let value: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+        assert!(value.is_object(), "stdout line is not a JSON-RPC object: {line}");
         value
     }
 
     /// Sends a request and returns the next stdout line (its response, in these tests).
     pub async fn request(&mut self, id: Value, method: &str, params: Value) -> Value {
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
         let response = self.recv().await;
-        assert_eq!(
-            response["id"], id,
-            "response to another request: {response}"
-        );
+        assert_eq!(response["id"], id, "response to another request: {response}");
         response
     }
 
     /// Waits for exit with stdin still open.
     pub async fn wait(&mut self) -> ExitStatus {
-        tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .expect("pacer-mcp did not exit")
-            .expect("wait")
+        tokio::time::timeout(WAIT, self.child.wait()).await.expect("pacer-mcp did not exit").expect("wait")
     }
 
     /// Closes stdin and waits for exit; returns the status and any stdout lines left unread.
@@ -349,12 +305,6 @@ pub fn initialized() -> Value {
 
 /// Asserts `response` is a JSON-RPC error with `code` and returns its message.
 pub fn error_of(response: &Value, code: i64) -> String {
-    assert_eq!(
-        response["error"]["code"], code,
-        "unexpected response: {response}"
-    );
-    response["error"]["message"]
-        .as_str()
-        .expect("error message")
-        .to_owned()
+    assert_eq!(response["error"]["code"], code, "unexpected response: {response}");
+    response["error"]["message"].as_str().expect("error message").to_owned()
 }

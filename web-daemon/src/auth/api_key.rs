@@ -31,8 +31,7 @@ pub struct GeneratedKey {
 /// Generates a new key from the OS CSPRNG.
 pub fn generate() -> GeneratedKey {
     let mut rng = rand::rng();
-    let random: String =
-        (0..RANDOM_LEN).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
+    let random: String = (0..RANDOM_LEN).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
     let full = format!("{KEY_PREFIX}{random}");
     let prefix = format!("{KEY_PREFIX}{}", &random[..PREFIX_RANDOM_CHARS]);
     let hash = hash_key(&full);

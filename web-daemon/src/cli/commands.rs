@@ -33,7 +33,10 @@ pub async fn users(socket: &Path, action: UsersAction) -> Result<(), String> {
         UsersAction::Add { email, tenant, password_stdin, json } => {
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read password from stdin: {e}"))?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("cannot read password from stdin: {e}"))?;
                 Some(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
             } else {
                 None
@@ -130,7 +133,10 @@ pub async fn status(socket: &Path, json: bool) -> Result<(), String> {
             println!("  http:     http://{}", s.http_addr);
             println!("  socket:   {}", s.socket);
             println!("  database: {}", s.db_path);
-            println!("  tenants {}, users {}, API keys {} ({} active)", s.tenants, s.users, s.api_keys, s.active_api_keys);
+            println!(
+                "  tenants {}, users {}, API keys {} ({} active)",
+                s.tenants, s.users, s.api_keys, s.active_api_keys
+            );
             Ok(())
         }
         other => Err(unexpected(other)),

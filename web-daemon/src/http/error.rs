@@ -67,7 +67,11 @@ impl ApiError {
             "rate limit exceeded ({} requests per minute); retry in {} s (after {at})",
             d.limit, d.retry_after_s
         );
-        Self { retry_after: Some(d.retry_after_s), rate_limit: Some(*d), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
+        Self {
+            retry_after: Some(d.retry_after_s),
+            rate_limit: Some(*d),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+        }
     }
 }
 

@@ -71,7 +71,9 @@ fn oauth_error(e: OAuthError) -> ApiError {
         OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
         }
-        OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => ApiError::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string()),
+        OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
+        }
         OAuthError::Exchange(_) => {
             tracing::warn!(error = %e, "OAuth code exchange failed");
             ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", e.to_string())
@@ -86,7 +88,11 @@ fn oauth_error(e: OAuthError) -> ApiError {
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
         (status = 401, body = super::error::ErrorBody)))]
 #[get("/oauth/strava/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
-async fn authorize(req: HttpRequest, state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+async fn authorize(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(oauth_error)?;
     if wants_json(&req) {
         Ok(HttpResponse::Ok().json(AuthorizeUrl { authorize_url: url }))
@@ -100,9 +106,14 @@ async fn authorize(req: HttpRequest, state: web::Data<AppState>, auth: Authentic
     responses((status = 200, body = TokenResponse), (status = 400, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody)))]
 #[get("/oauth/strava/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
-async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> Result<HttpResponse, ApiError> {
+async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&req);
-    let result = oauth::complete(&state, q.code.as_deref(), q.state.as_deref(), q.error.as_deref(), q.scope.as_deref()).await;
+    let result =
+        oauth::complete(&state, q.code.as_deref(), q.state.as_deref(), q.error.as_deref(), q.scope.as_deref()).await;
     let connected = match result {
         Ok(c) => c,
         Err(e) if html => {
@@ -116,15 +127,25 @@ async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Query<Ca
         let who = connected
             .athlete
             .as_ref()
-            .map(|a| format!(" as {} {}", a.firstname.as_deref().unwrap_or(""), a.lastname.as_deref().unwrap_or("")).trim_end().to_string())
+            .map(|a| {
+                format!(" as {} {}", a.firstname.as_deref().unwrap_or(""), a.lastname.as_deref().unwrap_or(""))
+                    .trim_end()
+                    .to_string()
+            })
             .unwrap_or_default();
-        let mut page = html_page(StatusCode::OK, "Connected to Strava", &format!("Successfully connected to Strava{who}. You can close this tab."));
+        let mut page = html_page(
+            StatusCode::OK,
+            "Connected to Strava",
+            &format!("Successfully connected to Strava{who}. You can close this tab."),
+        );
         let _ = page.add_cookie(&super::session::session_cookie(jwt.expose()));
         return Ok(page);
     }
-    Ok(HttpResponse::Ok()
-        .cookie(super::session::session_cookie(jwt.expose()))
-        .json(TokenResponse { access_token: jwt.expose().to_string(), token_type: "Bearer", expires_in: TTL_SECS }))
+    Ok(HttpResponse::Ok().cookie(super::session::session_cookie(jwt.expose())).json(TokenResponse {
+        access_token: jwt.expose().to_string(),
+        token_type: "Bearer",
+        expires_in: TTL_SECS,
+    }))
 }
 
 /// Registers the routes of this module.

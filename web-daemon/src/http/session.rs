@@ -19,7 +19,11 @@ pub const SESSION_COOKIE: &str = "pacer_session";
 pub const LOGIN_LINK_TTL_SECS: i64 = 600;
 
 /// Mints a link; returns (url, expiry as RFC 3339).
-pub async fn issue_login_link(state: &AppState, tenant: &TenantId, user: &UserId) -> Result<(String, String), AccountError> {
+pub async fn issue_login_link(
+    state: &AppState,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<(String, String), AccountError> {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     let token = hex::encode(raw);

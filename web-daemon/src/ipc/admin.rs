@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use pacer_shared::ipc::{self, AdminErrorCode, AdminRequest, AdminResponse, FrameError};
 use pacer_shared::StatusInfo;
+use pacer_shared::ipc::{self, AdminErrorCode, AdminRequest, AdminResponse, FrameError};
 use tokio::net::UnixStream;
 
 use crate::accounts::{self, AccountError};
@@ -57,12 +57,14 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             AdminRequest::UsersList => AdminResponse::Users { users: store.call(|c| users::list_all(c)).await? },
             AdminRequest::UsersLoginLink { email } => {
                 let user = accounts::user_by_email(store, &email).await?;
-                let (url, expires_at) = crate::http::session::issue_login_link(state, &user.tenant_id, &user.id).await?;
+                let (url, expires_at) =
+                    crate::http::session::issue_login_link(state, &user.tenant_id, &user.id).await?;
                 AdminResponse::LoginLink { url, expires_at }
             }
             AdminRequest::KeysCreate { user, name, description, tier } => {
                 let u = accounts::user_by_email(store, &user).await?;
-                let created = accounts::create_key(store, &u.tenant_id, &u.id, &name, description.as_deref(), tier).await?;
+                let created =
+                    accounts::create_key(store, &u.tenant_id, &u.id, &name, description.as_deref(), tier).await?;
                 AdminResponse::KeyCreated(created)
             }
             AdminRequest::KeysList { user } => {
@@ -83,10 +85,8 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
 }
 
 async fn status(state: &AppState) -> Result<StatusInfo, AccountError> {
-    let (tenants, users, (keys, active)) = state
-        .store
-        .call(|c| Ok((tenants::count(c)?, users::count(c)?, api_keys::counts(c)?)))
-        .await?;
+    let (tenants, users, (keys, active)) =
+        state.store.call(|c| Ok((tenants::count(c)?, users::count(c)?, api_keys::counts(c)?))).await?;
     Ok(StatusInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         uptime_s: state.started.elapsed().as_secs(),

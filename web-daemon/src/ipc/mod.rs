@@ -6,9 +6,7 @@ pub mod socket;
 
 use std::sync::Arc;
 
-use pacer_shared::ipc::{
-    self, Channel, FrameError, Hello, HelloReply, PROTOCOL_VERSION, RefusalCode,
-};
+use pacer_shared::ipc::{self, Channel, FrameError, Hello, HelloReply, PROTOCOL_VERSION, RefusalCode};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 
@@ -72,7 +70,12 @@ async fn handle(mut stream: UnixStream, state: Arc<AppState>) {
         Channel::Admin => {
             let peer = stream.peer_cred().map(|c| c.uid());
             if peer.as_ref().ok() != Some(&socket::my_uid()) {
-                return refuse(&mut stream, RefusalCode::PermissionDenied, "the admin channel is only for the daemon's own user").await;
+                return refuse(
+                    &mut stream,
+                    RefusalCode::PermissionDenied,
+                    "the admin channel is only for the daemon's own user",
+                )
+                .await;
             }
             if ipc::write_frame(&mut stream, &welcome).await.is_ok() {
                 admin::serve(stream, state).await;
@@ -80,7 +83,8 @@ async fn handle(mut stream: UnixStream, state: Arc<AppState>) {
         }
         Channel::Mcp => {
             let Some(key) = hello.api_key else {
-                return refuse(&mut stream, RefusalCode::Unauthorized, "an API key is required: set PACER_API_KEY").await;
+                return refuse(&mut stream, RefusalCode::Unauthorized, "an API key is required: set PACER_API_KEY")
+                    .await;
             };
             let principal = match api_key::validate(&state.store, &key).await {
                 Ok(p) => p,

@@ -73,12 +73,7 @@ impl ProviderError {
         now: DateTime<Utc>,
     ) -> Self {
         let retry_after_s = u64::try_from((retry_at - now).num_seconds()).unwrap_or(0);
-        Self::RateLimited {
-            provider,
-            window,
-            retry_at,
-            retry_after_s,
-        }
+        Self::RateLimited { provider, window, retry_at, retry_after_s }
     }
 
     /// True for errors worth retrying the same request for (5xx and transport failures).
@@ -98,22 +93,14 @@ mod tests {
 
     #[test]
     fn messages() {
-        let now = Utc
-            .with_ymd_and_hms(2026, 11, 25, 13, 9, 48)
-            .single()
-            .expect("time");
-        let at = Utc
-            .with_ymd_and_hms(2026, 11, 25, 13, 15, 0)
-            .single()
-            .expect("time");
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 13, 9, 48).single().expect("time");
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 13, 15, 0).single().expect("time");
         let err = ProviderError::rate_limited("Strava", WINDOW_15_MIN, at, now);
         assert_eq!(
             err.to_string(),
             "Strava rate limit reached (15-minute window); retry after 2026-11-25T13:15:00Z (in 312 s)"
         );
-        let err = ProviderError::TokenRefreshFailed {
-            reason: "invalid_grant".into(),
-        };
+        let err = ProviderError::TokenRefreshFailed { reason: "invalid_grant".into() };
         assert_eq!(err.to_string(), "Token refresh failed");
     }
 }

@@ -26,12 +26,7 @@ impl WindowPair {
     pub fn parse(limit: &str, usage: &str) -> Option<Self> {
         let (limit_15min, limit_daily) = parse_two(limit)?;
         let (usage_15min, usage_daily) = parse_two(usage)?;
-        Some(Self {
-            limit_15min,
-            limit_daily,
-            usage_15min,
-            usage_daily,
-        })
+        Some(Self { limit_15min, limit_daily, usage_15min, usage_daily })
     }
 }
 
@@ -74,16 +69,8 @@ impl Reading {
     /// since the reading.
     fn current(&self, now: DateTime<Utc>) -> (u32, u32) {
         let seen = self.observed_at;
-        let fifteen = if quarter_hour_start(seen) == quarter_hour_start(now) {
-            self.pair.usage_15min
-        } else {
-            0
-        };
-        let daily = if day_start(seen) == day_start(now) {
-            self.pair.usage_daily
-        } else {
-            0
-        };
+        let fifteen = if quarter_hour_start(seen) == quarter_hour_start(now) { self.pair.usage_15min } else { 0 };
+        let daily = if day_start(seen) == day_start(now) { self.pair.usage_daily } else { 0 };
         (fifteen, daily)
     }
 
@@ -91,15 +78,9 @@ impl Reading {
         let (fifteen, daily) = self.current(now);
         let pair = &self.pair;
         if pair.limit_daily > 0 && daily >= pair.limit_daily {
-            Some(Exhausted {
-                window: WINDOW_DAILY,
-                retry_at: next_utc_midnight(now),
-            })
+            Some(Exhausted { window: WINDOW_DAILY, retry_at: next_utc_midnight(now) })
         } else if pair.limit_15min > 0 && fifteen >= pair.limit_15min {
-            Some(Exhausted {
-                window: WINDOW_15_MIN,
-                retry_at: next_quarter_hour(now),
-            })
+            Some(Exhausted { window: WINDOW_15_MIN, retry_at: next_quarter_hour(now) })
         } else {
             None
         }
@@ -143,10 +124,7 @@ impl RateLimitTracker {
     pub fn record(&mut self, headers: LimitHeaders<'_>, now: DateTime<Utc>) {
         let reading = |limit: Option<&str>, usage: Option<&str>| {
             let pair = WindowPair::parse(limit?, usage?)?;
-            Some(Reading {
-                pair,
-                observed_at: now,
-            })
+            Some(Reading { pair, observed_at: now })
         };
         if let Some(r) = reading(headers.limit, headers.usage) {
             self.overall = Some(r);
@@ -160,16 +138,9 @@ impl RateLimitTracker {
     /// only when `is_read` (GET requests); the overall limits apply to every request.
     pub fn check(&self, is_read: bool, now: DateTime<Utc>) -> Option<Exhausted> {
         let overall = self.overall.and_then(|r| r.exhausted(now));
-        let read = if is_read {
-            self.read.and_then(|r| r.exhausted(now))
-        } else {
-            None
-        };
+        let read = if is_read { self.read.and_then(|r| r.exhausted(now)) } else { None };
         let rejected = self.rejected.filter(|e| now < e.retry_at);
-        [overall, read, rejected]
-            .into_iter()
-            .flatten()
-            .max_by_key(|e| e.retry_at)
+        [overall, read, rejected].into_iter().flatten().max_by_key(|e| e.retry_at)
     }
 
     /// The window to report for a 429 answered at `now` (after [`record`](Self::record) of its
@@ -180,10 +151,7 @@ impl RateLimitTracker {
         if let Some(hit) = self.check(is_read, now) {
             return hit;
         }
-        let hit = Exhausted {
-            window: WINDOW_15_MIN,
-            retry_at: next_quarter_hour(now),
-        };
+        let hit = Exhausted { window: WINDOW_15_MIN, retry_at: next_quarter_hour(now) };
         self.rejected = Some(hit);
         hit
     }

@@ -2,32 +2,17 @@ use super::*;
 use chrono::TimeZone;
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, h, m, s)
-        .single()
-        .expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 25, h, m, s).single().expect("valid time")
 }
 
 fn headers<'a>(usage: &'a str, read_usage: Option<&'a str>) -> LimitHeaders<'a> {
-    LimitHeaders {
-        limit: Some("200,2000"),
-        usage: Some(usage),
-        read_limit: read_usage.map(|_| "100,1000"),
-        read_usage,
-    }
+    LimitHeaders { limit: Some("200,2000"), usage: Some(usage), read_limit: read_usage.map(|_| "100,1000"), read_usage }
 }
 
 #[test]
 fn parses_pairs() {
     let pair = WindowPair::parse("200, 2000", "12,345").expect("parse");
-    assert_eq!(
-        pair,
-        WindowPair {
-            limit_15min: 200,
-            limit_daily: 2000,
-            usage_15min: 12,
-            usage_daily: 345
-        }
-    );
+    assert_eq!(pair, WindowPair { limit_15min: 200, limit_daily: 2000, usage_15min: 12, usage_daily: 345 });
     assert!(WindowPair::parse("200", "1,2").is_none());
     assert!(WindowPair::parse("200,x", "1,2").is_none());
 }
@@ -36,18 +21,8 @@ fn parses_pairs() {
 fn boundaries() {
     assert_eq!(next_quarter_hour(at(13, 9, 48)), at(13, 15, 0));
     assert_eq!(next_quarter_hour(at(13, 15, 0)), at(13, 30, 0));
-    assert_eq!(
-        next_quarter_hour(at(23, 59, 59)),
-        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
-            .single()
-            .expect("t")
-    );
-    assert_eq!(
-        next_utc_midnight(at(13, 9, 48)),
-        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
-            .single()
-            .expect("t")
-    );
+    assert_eq!(next_quarter_hour(at(23, 59, 59)), Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).single().expect("t"));
+    assert_eq!(next_utc_midnight(at(13, 9, 48)), Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).single().expect("t"));
 }
 
 #[test]
@@ -58,18 +33,8 @@ fn refuses_when_15_minute_limit_reached_until_next_window() {
     assert_eq!(t.check(true, at(13, 3, 0)), None);
     t.record(headers("200,501", None), at(13, 4, 0));
     let hit = t.check(false, at(13, 9, 48)).expect("exhausted");
-    assert_eq!(
-        hit,
-        Exhausted {
-            window: WINDOW_15_MIN,
-            retry_at: at(13, 15, 0)
-        }
-    );
-    assert_eq!(
-        t.check(false, at(13, 15, 0)),
-        None,
-        "stale reading from the previous window"
-    );
+    assert_eq!(hit, Exhausted { window: WINDOW_15_MIN, retry_at: at(13, 15, 0) });
+    assert_eq!(t.check(false, at(13, 15, 0)), None, "stale reading from the previous window");
 }
 
 #[test]
@@ -78,16 +43,8 @@ fn daily_limit_blocks_until_midnight() {
     t.record(headers("3,2000", None), at(10, 0, 0));
     let hit = t.check(false, at(18, 0, 0)).expect("exhausted");
     assert_eq!(hit.window, WINDOW_DAILY);
-    assert_eq!(
-        hit.retry_at,
-        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
-            .single()
-            .expect("t")
-    );
-    let tomorrow = Utc
-        .with_ymd_and_hms(2026, 11, 26, 0, 0, 1)
-        .single()
-        .expect("t");
+    assert_eq!(hit.retry_at, Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).single().expect("t"));
+    let tomorrow = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 1).single().expect("t");
     assert_eq!(t.check(false, tomorrow), None);
 }
 
@@ -95,10 +52,7 @@ fn daily_limit_blocks_until_midnight() {
 fn read_limits_apply_to_reads_only() {
     let mut t = RateLimitTracker::default();
     t.record(headers("100,100", Some("100,100")), at(9, 1, 0));
-    assert_eq!(
-        t.check(true, at(9, 2, 0)).map(|e| e.window),
-        Some(WINDOW_15_MIN)
-    );
+    assert_eq!(t.check(true, at(9, 2, 0)).map(|e| e.window), Some(WINDOW_15_MIN));
     assert_eq!(t.check(false, at(9, 2, 0)), None);
 }
 
@@ -124,25 +78,12 @@ fn unexplained_429_holds_every_request_until_the_window_resets() {
 fn usage_zeroes_reset_windows() {
     let mut t = RateLimitTracker::default();
     assert!(t.usage(at(1, 0, 0)).is_none());
-    t.record(
-        LimitHeaders {
-            limit: Some("200,2000"),
-            usage: None,
-            ..Default::default()
-        },
-        at(1, 0, 0),
-    );
+    t.record(LimitHeaders { limit: Some("200,2000"), usage: None, ..Default::default() }, at(1, 0, 0));
     assert!(t.usage(at(1, 0, 0)).is_none(), "half a pair is ignored");
     t.record(headers("20,300", Some("10,150")), at(1, 5, 0));
     let now = t.usage(at(1, 10, 0)).expect("usage");
-    assert_eq!(
-        (now.usage_15min, now.usage_daily, now.read_usage_15min),
-        (Some(20), Some(300), Some(10))
-    );
+    assert_eq!((now.usage_15min, now.usage_daily, now.read_usage_15min), (Some(20), Some(300), Some(10)));
     let later = t.usage(at(1, 20, 0)).expect("usage");
-    assert_eq!(
-        (later.usage_15min, later.usage_daily, later.read_limit_daily),
-        (Some(0), Some(300), Some(1000))
-    );
+    assert_eq!((later.usage_15min, later.usage_daily, later.read_limit_daily), (Some(0), Some(300), Some(1000)));
     assert_eq!(later.observed_at, "2026-11-25T01:05:00Z");
 }

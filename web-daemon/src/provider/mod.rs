@@ -16,13 +16,12 @@ use pacer_shared::Secret;
 
 pub use error::{ProviderError, WINDOW_15_MIN, WINDOW_DAILY};
 pub use strava::{
-    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, STRAVA_API_BASE, STRAVA_OAUTH_BASE, StravaClient,
-    StravaClientConfig,
+    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, STRAVA_API_BASE, STRAVA_OAUTH_BASE, StravaClient, StravaClientConfig,
 };
 pub use tokens::{ConnectionInfo, TokenService};
 pub use types::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, RateLimitUsage, Streams,
-    TokenExchange, TokenSet, Totals, UploadRequest, UploadStatus,
+    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, RateLimitUsage, Streams, TokenExchange, TokenSet,
+    Totals, UploadRequest, UploadStatus,
 };
 
 /// Result of a provider call.
@@ -67,11 +66,7 @@ pub trait FitnessProvider: Send + Sync {
     ) -> BoxFuture<'a, ProviderResult<Streams>>;
 
     /// Totals of the athlete `athlete_id` (must be the token's athlete).
-    fn stats<'a>(
-        &'a self,
-        access_token: &'a Secret,
-        athlete_id: u64,
-    ) -> BoxFuture<'a, ProviderResult<AthleteStats>>;
+    fn stats<'a>(&'a self, access_token: &'a Secret, athlete_id: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>>;
 
     /// Uploads an activity file; processing continues at the provider (poll
     /// [`upload_status`](Self::upload_status)).

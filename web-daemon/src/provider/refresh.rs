@@ -25,22 +25,9 @@ pub(crate) fn needs_refresh(expires_at: i64, now: i64) -> bool {
 
 /// Decides under the lock. `changed`: the stored row differs from the one the caller saw
 /// (someone refreshed or reconnected meanwhile). `forced`: the provider rejected the token.
-pub(crate) fn refresh_decision(
-    changed: bool,
-    forced: bool,
-    expires_at: i64,
-    now: i64,
-) -> RefreshDecision {
-    let refresh = if changed {
-        expires_at <= now
-    } else {
-        forced || needs_refresh(expires_at, now)
-    };
-    if refresh {
-        RefreshDecision::Refresh
-    } else {
-        RefreshDecision::UseCurrent
-    }
+pub(crate) fn refresh_decision(changed: bool, forced: bool, expires_at: i64, now: i64) -> RefreshDecision {
+    let refresh = if changed { expires_at <= now } else { forced || needs_refresh(expires_at, now) };
+    if refresh { RefreshDecision::Refresh } else { RefreshDecision::UseCurrent }
 }
 
 /// (tenant, user, provider).
@@ -63,10 +50,7 @@ impl RefreshLocks {
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.map
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.map.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 }
 
@@ -82,26 +66,10 @@ mod tests {
         assert!(!needs_refresh(now + 300, now));
         assert_eq!(refresh_decision(false, false, now + 3600, now), UseCurrent);
         assert_eq!(refresh_decision(false, false, now + 60, now), Refresh);
-        assert_eq!(
-            refresh_decision(false, true, now + 3600, now),
-            Refresh,
-            "rejected token, nobody refreshed"
-        );
-        assert_eq!(
-            refresh_decision(true, true, now + 3600, now),
-            UseCurrent,
-            "another task refreshed"
-        );
-        assert_eq!(
-            refresh_decision(true, false, now + 60, now),
-            UseCurrent,
-            "fresh but short-lived"
-        );
-        assert_eq!(
-            refresh_decision(true, false, now, now),
-            Refresh,
-            "changed but already expired"
-        );
+        assert_eq!(refresh_decision(false, true, now + 3600, now), Refresh, "rejected token, nobody refreshed");
+        assert_eq!(refresh_decision(true, true, now + 3600, now), UseCurrent, "another task refreshed");
+        assert_eq!(refresh_decision(true, false, now + 60, now), UseCurrent, "fresh but short-lived");
+        assert_eq!(refresh_decision(true, false, now, now), Refresh, "changed but already expired");
     }
 
     #[test]

@@ -59,9 +59,7 @@ pub struct TokenService {
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService")
-            .field("provider", &self.provider.name())
-            .finish_non_exhaustive()
+        f.debug_struct("TokenService").field("provider", &self.provider.name()).finish_non_exhaustive()
     }
 }
 
@@ -76,12 +74,7 @@ fn now_s() -> i64 {
 impl TokenService {
     /// A service storing `provider`'s tokens in `store`, sealed by `vault`.
     pub fn new(store: Store, vault: Arc<TokenVault>, provider: Arc<dyn FitnessProvider>) -> Self {
-        Self {
-            store,
-            vault,
-            provider,
-            locks: RefreshLocks::default(),
-        }
+        Self { store, vault, provider, locks: RefreshLocks::default() }
     }
 
     /// The provider whose tokens this service manages.
@@ -94,11 +87,7 @@ impl TokenService {
     }
 
     fn lock(&self, tenant: &TenantId, user: &UserId) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.get((
-            tenant.clone(),
-            user.clone(),
-            self.provider.name().to_owned(),
-        ))
+        self.locks.get((tenant.clone(), user.clone(), self.provider.name().to_owned()))
     }
 
     /// Seals `tokens` into a row; athlete id and scopes fall back to `previous`.
@@ -109,15 +98,10 @@ impl TokenService {
         tokens: &TokenSet,
         previous: Option<&TokenRow>,
     ) -> Result<TokenRow, ProviderError> {
-        let plain = SealedTokens {
-            access_token: tokens.access_token.clone(),
-            refresh_token: tokens.refresh_token.clone(),
-        };
+        let plain =
+            SealedTokens { access_token: tokens.access_token.clone(), refresh_token: tokens.refresh_token.clone() };
         let json = serde_json::to_vec(&plain).map_err(storage)?;
-        let Sealed { nonce, ciphertext } = self
-            .vault
-            .seal(&self.aad(tenant, user), &json)
-            .map_err(storage)?;
+        let Sealed { nonce, ciphertext } = self.vault.seal(&self.aad(tenant, user), &json).map_err(storage)?;
         Ok(TokenRow {
             tenant_id: tenant.clone(),
             user_id: user.clone(),
@@ -125,15 +109,8 @@ impl TokenService {
             nonce,
             ciphertext,
             expires_at: tokens.expires_at,
-            athlete_id: tokens
-                .athlete_id
-                .and_then(|id| i64::try_from(id).ok())
-                .or(previous.and_then(|p| p.athlete_id)),
-            scopes: tokens
-                .scopes
-                .clone()
-                .or_else(|| previous.map(|p| p.scopes.clone()))
-                .unwrap_or_default(),
+            athlete_id: tokens.athlete_id.and_then(|id| i64::try_from(id).ok()).or(previous.and_then(|p| p.athlete_id)),
+            scopes: tokens.scopes.clone().or_else(|| previous.map(|p| p.scopes.clone())).unwrap_or_default(),
             updated_at: crate::store::now_rfc3339(),
         })
     }
@@ -147,23 +124,12 @@ impl TokenService {
             .await
             .map_err(storage)?
             .ok_or(ProviderError::NotConnected)?;
-        let sealed = Sealed {
-            nonce: row.nonce.clone(),
-            ciphertext: row.ciphertext.clone(),
-        };
-        let opened = self
-            .vault
-            .open(&self.aad(tenant, user), &sealed)
-            .and_then(|plain| {
-                serde_json::from_slice::<SealedTokens>(&plain)
-                    .map_err(|_| crate::vault::VaultError::Decrypt)
-            });
+        let sealed = Sealed { nonce: row.nonce.clone(), ciphertext: row.ciphertext.clone() };
+        let opened = self.vault.open(&self.aad(tenant, user), &sealed).and_then(|plain| {
+            serde_json::from_slice::<SealedTokens>(&plain).map_err(|_| crate::vault::VaultError::Decrypt)
+        });
         match opened {
-            Ok(t) => Ok(Opened {
-                access: t.access_token,
-                refresh: t.refresh_token,
-                row,
-            }),
+            Ok(t) => Ok(Opened { access: t.access_token, refresh: t.refresh_token, row }),
             Err(e) => {
                 tracing::warn!(%tenant, %user, provider = self.provider.name(), error = %e, "stored provider tokens do not open; treating as not connected");
                 Err(ProviderError::NotConnected)
@@ -172,12 +138,7 @@ impl TokenService {
     }
 
     /// Seals and stores freshly granted tokens (OAuth callback), replacing any previous ones.
-    pub async fn store_tokens(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        tokens: &TokenSet,
-    ) -> Result<(), ProviderError> {
+    pub async fn store_tokens(&self, tenant: &TenantId, user: &UserId, tokens: &TokenSet) -> Result<(), ProviderError> {
         let lock = self.lock(tenant, user);
         let _guard = lock.lock().await;
         let row = self.seal_row(tenant, user, tokens, None)?;
@@ -185,16 +146,8 @@ impl TokenService {
     }
 
     /// The connection's public facts, or `None` when not connected.
-    pub async fn connection(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<Option<ConnectionInfo>, ProviderError> {
-        let row = self
-            .store
-            .get_provider_token(tenant, user, self.provider.name())
-            .await
-            .map_err(storage)?;
+    pub async fn connection(&self, tenant: &TenantId, user: &UserId) -> Result<Option<ConnectionInfo>, ProviderError> {
+        let row = self.store.get_provider_token(tenant, user, self.provider.name()).await.map_err(storage)?;
         Ok(row.map(|row| ConnectionInfo {
             athlete_id: row.athlete_id.and_then(|id| u64::try_from(id).ok()),
             scopes: row.scopes,
@@ -205,11 +158,7 @@ impl TokenService {
 
     /// Revokes access at the provider (best effort) and deletes the tokens. Returns whether a
     /// connection existed.
-    pub async fn disconnect(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<bool, ProviderError> {
+    pub async fn disconnect(&self, tenant: &TenantId, user: &UserId) -> Result<bool, ProviderError> {
         let lock = self.lock(tenant, user);
         let _guard = lock.lock().await;
         match self.load(tenant, user).await {
@@ -221,10 +170,7 @@ impl TokenService {
             Err(ProviderError::NotConnected) => {}
             Err(e) => return Err(e),
         }
-        self.store
-            .delete_provider_token(tenant, user, self.provider.name())
-            .await
-            .map_err(storage)
+        self.store.delete_provider_token(tenant, user, self.provider.name()).await.map_err(storage)
     }
 
     /// Runs `f` with a valid access token: refreshes first when it expires within 5 minutes,
@@ -232,27 +178,18 @@ impl TokenService {
     ///
     /// Errors: [`ProviderError::NotConnected`] without stored tokens,
     /// [`ProviderError::TokenRefreshFailed`] when a needed refresh fails, else `f`'s error.
-    pub async fn with_access_token<T, F, Fut>(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        f: F,
-    ) -> Result<T, ProviderError>
+    pub async fn with_access_token<T, F, Fut>(&self, tenant: &TenantId, user: &UserId, f: F) -> Result<T, ProviderError>
     where
         F: Fn(Secret) -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
         let mut current = self.load(tenant, user).await?;
         if needs_refresh(current.row.expires_at, now_s()) {
-            current = self
-                .refresh_serialized(tenant, user, &current, false)
-                .await?;
+            current = self.refresh_serialized(tenant, user, &current, false).await?;
         }
         match f(current.access.clone()).await {
             Err(ProviderError::Unauthorized) => {
-                let fresh = self
-                    .refresh_serialized(tenant, user, &current, true)
-                    .await?;
+                let fresh = self.refresh_serialized(tenant, user, &current, true).await?;
                 f(fresh.access).await
             }
             other => other,
@@ -272,33 +209,21 @@ impl TokenService {
         let _guard = lock.lock().await;
         let current = self.load(tenant, user).await?;
         let changed = current.row.nonce != seen.row.nonce || current.access != seen.access;
-        if refresh_decision(changed, forced, current.row.expires_at, now_s())
-            == RefreshDecision::UseCurrent
-        {
+        if refresh_decision(changed, forced, current.row.expires_at, now_s()) == RefreshDecision::UseCurrent {
             return Ok(current);
         }
         let failed = |reason: String| {
             tracing::warn!(%tenant, %user, provider = self.provider.name(), %reason, "token refresh failed");
             ProviderError::TokenRefreshFailed { reason }
         };
-        let tokens = self
-            .provider
-            .refresh(&current.refresh)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        let row = self
-            .seal_row(tenant, user, &tokens, Some(&current.row))
-            .map_err(|e| failed(e.to_string()))?;
+        let tokens = self.provider.refresh(&current.refresh).await.map_err(|e| failed(e.to_string()))?;
+        let row = self.seal_row(tenant, user, &tokens, Some(&current.row)).map_err(|e| failed(e.to_string()))?;
         self.store
             .upsert_provider_token(row.clone())
             .await
             .map_err(|e| failed(format!("persisting rotated tokens: {e}")))?;
         tracing::info!(%tenant, %user, provider = self.provider.name(), expires_at = tokens.expires_at, "provider token refreshed");
-        Ok(Opened {
-            access: tokens.access_token,
-            refresh: tokens.refresh_token,
-            row,
-        })
+        Ok(Opened { access: tokens.access_token, refresh: tokens.refresh_token, row })
     }
 }
 

@@ -5,8 +5,8 @@ use futures_util::future::BoxFuture;
 
 use super::*;
 use crate::provider::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, ProviderResult, RateLimitUsage,
-    Streams, TokenExchange, UploadRequest, UploadStatus,
+    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, ProviderResult, RateLimitUsage, Streams,
+    TokenExchange, UploadRequest, UploadStatus,
 };
 use crate::store::{tenants, users};
 
@@ -37,43 +37,22 @@ impl FitnessProvider for FakeProvider {
     fn athlete<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<Athlete>> {
         Self::unsupported()
     }
-    fn activities<'a>(
-        &'a self,
-        _: &'a Secret,
-        _: &'a ActivityQuery,
-    ) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
+    fn activities<'a>(&'a self, _: &'a Secret, _: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
         Self::unsupported()
     }
-    fn activity<'a>(
-        &'a self,
-        _: &'a Secret,
-        _: u64,
-    ) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
+    fn activity<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
         Self::unsupported()
     }
-    fn streams<'a>(
-        &'a self,
-        _: &'a Secret,
-        _: u64,
-        _: &'a [String],
-    ) -> BoxFuture<'a, ProviderResult<Streams>> {
+    fn streams<'a>(&'a self, _: &'a Secret, _: u64, _: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
         Self::unsupported()
     }
     fn stats<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
         Self::unsupported()
     }
-    fn upload<'a>(
-        &'a self,
-        _: &'a Secret,
-        _: UploadRequest,
-    ) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+    fn upload<'a>(&'a self, _: &'a Secret, _: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
         Self::unsupported()
     }
-    fn upload_status<'a>(
-        &'a self,
-        _: &'a Secret,
-        _: u64,
-    ) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+    fn upload_status<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
         Self::unsupported()
     }
     fn exchange_code<'a>(&'a self, _: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
@@ -83,16 +62,10 @@ impl FitnessProvider for FakeProvider {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(30)).await;
             if self.fail_refresh.load(Ordering::SeqCst) {
-                return Err(ProviderError::BadRequest(
-                    "RefreshToken refresh_token invalid".into(),
-                ));
+                return Err(ProviderError::BadRequest("RefreshToken refresh_token invalid".into()));
             }
             let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
-            Ok(tokens(
-                &format!("access-{n}"),
-                &format!("refresh-{n}"),
-                now_s() + 6 * 3600,
-            ))
+            Ok(tokens(&format!("access-{n}"), &format!("refresh-{n}"), now_s() + 6 * 3600))
         })
     }
     fn deauthorize<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
@@ -126,82 +99,36 @@ fn fixture() -> Fixture {
     store.migrate().expect("migrate");
     let conn = store.conn().expect("conn");
     let tenant = tenants::get_or_create(&conn, "acme").expect("tenant").id;
-    let user = users::create(&conn, &tenant, "ada@example.com", None)
-        .expect("user")
-        .info
-        .id;
+    let user = users::create(&conn, &tenant, "ada@example.com", None).expect("user").info.id;
     let provider = Arc::new(FakeProvider::default());
     let vault = Arc::new(TokenVault::from_key([3; 32]));
     let service = Arc::new(TokenService::new(store.clone(), vault, provider.clone()));
-    Fixture {
-        _dir: dir,
-        store,
-        provider,
-        service,
-        tenant,
-        user,
-    }
+    Fixture { _dir: dir, store, provider, service, tenant, user }
 }
 
 impl Fixture {
     async fn stored_refresh_token(&self) -> String {
-        self.service
-            .load(&self.tenant, &self.user)
-            .await
-            .expect("load")
-            .refresh
-            .expose()
-            .to_owned()
+        self.service.load(&self.tenant, &self.user).await.expect("load").refresh.expose().to_owned()
     }
 }
 
 #[tokio::test]
 async fn store_connection_and_use() {
     let fx = fixture();
-    let missing = fx
-        .service
-        .with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) })
-        .await;
+    let missing = fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }).await;
     assert_eq!(missing, Err(ProviderError::NotConnected));
-    assert_eq!(
-        fx.service
-            .connection(&fx.tenant, &fx.user)
-            .await
-            .expect("conn"),
-        None
-    );
+    assert_eq!(fx.service.connection(&fx.tenant, &fx.user).await.expect("conn"), None);
 
     let expires_at = now_s() + 3600;
-    fx.service
-        .store_tokens(&fx.tenant, &fx.user, &tokens("acc-0", "ref-0", expires_at))
-        .await
-        .expect("store");
-    let info = fx
-        .service
-        .connection(&fx.tenant, &fx.user)
-        .await
-        .expect("conn")
-        .expect("connected");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc-0", "ref-0", expires_at)).await.expect("store");
+    let info = fx.service.connection(&fx.tenant, &fx.user).await.expect("conn").expect("connected");
     assert_eq!((info.athlete_id, info.expires_at), (Some(42), expires_at));
     assert_eq!(info.scopes, "read,activity:read_all");
 
-    let row = fx
-        .store
-        .get_provider_token(&fx.tenant, &fx.user, "strava")
-        .await
-        .expect("get")
-        .expect("row");
-    assert!(
-        !row.ciphertext.windows(5).any(|w| w == b"acc-0"),
-        "sealed at rest"
-    );
+    let row = fx.store.get_provider_token(&fx.tenant, &fx.user, "strava").await.expect("get").expect("row");
+    assert!(!row.ciphertext.windows(5).any(|w| w == b"acc-0"), "sealed at rest");
 
-    let seen = fx
-        .service
-        .with_access_token(&fx.tenant, &fx.user, |t| async move {
-            Ok(t.expose().to_owned())
-        })
-        .await;
+    let seen = fx.service.with_access_token(&fx.tenant, &fx.user, |t| async move { Ok(t.expose().to_owned()) }).await;
     assert_eq!(seen.as_deref(), Ok("acc-0"));
     assert_eq!(fx.provider.refreshes.load(Ordering::SeqCst), 0);
 }
@@ -209,10 +136,7 @@ async fn store_connection_and_use() {
 #[tokio::test]
 async fn expiring_token_is_refreshed_and_rotation_persisted_first() {
     let fx = fixture();
-    fx.service
-        .store_tokens(&fx.tenant, &fx.user, &tokens("old", "ref-0", now_s() + 120))
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("old", "ref-0", now_s() + 120)).await.expect("store");
     let fx = Arc::new(fx);
     let inner = fx.clone();
     let used = fx
@@ -223,56 +147,27 @@ async fn expiring_token_is_refreshed_and_rotation_persisted_first() {
         })
         .await
         .expect("call");
-    assert_eq!(
-        used,
-        ("access-1".to_owned(), "refresh-1".to_owned()),
-        "rotated token stored before use"
-    );
-    let info = fx
-        .service
-        .connection(&fx.tenant, &fx.user)
-        .await
-        .expect("conn")
-        .expect("connected");
-    assert_eq!(
-        (info.athlete_id, info.scopes.as_str()),
-        (Some(42), "read,activity:read_all")
-    );
+    assert_eq!(used, ("access-1".to_owned(), "refresh-1".to_owned()), "rotated token stored before use");
+    let info = fx.service.connection(&fx.tenant, &fx.user).await.expect("conn").expect("connected");
+    assert_eq!((info.athlete_id, info.scopes.as_str()), (Some(42), "read,activity:read_all"));
 }
 
 #[tokio::test]
 async fn unauthorized_refreshes_once_and_retries_once() {
     let fx = fixture();
-    fx.service
-        .store_tokens(
-            &fx.tenant,
-            &fx.user,
-            &tokens("revoked", "ref-0", now_s() + 3600),
-        )
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("revoked", "ref-0", now_s() + 3600)).await.expect("store");
     let calls = AtomicUsize::new(0);
-    let result = fx
-        .service
-        .with_access_token(&fx.tenant, &fx.user, |t| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if t.expose() == "revoked" {
-                    Err(ProviderError::Unauthorized)
-                } else {
-                    Ok(t.expose().to_owned())
+    let result =
+        fx.service
+            .with_access_token(&fx.tenant, &fx.user, |t| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if t.expose() == "revoked" { Err(ProviderError::Unauthorized) } else { Ok(t.expose().to_owned()) }
                 }
-            }
-        })
-        .await;
+            })
+            .await;
     assert_eq!(result.as_deref(), Ok("access-1"));
-    assert_eq!(
-        (
-            calls.load(Ordering::SeqCst),
-            fx.provider.refreshes.load(Ordering::SeqCst)
-        ),
-        (2, 1)
-    );
+    assert_eq!((calls.load(Ordering::SeqCst), fx.provider.refreshes.load(Ordering::SeqCst)), (2, 1));
 
     let calls = AtomicUsize::new(0);
     let always = fx
@@ -283,33 +178,18 @@ async fn unauthorized_refreshes_once_and_retries_once() {
         })
         .await;
     assert_eq!(always, Err(ProviderError::Unauthorized));
-    assert_eq!(
-        (
-            calls.load(Ordering::SeqCst),
-            fx.provider.refreshes.load(Ordering::SeqCst)
-        ),
-        (2, 2)
-    );
+    assert_eq!((calls.load(Ordering::SeqCst), fx.provider.refreshes.load(Ordering::SeqCst)), (2, 2));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_refresh() {
     let fx = fixture();
-    fx.service
-        .store_tokens(
-            &fx.tenant,
-            &fx.user,
-            &tokens("expired", "ref-0", now_s() - 10),
-        )
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (service, tenant, user) = (fx.service.clone(), fx.tenant.clone(), fx.user.clone());
             tokio::spawn(async move {
-                service
-                    .with_access_token(&tenant, &user, |t| async move { Ok(t.expose().to_owned()) })
-                    .await
+                service.with_access_token(&tenant, &user, |t| async move { Ok(t.expose().to_owned()) }).await
             })
         })
         .collect();
@@ -322,75 +202,34 @@ async fn concurrent_callers_share_one_refresh() {
 #[tokio::test]
 async fn failed_refresh_is_token_refresh_failed() {
     let fx = fixture();
-    fx.service
-        .store_tokens(
-            &fx.tenant,
-            &fx.user,
-            &tokens("expired", "ref-0", now_s() - 10),
-        )
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
     fx.provider.fail_refresh.store(true, Ordering::SeqCst);
-    let err = fx
-        .service
-        .with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) })
-        .await
-        .expect_err("fails");
-    assert!(
-        matches!(err, ProviderError::TokenRefreshFailed { .. }),
-        "{err:?}"
-    );
+    let err = fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }).await.expect_err("fails");
+    assert!(matches!(err, ProviderError::TokenRefreshFailed { .. }), "{err:?}");
     assert_eq!(err.to_string(), "Token refresh failed");
-    assert_eq!(
-        fx.stored_refresh_token().await,
-        "ref-0",
-        "stored tokens untouched"
-    );
+    assert_eq!(fx.stored_refresh_token().await, "ref-0", "stored tokens untouched");
 }
 
 #[tokio::test]
 async fn row_moved_to_another_user_does_not_open() {
     let fx = fixture();
-    fx.service
-        .store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600))
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600)).await.expect("store");
     let conn = fx.store.conn().expect("conn");
-    let mallory = users::create(&conn, &fx.tenant, "mallory@example.com", None)
-        .expect("user")
-        .info
-        .id;
-    let mut row = fx
-        .store
-        .get_provider_token(&fx.tenant, &fx.user, "strava")
-        .await
-        .expect("get")
-        .expect("row");
+    let mallory = users::create(&conn, &fx.tenant, "mallory@example.com", None).expect("user").info.id;
+    let mut row = fx.store.get_provider_token(&fx.tenant, &fx.user, "strava").await.expect("get").expect("row");
     row.user_id = mallory.clone();
     fx.store.upsert_provider_token(row).await.expect("copy row");
-    let stolen = fx
-        .service
-        .with_access_token(&fx.tenant, &mallory, |_| async { Ok(()) })
-        .await;
+    let stolen = fx.service.with_access_token(&fx.tenant, &mallory, |_| async { Ok(()) }).await;
     assert_eq!(stolen, Err(ProviderError::NotConnected));
 }
 
 #[tokio::test]
 async fn disconnect_deauthorizes_and_deletes() {
     let fx = fixture();
-    fx.service
-        .store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600))
-        .await
-        .expect("store");
+    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600)).await.expect("store");
     assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(true));
     assert_eq!(fx.provider.deauthorized.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        fx.service
-            .connection(&fx.tenant, &fx.user)
-            .await
-            .expect("conn"),
-        None
-    );
+    assert_eq!(fx.service.connection(&fx.tenant, &fx.user).await.expect("conn"), None);
     assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(false));
 }
 
@@ -398,9 +237,6 @@ async fn disconnect_deauthorizes_and_deletes() {
 fn service_futures_are_send() {
     fn assert_send<T: Send>(_: T) {}
     let fx = fixture();
-    assert_send(
-        fx.service
-            .with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }),
-    );
+    assert_send(fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }));
     assert_send(fx.service.disconnect(&fx.tenant, &fx.user));
 }

@@ -167,18 +167,10 @@ impl Streams {
             self.returned_points = len;
             return self;
         }
-        let indices: Vec<usize> = if max_points == 1 {
-            vec![0]
-        } else {
-            (0..max_points)
-                .map(|i| i * (len - 1) / (max_points - 1))
-                .collect()
-        };
+        let indices: Vec<usize> =
+            if max_points == 1 { vec![0] } else { (0..max_points).map(|i| i * (len - 1) / (max_points - 1)).collect() };
         for values in self.series.values_mut() {
-            *values = indices
-                .iter()
-                .filter_map(|&i| values.get(i).cloned())
-                .collect();
+            *values = indices.iter().filter_map(|&i| values.get(i).cloned()).collect();
         }
         self.returned_points = indices.len();
         self
@@ -251,12 +243,7 @@ pub struct ActivityQuery {
 
 impl Default for ActivityQuery {
     fn default() -> Self {
-        Self {
-            before: None,
-            after: None,
-            page: 1,
-            per_page: 30,
-        }
+        Self { before: None, after: None, page: 1, per_page: 30 }
     }
 }
 
@@ -313,26 +300,12 @@ mod tests {
 
     #[test]
     fn downsample_keeps_ends() {
-        let series = BTreeMap::from([(
-            "time".to_owned(),
-            (0..10).map(serde_json::Value::from).collect(),
-        )]);
-        let streams = Streams {
-            activity_id: 1,
-            original_points: 10,
-            returned_points: 10,
-            series,
-        };
+        let series = BTreeMap::from([("time".to_owned(), (0..10).map(serde_json::Value::from).collect())]);
+        let streams = Streams { activity_id: 1, original_points: 10, returned_points: 10, series };
         let small = streams.clone().downsample(4);
         assert_eq!(small.returned_points, 4);
-        assert_eq!(
-            small.series["time"],
-            [0, 3, 6, 9].map(serde_json::Value::from)
-        );
+        assert_eq!(small.series["time"], [0, 3, 6, 9].map(serde_json::Value::from));
         assert_eq!(streams.clone().downsample(0).returned_points, 10);
-        assert_eq!(
-            streams.downsample(1).series["time"],
-            [serde_json::Value::from(0)]
-        );
+        assert_eq!(streams.downsample(1).series["time"], [serde_json::Value::from(0)]);
     }
 }

@@ -123,14 +123,19 @@ pub fn is_active(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<b
 
 /// Stamps `last_used_at`.
 pub fn touch(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?
-        .execute(params![now_rfc3339(), tenant.as_str(), key_id])?;
+    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?.execute(params![
+        now_rfc3339(),
+        tenant.as_str(),
+        key_id
+    ])?;
     Ok(())
 }
 
 /// (all keys, active keys).
 pub fn counts(conn: &Connection) -> Result<(u64, u64), StoreError> {
     let (all, active): (i64, i64) =
-        conn.query_row("SELECT COUNT(*), COALESCE(SUM(is_active), 0) FROM api_keys", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        conn.query_row("SELECT COUNT(*), COALESCE(SUM(is_active), 0) FROM api_keys", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     Ok((all.max(0) as u64, active.max(0) as u64))
 }

@@ -6,7 +6,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::StoreError;
 
 /// Stores a link token by hash.
-pub fn insert(conn: &Connection, hash: &[u8; 32], tenant: &TenantId, user: &UserId, expires_at: i64) -> Result<(), StoreError> {
+pub fn insert(
+    conn: &Connection,
+    hash: &[u8; 32],
+    tenant: &TenantId,
+    user: &UserId,
+    expires_at: i64,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO login_links (token_hash, tenant_id, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![hash.as_slice(), tenant.as_str(), user.as_str(), expires_at],

@@ -34,28 +34,22 @@ impl Migration {
 }
 
 macro_rules! embed {
-    ($v:literal, $name:literal) => {
+    ($v:literal, $file:literal, $name:literal) => {
         Migration {
             version: $v,
             name: $name,
-            up: include_str!(concat!("../../../migrations/", stringify!($v), "_", $name, ".sql")),
-            down: include_str!(concat!(
-                "../../../migrations/",
-                stringify!($v),
-                "_",
-                $name,
-                "_down.sql"
-            )),
+            up: include_str!(concat!("../../../migrations/", $file, "_", $name, ".sql")),
+            down: include_str!(concat!("../../../migrations/", $file, "_", $name, "_down.sql")),
         }
     };
 }
 
 /// The migrations shipped in this binary, in order.
 pub const EMBEDDED: &[Migration] = &[
-    embed!(001, "initial"),
-    embed!(002, "add_tenants"),
-    embed!(003, "add_rate_limiting"),
-    embed!(004, "oauth_and_tokens"),
+    embed!(1, "001", "initial"),
+    embed!(2, "002", "add_tenants"),
+    embed!(3, "003", "add_rate_limiting"),
+    embed!(4, "004", "oauth_and_tokens"),
 ];
 
 /// A migration that ran (up or down).
@@ -131,10 +125,7 @@ impl Migrator {
             if done.contains(&m.version) || to.is_some_and(|to| m.version > to) {
                 continue;
             }
-            let fail = |e: rusqlite::Error| StoreError::Migration {
-                file: m.file_name(),
-                message: e.to_string(),
-            };
+            let fail = |e: rusqlite::Error| StoreError::Migration { file: m.file_name(), message: e.to_string() };
             let tx = conn.transaction().map_err(fail)?;
             tx.execute_batch(m.up).map_err(fail)?;
             tx.execute(
@@ -158,10 +149,7 @@ impl Migrator {
             if m.version <= to || !done.contains(&m.version) {
                 continue;
             }
-            let fail = |e: rusqlite::Error| StoreError::Migration {
-                file: m.down_file_name(),
-                message: e.to_string(),
-            };
+            let fail = |e: rusqlite::Error| StoreError::Migration { file: m.down_file_name(), message: e.to_string() };
             let tx = conn.transaction().map_err(fail)?;
             tx.execute_batch(m.down).map_err(fail)?;
             tx.execute("DELETE FROM migrations WHERE version = ?1", [m.version]).map_err(fail)?;
@@ -178,9 +166,7 @@ impl Migrator {
         let mut out = Vec::new();
         for m in &self.migrations {
             let applied_at: Option<String> = conn
-                .query_row("SELECT applied_at FROM migrations WHERE version = ?1", [m.version], |r| {
-                    r.get(0)
-                })
+                .query_row("SELECT applied_at FROM migrations WHERE version = ?1", [m.version], |r| r.get(0))
                 .optional()?;
             out.push(Status { version: m.version, name: m.name.to_string(), applied_at });
         }

@@ -24,9 +24,7 @@ pub fn validate_name(name: &str) -> Result<(), StoreError> {
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Invalid(format!(
-            "invalid tenant name '{name}': use 1-64 letters, digits, '.', '_' or '-'"
-        )))
+        Err(StoreError::Invalid(format!("invalid tenant name '{name}': use 1-64 letters, digits, '.', '_' or '-'")))
     }
 }
 

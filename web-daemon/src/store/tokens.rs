@@ -56,7 +56,12 @@ pub fn upsert(conn: &Connection, row: &TokenRow) -> Result<(), StoreError> {
 }
 
 /// The row of (tenant, user, provider), filtered by both tenant and user.
-pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId, provider: &str) -> Result<Option<TokenRow>, StoreError> {
+pub fn get(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    provider: &str,
+) -> Result<Option<TokenRow>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT nonce, ciphertext, expires_at, athlete_id, scopes, updated_at FROM provider_tokens
@@ -104,7 +109,12 @@ impl Store {
     }
 
     /// Async [`delete`].
-    pub async fn delete_provider_token(&self, tenant: &TenantId, user: &UserId, provider: &str) -> Result<bool, StoreError> {
+    pub async fn delete_provider_token(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        provider: &str,
+    ) -> Result<bool, StoreError> {
         let (t, u, p) = (tenant.clone(), user.clone(), provider.to_string());
         self.call(move |c| delete(c, &t, &u, &p)).await
     }

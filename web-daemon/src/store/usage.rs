@@ -23,18 +23,27 @@ pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>) -> Result<(), StoreE
         "INSERT INTO api_key_usage (api_key_id, tenant_id, operation, status, duration_ms, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![rec.api_key_id, rec.tenant.as_str(), rec.operation, rec.status, rec.duration_ms as i64, now])?;
-    tx.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?
-        .execute(params![now, rec.tenant.as_str(), rec.api_key_id])?;
+    .execute(params![
+        rec.api_key_id,
+        rec.tenant.as_str(),
+        rec.operation,
+        rec.status,
+        rec.duration_ms as i64,
+        now
+    ])?;
+    tx.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?.execute(params![
+        now,
+        rec.tenant.as_str(),
+        rec.api_key_id
+    ])?;
     tx.commit()?;
     Ok(())
 }
 
 /// (operation, status) pairs recorded for a key, oldest first.
 pub fn list_for_key(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT operation, status FROM api_key_usage WHERE tenant_id = ?1 AND api_key_id = ?2 ORDER BY id",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT operation, status FROM api_key_usage WHERE tenant_id = ?1 AND api_key_id = ?2 ORDER BY id")?;
     let rows = stmt.query_map(params![tenant.as_str(), key_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -17,7 +17,18 @@ fn users_and_keys_round_trip() {
     let users = d.cli_json(&["users", "list"]);
     assert_eq!(users["users"].as_array().unwrap().len(), 1);
 
-    let created = d.cli_json(&["keys", "create", "--user", "ana@example.com", "--name", "Laptop", "--description", "Claude", "--tier", "premium"]);
+    let created = d.cli_json(&[
+        "keys",
+        "create",
+        "--user",
+        "ana@example.com",
+        "--name",
+        "Laptop",
+        "--description",
+        "Claude",
+        "--tier",
+        "premium",
+    ]);
     let obj = created.as_object().unwrap();
     assert_eq!(obj.keys().collect::<Vec<_>>(), vec!["api_key", "key_info", "warning"]);
     let key = created["api_key"].as_str().unwrap();
@@ -59,7 +70,11 @@ fn users_and_keys_round_trip() {
 #[test]
 fn password_from_stdin_and_login_link() {
     let d = TestDaemon::start();
-    let out = cli_in(d.home(), &["users", "add", "--email", "b@example.com", "--password-stdin", "--json"], Some("correct horse battery\n"));
+    let out = cli_in(
+        d.home(),
+        &["users", "add", "--email", "b@example.com", "--password-stdin", "--json"],
+        Some("correct horse battery\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let out = cli_in(d.home(), &["users", "add", "--email", "c@example.com", "--password-stdin"], Some("short\n"));
     assert!(!out.status.success());

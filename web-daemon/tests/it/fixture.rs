@@ -131,7 +131,8 @@ impl TestDaemon {
     pub fn sandbox_faults(&self, body: Value) {
         let url = format!("{}/sandbox/strava/_sandbox/faults", self.http_url);
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        let status = rt.block_on(async { http().post(&url).json(&body).send().await.map(|r| r.status()) }).expect("faults");
+        let status =
+            rt.block_on(async { http().post(&url).json(&body).send().await.map(|r| r.status()) }).expect("faults");
         assert!(status.is_success(), "fault switch answered {status}");
     }
 
@@ -166,7 +167,8 @@ impl TestDaemon {
         all.push("--json");
         let out = self.cli(&all);
         assert!(out.status.success(), "pacerd {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
     }
 
     /// Creates a user (tenant optional) and a key; returns (user JSON, full key).
@@ -246,7 +248,9 @@ pub fn cli_in(home: &Path, args: &[&str], input: Option<&str>) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(pacerd_bin());
     cmd.args(args).arg("--home").arg(home).env_remove("PACER_HOME").env("PACER_LOG", "warn");
-    cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn pacerd cli");
     if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
         stdin.write_all(text.as_bytes()).expect("stdin");

@@ -36,9 +36,13 @@ fn error_code(r: &Value) -> i64 {
 }
 
 fn gpx(points: usize, start_epoch: i64) -> String {
-    let mut s = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="pacer-it" xmlns="http://www.topografix.com/GPX/1/1" xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"><trk><name>IT run</name><type>running</type><trkseg>"#);
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="pacer-it" xmlns="http://www.topografix.com/GPX/1/1" xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"><trk><name>IT run</name><type>running</type><trkseg>"#,
+    );
     for i in 0..points {
-        let t = chrono::DateTime::from_timestamp(start_epoch + i as i64 * 5, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let t = chrono::DateTime::from_timestamp(start_epoch + i as i64 * 5, 0)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let lat = 52.0 + i as f64 * 0.0001;
         s.push_str(&format!(
             r#"<trkpt lat="{lat:.6}" lon="4.000000"><ele>{:.1}</ele><time>{t}</time><extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>"#,
@@ -60,7 +64,8 @@ fn initialize_both_versions_list_and_call_every_tool() {
         assert_eq!(init["result"]["serverInfo"]["name"], "pacer");
         assert!(init["result"]["instructions"].as_str().is_some_and(|s| s.contains("Strava")));
         let tools = c.request("tools/list", json!({}));
-        let mut names: Vec<&str> = tools["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        let mut names: Vec<&str> =
+            tools["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
         names.sort();
         assert_eq!(names, TOOLS);
     }
@@ -118,7 +123,10 @@ fn upload_gpx_with_progress_then_visible() {
 
     let r = c.call("get_activities", json!({"limit": 10}));
     let acts = structured(&r)["activities"].as_array().unwrap().clone();
-    let up = acts.iter().find(|a| a["id"] == activity_id).unwrap_or_else(|| panic!("uploaded activity not listed: {acts:?}"));
+    let up = acts
+        .iter()
+        .find(|a| a["id"] == activity_id)
+        .unwrap_or_else(|| panic!("uploaded activity not listed: {acts:?}"));
     assert_eq!(up["name"], "IT upload");
     assert!(up["distance_m"].as_f64().unwrap() > 1000.0, "{up}");
 
@@ -154,7 +162,10 @@ fn errors_bad_args_unknown_tool_refresh_failure() {
 fn bad_key_and_key_revoked_mid_session() {
     let (d, key) = demo();
     let mut bad = McpClient::start(d.home(), Some(&format!("pk_live_{}", "x".repeat(40))), &[]);
-    let r = bad.request("initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}));
+    let r = bad.request(
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}),
+    );
     assert!(r["error"]["message"].as_str().unwrap().contains("invalid API key"), "{r}");
 
     let mut c = McpClient::start(d.home(), Some(&key), &[]);
@@ -186,7 +197,8 @@ fn daemon_restart_mid_session_is_invisible() {
 fn absent_daemon_is_autostarted() {
     // Prepare a home with a key, then stop its daemon. The config file makes the autostarted
     // daemon (which gets only --home) bind an ephemeral HTTP port.
-    let mut d = TestDaemon::start_with(Options { config_toml: "http = \"127.0.0.1:0\"\n".into(), ..Default::default() });
+    let mut d =
+        TestDaemon::start_with(Options { config_toml: "http = \"127.0.0.1:0\"\n".into(), ..Default::default() });
     let (_, key) = d.user_with_key("auto@example.com", None, "free");
     d.stop();
     let home = std::mem::replace(&mut d.home, new_home());

@@ -6,7 +6,11 @@ use crate::fixture::{TestDaemon, cli_in, new_home};
 
 fn run(home: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let o = cli_in(home, args, None);
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn tables(home: &std::path::Path) -> Vec<String> {
@@ -33,7 +37,9 @@ fn status_up_noop_down_up() {
     assert!(ok, "{err}");
     assert!(out.contains("reverted 002_add_tenants.sql"), "{out}");
     let t = tables(home.path());
-    assert!(!t.contains(&"tenants".to_string()) && t.contains(&"users".to_string()) && t.contains(&"api_keys".to_string()));
+    assert!(
+        !t.contains(&"tenants".to_string()) && t.contains(&"users".to_string()) && t.contains(&"api_keys".to_string())
+    );
     let (_, json, _) = run(home.path(), &["migrate", "status", "--json"]);
     let st: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(st[0]["applied_at"].is_string() && st[1]["applied_at"].is_null());

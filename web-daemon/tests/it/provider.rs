@@ -14,9 +14,8 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use futures_util::StreamExt;
 use pacer_shared::{Secret, TenantId, UserId};
 use pacerd::provider::{
-    Activity, ActivityQuery, FitnessProvider, ProviderError, ProviderResult, StravaClient,
-    StravaClientConfig, TokenExchange, TokenService, TokenSet, Totals, UploadRequest,
-    UploadStatus, WINDOW_15_MIN,
+    Activity, ActivityQuery, FitnessProvider, ProviderError, ProviderResult, StravaClient, StravaClientConfig,
+    TokenExchange, TokenService, TokenSet, Totals, UploadRequest, UploadStatus, WINDOW_15_MIN,
 };
 use pacerd::store::{Store, tenants, users};
 use pacerd::vault::TokenVault;
@@ -57,20 +56,12 @@ fn sandbox_client(http_url: &str, max_retries: u32) -> Arc<StravaClient> {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
 }
 
 /// Decodes the few entities the sandbox's consent page escapes.
 fn html_unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 /// `(name, value)` of every `<input type="hidden" …>` of a page.
@@ -94,10 +85,7 @@ fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 
 /// The athlete ids offered by the consent page's `<select name="athlete_id">`.
 fn athlete_options(html: &str) -> Vec<u64> {
-    html.split("<option value=\"")
-        .skip(1)
-        .filter_map(|rest| rest[..rest.find('"')?].parse().ok())
-        .collect()
+    html.split("<option value=\"").skip(1).filter_map(|rest| rest[..rest.find('"')?].parse().ok()).collect()
 }
 
 fn start_ts(a: &Activity) -> i64 {
@@ -468,9 +456,7 @@ fn activity_paging_filters_and_per_page_cap() {
 
         // before/after: strict bounds, every start inside the window, exactly the expected set.
         let (before, after) = (start_ts(&all[10]), start_ts(&all[40]));
-        let window = h
-            .list(ActivityQuery { before: Some(before), after: Some(after), page: 1, per_page: 200 })
-            .await;
+        let window = h.list(ActivityQuery { before: Some(before), after: Some(after), page: 1, per_page: 200 }).await;
         let expected: Vec<u64> =
             all.iter().filter(|a| start_ts(a) < before && start_ts(a) > after).map(|a| a.id).collect();
         assert!(expected.len() >= 25, "window holds {} activities", expected.len());
@@ -482,7 +468,8 @@ fn activity_paging_filters_and_per_page_cap() {
         let only_after = h.list(ActivityQuery { after: Some(start_ts(&all[5])), ..ActivityQuery::default() }).await;
         assert_eq!(ids(&only_after), ids(&all[..5]));
         let cutoff = base.timestamp() + 30 * 3600 * 10; // before the 11th old upload
-        let old = h.list(ActivityQuery { before: Some(cutoff), page: 1, per_page: 200, ..ActivityQuery::default() }).await;
+        let old =
+            h.list(ActivityQuery { before: Some(cutoff), page: 1, per_page: 200, ..ActivityQuery::default() }).await;
         assert_eq!(old.len(), 10, "the ten oldest uploads start before the cutoff");
         assert!(old.iter().all(|a| start_ts(a) < cutoff && a.name.starts_with("old run ")));
     });
@@ -494,10 +481,8 @@ fn streams_are_aligned_and_downsampled() {
     h.run(async {
         let all = h.all_activities().await;
         let run = all.iter().find(|a| a.sport_type == "Run").expect("a seeded run");
-        let detail = h
-            .call_as(&h.owner, |c, t| async move { c.activity(&t, run.id).await })
-            .await
-            .expect("activity detail");
+        let detail =
+            h.call_as(&h.owner, |c, t| async move { c.activity(&t, run.id).await }).await.expect("activity detail");
         assert_eq!(detail.activity.id, run.id);
         assert_eq!(detail.activity.distance_m, run.distance_m);
 
@@ -562,7 +547,11 @@ fn stats_group(sport: &str) -> Option<usize> {
 fn assert_totals(what: &str, got: &Totals, list: &[&Activity]) {
     assert_eq!(got.count, list.len() as u64, "{what}: count");
     let distance: f64 = list.iter().map(|a| a.distance_m).sum();
-    assert!((got.distance_m - distance).abs() <= 0.1 * list.len() as f64 + 0.5, "{what}: {} m vs {distance} m", got.distance_m);
+    assert!(
+        (got.distance_m - distance).abs() <= 0.1 * list.len() as f64 + 0.5,
+        "{what}: {} m vs {distance} m",
+        got.distance_m
+    );
     assert_eq!(got.moving_time_s, list.iter().map(|a| a.moving_time_s).sum::<u64>(), "{what}: moving time");
     assert_eq!(got.elapsed_time_s, list.iter().map(|a| a.elapsed_time_s).sum::<u64>(), "{what}: elapsed time");
     let gain: f64 = list.iter().map(|a| a.total_elevation_gain_m).sum();
@@ -575,10 +564,7 @@ fn stats_match_the_activity_list() {
     h.run(async {
         let all = h.all_activities().await;
         let athlete = h.athlete_id;
-        let stats = h
-            .call_as(&h.owner, |c, t| async move { c.stats(&t, athlete).await })
-            .await
-            .expect("stats");
+        let stats = h.call_as(&h.owner, |c, t| async move { c.stats(&t, athlete).await }).await.expect("stats");
         let now = Utc::now();
         let recent_from = (now - chrono::Duration::days(28)).timestamp();
         let year_from = Utc.with_ymd_and_hms(now.year(), 1, 1, 0, 0, 0).single().expect("jan 1").timestamp();
@@ -643,10 +629,8 @@ fn upload_lifecycle_duplicates_and_corrupt_files() {
         let hr = listed.average_heartrate_bpm.expect("heart rate recorded");
         assert!((130.0..=154.0).contains(&hr), "average heart rate {hr}");
         assert_eq!(listed.external_id.as_deref(), Some("it-run-1"));
-        let detail = h
-            .call_as(&h.owner, |c, t| async move { c.activity(&t, activity_id).await })
-            .await
-            .expect("detail");
+        let detail =
+            h.call_as(&h.owner, |c, t| async move { c.activity(&t, activity_id).await }).await.expect("detail");
         assert_eq!(detail.description.as_deref(), Some("uploaded by the integration test"));
         let keys = vec!["heartrate".to_owned(), "altitude".to_owned()];
         let streams = h
@@ -691,8 +675,10 @@ fn upload_lifecycle_duplicates_and_corrupt_files() {
         let not_gz = h.poll_upload(not_gz.upload_id).await;
         assert!(not_gz.error.is_some_and(|e| e.contains("gzip")), "gzip mismatch reported");
 
-        let after = h.list(ActivityQuery { after: Some(start.timestamp() - 6 * 3600), ..ActivityQuery::default() }).await;
-        let uploaded: Vec<&Activity> = after.iter().filter(|a| a.external_id.as_deref().is_some_and(|e| e.starts_with("it-"))).collect();
+        let after =
+            h.list(ActivityQuery { after: Some(start.timestamp() - 6 * 3600), ..ActivityQuery::default() }).await;
+        let uploaded: Vec<&Activity> =
+            after.iter().filter(|a| a.external_id.as_deref().is_some_and(|e| e.starts_with("it-"))).collect();
         assert_eq!(uploaded.len(), 1, "only the first upload became an activity");
     });
 }
@@ -747,7 +733,10 @@ fn refresh_on_401_happens_once_and_retries() {
 
         assert_eq!(h.athlete().await, Ok(h.athlete_id));
         let state = h.state().await;
-        assert_eq!((state["refresh_count"].as_u64(), state["api_calls"].as_u64()), (Some(refreshes + 1), Some(calls + 3)));
+        assert_eq!(
+            (state["refresh_count"].as_u64(), state["api_calls"].as_u64()),
+            (Some(refreshes + 1), Some(calls + 3))
+        );
 
         // The refresh token stored at connect time was rotated away.
         let (status, _) = h.raw_refresh(&h.initial.refresh_token).await;
@@ -1022,9 +1011,8 @@ fn demo_connection_works(d: &TestDaemon, facts: &Value) -> ProviderResult<u64> {
 
 fn demo_rows(d: &TestDaemon) -> (i64, i64) {
     let conn = rusqlite::Connection::open(d.home().join("pacer.db")).expect("db");
-    let users: i64 = conn
-        .query_row("SELECT COUNT(*) FROM users WHERE email = 'demo@pacer.local'", [], |r| r.get(0))
-        .expect("users");
+    let users: i64 =
+        conn.query_row("SELECT COUNT(*) FROM users WHERE email = 'demo@pacer.local'", [], |r| r.get(0)).expect("users");
     let tokens: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM provider_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id \
@@ -1050,7 +1038,8 @@ fn assert_demo_state(d: &mut TestDaemon) -> Value {
     assert_eq!((status["users"].as_u64(), status["api_keys"].as_u64()), (Some(1), Some(1)), "{status}");
     assert_eq!(status["active_api_keys"], 1);
     let listed = d.cli_json(&["users", "list"]);
-    let emails: Vec<&str> = listed["users"].as_array().expect("users").iter().filter_map(|u| u["email"].as_str()).collect();
+    let emails: Vec<&str> =
+        listed["users"].as_array().expect("users").iter().filter_map(|u| u["email"].as_str()).collect();
     assert_eq!(emails, ["demo@pacer.local"]);
     assert_eq!(demo_rows(d), (1, 1), "one demo user with one Strava connection");
     let athlete = demo_connection_works(d, &facts).expect("the demo connection answers");

@@ -2,8 +2,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use pacer_shared::ipc::{self, Channel, Hello, HelloReply, PROTOCOL_VERSION, RefusalCode};
 use pacer_shared::Secret;
+use pacer_shared::ipc::{self, Channel, Hello, HelloReply, PROTOCOL_VERSION, RefusalCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -76,20 +76,35 @@ fn mcp_hello_validates_keys() {
     let rt = rt();
     assert!(matches!(rt.block_on(hello(&d, Channel::Mcp, Some(&key), PROTOCOL_VERSION)), HelloReply::Welcome { .. }));
     let unknown = format!("pk_live_{}", "A".repeat(40));
-    assert_eq!(refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&unknown), PROTOCOL_VERSION))), Some(RefusalCode::Unauthorized));
-    assert_eq!(refused_code(rt.block_on(hello(&d, Channel::Mcp, Some("garbage"), PROTOCOL_VERSION))), Some(RefusalCode::Unauthorized));
-    assert_eq!(refused_code(rt.block_on(hello(&d, Channel::Mcp, None, PROTOCOL_VERSION))), Some(RefusalCode::Unauthorized));
-    assert_eq!(refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&key), PROTOCOL_VERSION + 1))), Some(RefusalCode::Version));
+    assert_eq!(
+        refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&unknown), PROTOCOL_VERSION))),
+        Some(RefusalCode::Unauthorized)
+    );
+    assert_eq!(
+        refused_code(rt.block_on(hello(&d, Channel::Mcp, Some("garbage"), PROTOCOL_VERSION))),
+        Some(RefusalCode::Unauthorized)
+    );
+    assert_eq!(
+        refused_code(rt.block_on(hello(&d, Channel::Mcp, None, PROTOCOL_VERSION))),
+        Some(RefusalCode::Unauthorized)
+    );
+    assert_eq!(
+        refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&key), PROTOCOL_VERSION + 1))),
+        Some(RefusalCode::Version)
+    );
 
     let keys = d.cli_json(&["keys", "list", "--user", "runner@example.com"]);
     let id = keys["keys"][0]["id"].as_str().unwrap().to_string();
     d.cli_json(&["keys", "revoke", &id]);
-    assert_eq!(refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&key), PROTOCOL_VERSION))), Some(RefusalCode::Forbidden));
+    assert_eq!(
+        refused_code(rt.block_on(hello(&d, Channel::Mcp, Some(&key), PROTOCOL_VERSION))),
+        Some(RefusalCode::Forbidden)
+    );
 
     let raw = raw_db_bytes(d.home());
     assert!(!raw.is_empty());
     assert!(!contains(&raw, key.as_bytes()), "plaintext API key found in the database files");
-    assert!(!contains(&raw, key["pk_live_".len()..].as_bytes()), "key body found in the database files");
+    assert!(!contains(&raw, &key.as_bytes()["pk_live_".len()..]), "key body found in the database files");
 }
 
 #[test]

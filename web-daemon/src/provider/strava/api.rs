@@ -9,8 +9,8 @@ use super::http::{CallKind, transport};
 use super::streams::streams_from_json;
 use super::wire::{WireActivity, WireAthlete, WireStats, WireUpload};
 use crate::provider::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, ProviderError,
-    ProviderResult, RateLimitUsage, Streams, TokenExchange, TokenSet, UploadRequest, UploadStatus,
+    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, ProviderError, ProviderResult,
+    RateLimitUsage, Streams, TokenExchange, TokenSet, UploadRequest, UploadStatus,
 };
 
 impl FitnessProvider for StravaClient {
@@ -67,17 +67,10 @@ impl FitnessProvider for StravaClient {
         })
     }
 
-    fn activity<'a>(
-        &'a self,
-        token: &'a Secret,
-        activity_id: u64,
-    ) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
+    fn activity<'a>(&'a self, token: &'a Secret, activity_id: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
         Box::pin(async move {
             let url = self.url(&self.api_base, &format!("/activities/{activity_id}"))?;
-            Ok(self
-                .get::<WireActivity>(token, url, "activity")
-                .await?
-                .into_detail())
+            Ok(self.get::<WireActivity>(token, url, "activity").await?.into_detail())
         })
     }
 
@@ -88,42 +81,25 @@ impl FitnessProvider for StravaClient {
         keys: &'a [String],
     ) -> BoxFuture<'a, ProviderResult<Streams>> {
         Box::pin(async move {
-            let mut url = self.url(
-                &self.api_base,
-                &format!("/activities/{activity_id}/streams"),
-            )?;
-            url.query_pairs_mut()
-                .append_pair("keys", &keys.join(","))
-                .append_pair("key_by_type", "true");
+            let mut url = self.url(&self.api_base, &format!("/activities/{activity_id}/streams"))?;
+            url.query_pairs_mut().append_pair("keys", &keys.join(",")).append_pair("key_by_type", "true");
             let body: serde_json::Value = self.get(token, url, "streams").await?;
             streams_from_json(activity_id, body).map_err(ProviderError::Decode)
         })
     }
 
-    fn stats<'a>(
-        &'a self,
-        token: &'a Secret,
-        athlete_id: u64,
-    ) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
+    fn stats<'a>(&'a self, token: &'a Secret, athlete_id: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
         Box::pin(async move {
             let url = self.url(&self.api_base, &format!("/athletes/{athlete_id}/stats"))?;
             Ok(self.get::<WireStats>(token, url, "stats").await?.into())
         })
     }
 
-    fn upload<'a>(
-        &'a self,
-        token: &'a Secret,
-        request: UploadRequest,
-    ) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+    fn upload<'a>(&'a self, token: &'a Secret, request: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
         Box::pin(self.upload_file(token, request))
     }
 
-    fn upload_status<'a>(
-        &'a self,
-        token: &'a Secret,
-        upload_id: u64,
-    ) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+    fn upload_status<'a>(&'a self, token: &'a Secret, upload_id: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
         Box::pin(async move {
             let url = self.url(&self.api_base, &format!("/uploads/{upload_id}"))?;
             let wire: WireUpload = self.get(token, url, "upload status").await?;
@@ -133,28 +109,17 @@ impl FitnessProvider for StravaClient {
 
     fn exchange_code<'a>(&'a self, code: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
         Box::pin(async move {
-            let wire = self
-                .token_grant(&[("code", code), ("grant_type", "authorization_code")])
-                .await?;
-            let tokens = wire
-                .token_set(Utc::now().timestamp())
-                .map_err(ProviderError::Decode)?;
-            Ok(TokenExchange {
-                tokens,
-                athlete: wire.athlete.map(Athlete::from),
-            })
+            let wire = self.token_grant(&[("code", code), ("grant_type", "authorization_code")]).await?;
+            let tokens = wire.token_set(Utc::now().timestamp()).map_err(ProviderError::Decode)?;
+            Ok(TokenExchange { tokens, athlete: wire.athlete.map(Athlete::from) })
         })
     }
 
     fn refresh<'a>(&'a self, refresh_token: &'a Secret) -> BoxFuture<'a, ProviderResult<TokenSet>> {
         Box::pin(async move {
-            let grant = [
-                ("refresh_token", refresh_token.expose()),
-                ("grant_type", "refresh_token"),
-            ];
+            let grant = [("refresh_token", refresh_token.expose()), ("grant_type", "refresh_token")];
             let wire = self.token_grant(&grant).await?;
-            wire.token_set(Utc::now().timestamp())
-                .map_err(ProviderError::Decode)
+            wire.token_set(Utc::now().timestamp()).map_err(ProviderError::Decode)
         })
     }
 

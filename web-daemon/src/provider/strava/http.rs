@@ -33,9 +33,7 @@ pub(super) enum CallKind {
 /// Delay before retry number `attempt` (0-based): exponential from 100 ms, capped at 2 s,
 /// with "equal jitter" (`jitter` in `[0, 1)` picks within the upper half).
 pub(super) fn backoff_delay(attempt: u32, jitter: f64) -> Duration {
-    let exp = BACKOFF_BASE_MS
-        .saturating_mul(1u64 << attempt.min(16))
-        .min(BACKOFF_CAP_MS);
+    let exp = BACKOFF_BASE_MS.saturating_mul(1u64 << attempt.min(16)).min(BACKOFF_CAP_MS);
     let half = exp / 2;
     Duration::from_millis(half + (half as f64 * jitter.clamp(0.0, 1.0)) as u64)
 }
@@ -50,11 +48,7 @@ pub(super) struct StravaHttp {
 
 impl StravaHttp {
     pub(super) fn new(client: reqwest::Client, max_retries: u32) -> Self {
-        Self {
-            client,
-            limits: Mutex::new(RateLimitTracker::default()),
-            max_retries,
-        }
+        Self { client, limits: Mutex::new(RateLimitTracker::default()), max_retries }
     }
 
     /// The client, for building requests.
@@ -83,11 +77,7 @@ impl StravaHttp {
     }
 
     /// Sends `request` (retrying reads on 5xx and transport errors) and returns a 2xx body.
-    pub(super) async fn send(
-        &self,
-        request: Request,
-        kind: CallKind,
-    ) -> Result<Vec<u8>, ProviderError> {
+    pub(super) async fn send(&self, request: Request, kind: CallKind) -> Result<Vec<u8>, ProviderError> {
         let mut pending = Some(request);
         let mut attempt = 0;
         loop {
@@ -97,9 +87,7 @@ impl StravaHttp {
                 _ => match pending.take() {
                     Some(request) => (request, false),
                     None => {
-                        return Err(ProviderError::Transport(
-                            "request could not be repeated".into(),
-                        ));
+                        return Err(ProviderError::Transport("request could not be repeated".into()));
                     }
                 },
             };
@@ -120,12 +108,7 @@ impl StravaHttp {
         if kind != CallKind::OAuth
             && let Some(hit) = self.tracker().check(is_read, Utc::now())
         {
-            return Err(ProviderError::rate_limited(
-                PROVIDER,
-                hit.window,
-                hit.retry_at,
-                Utc::now(),
-            ));
+            return Err(ProviderError::rate_limited(PROVIDER, hit.window, hit.retry_at, Utc::now()));
         }
         let response = self.client.execute(request).await.map_err(transport)?;
         let status = response.status();
@@ -134,8 +117,7 @@ impl StravaHttp {
         if status.is_success() {
             return Ok(body);
         }
-        let message = error_message(&body)
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+        let message = error_message(&body).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
         Err(match status {
             StatusCode::UNAUTHORIZED => ProviderError::Unauthorized,
             StatusCode::NOT_FOUND => ProviderError::NotFound(message),
@@ -147,10 +129,7 @@ impl StravaHttp {
             StatusCode::BAD_REQUEST | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
                 ProviderError::BadRequest(message)
             }
-            other => ProviderError::Upstream {
-                status: other.as_u16(),
-                message,
-            },
+            other => ProviderError::Upstream { status: other.as_u16(), message },
         })
     }
 
@@ -169,11 +148,7 @@ impl StravaHttp {
 /// Strava's error body: `{"message": "...", "errors": [{"resource", "field", "code"}]}`.
 pub(super) fn error_message(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
-    let message = value
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
+    let message = value.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
     let details: Vec<String> = value
         .get("errors")
         .and_then(Value::as_array)
@@ -201,10 +176,7 @@ pub(super) fn error_message(body: &[u8]) -> Option<String> {
 /// Reads the body, refusing more than [`MAX_BODY_BYTES`].
 async fn read_body(mut response: Response) -> Result<Vec<u8>, ProviderError> {
     let too_big = || ProviderError::Decode(format!("response larger than {MAX_BODY_BYTES} bytes"));
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
+    if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_big());
     }
     let mut body = Vec::new();
@@ -220,11 +192,7 @@ async fn read_body(mut response: Response) -> Result<Vec<u8>, ProviderError> {
 /// A transport error with its cause chain (URLs carry no secrets: tokens travel in headers
 /// and form bodies only).
 pub(super) fn transport(err: reqwest::Error) -> ProviderError {
-    let mut message = if err.is_timeout() {
-        format!("timed out: {err}")
-    } else {
-        err.to_string()
-    };
+    let mut message = if err.is_timeout() { format!("timed out: {err}") } else { err.to_string() };
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
         message.push_str(": ");

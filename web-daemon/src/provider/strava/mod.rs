@@ -84,8 +84,7 @@ impl fmt::Debug for StravaClient {
 
 /// Validates a base URL and drops any trailing slash.
 fn base_url(name: &str, value: &str) -> Result<String, ProviderError> {
-    let url = Url::parse(value)
-        .map_err(|e| ProviderError::BadRequest(format!("invalid {name} '{value}': {e}")))?;
+    let url = Url::parse(value).map_err(|e| ProviderError::BadRequest(format!("invalid {name} '{value}': {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
         return Err(ProviderError::BadRequest(format!(
             "invalid {name} '{value}': expected an http(s) URL without query"
@@ -117,36 +116,18 @@ impl StravaClient {
             .map_err(|e| ProviderError::Transport(format!("invalid URL {base}{path}: {e}")))
     }
 
-    fn api_request(
-        &self,
-        method: Method,
-        url: Url,
-        token: &Secret,
-    ) -> Result<Request, ProviderError> {
-        self.http
-            .client()
-            .request(method, url)
-            .bearer_auth(token.expose())
-            .build()
-            .map_err(transport)
+    fn api_request(&self, method: Method, url: Url, token: &Secret) -> Result<Request, ProviderError> {
+        self.http.client().request(method, url).bearer_auth(token.expose()).build().map_err(transport)
     }
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        token: &Secret,
-        url: Url,
-        what: &str,
-    ) -> ProviderResult<T> {
+    async fn get<T: DeserializeOwned>(&self, token: &Secret, url: Url, what: &str) -> ProviderResult<T> {
         let request = self.api_request(Method::GET, url, token)?;
         self.http.json(request, CallKind::Read, what).await
     }
 
     /// POSTs a form to the token endpoint.
     async fn token_grant(&self, grant: &[(&str, &str)]) -> ProviderResult<WireToken> {
-        let mut form = vec![
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-        ];
+        let mut form = vec![("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose())];
         form.extend_from_slice(grant);
         let request = self
             .http
@@ -157,25 +138,16 @@ impl StravaClient {
             .map_err(transport)?;
         let body = self.http.send(request, CallKind::OAuth).await?;
         // Generic message: a serde error could quote a token value.
-        serde_json::from_slice(&body).map_err(|_| {
-            ProviderError::Decode("token response: missing or malformed fields".into())
-        })
+        serde_json::from_slice(&body)
+            .map_err(|_| ProviderError::Decode("token response: missing or malformed fields".into()))
     }
 
-    async fn upload_file(
-        &self,
-        token: &Secret,
-        req: UploadRequest,
-    ) -> ProviderResult<UploadStatus> {
+    async fn upload_file(&self, token: &Secret, req: UploadRequest) -> ProviderResult<UploadStatus> {
         let file_name = format!("activity.{}", req.data_type);
         let mut form = Form::new()
             .text("data_type", req.data_type.clone())
             .part("file", Part::bytes(req.bytes).file_name(file_name));
-        let fields = [
-            ("name", req.name),
-            ("description", req.description),
-            ("external_id", req.external_id),
-        ];
+        let fields = [("name", req.name), ("description", req.description), ("external_id", req.external_id)];
         for (key, value) in fields {
             if let Some(value) = value {
                 form = form.text(key, value);
@@ -183,9 +155,7 @@ impl StravaClient {
         }
         if let Some(sport) = req.sport_type {
             // Strava documents `activity_type` for uploads; send the newer name too.
-            form = form
-                .text("activity_type", sport.clone())
-                .text("sport_type", sport);
+            form = form.text("activity_type", sport.clone()).text("sport_type", sport);
         }
         let request = self
             .http

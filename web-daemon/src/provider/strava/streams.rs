@@ -19,10 +19,7 @@ pub(super) fn streams_from_json(activity_id: u64, body: Value) -> Result<Streams
             })
             .collect(),
         other => {
-            return Err(format!(
-                "streams: expected an object or array, got {}",
-                kind(&other)
-            ));
+            return Err(format!("streams: expected an object or array, got {}", kind(&other)));
         }
     };
     let mut series = BTreeMap::new();
@@ -33,19 +30,12 @@ pub(super) fn streams_from_json(activity_id: u64, body: Value) -> Result<Streams
             _ => return Err(format!("streams: '{name}' has no data array")),
         };
         let original = stream.get("original_size").and_then(Value::as_u64);
-        let original = original
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(data.len());
+        let original = original.and_then(|n| usize::try_from(n).ok()).unwrap_or(data.len());
         original_points = original_points.max(original);
         series.insert(name, data);
     }
     let returned_points = series.values().map(Vec::len).max().unwrap_or(0);
-    Ok(Streams {
-        activity_id,
-        original_points,
-        returned_points,
-        series,
-    })
+    Ok(Streams { activity_id, original_points, returned_points, series })
 }
 
 fn kind(value: &Value) -> &'static str {

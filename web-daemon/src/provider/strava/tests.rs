@@ -37,11 +37,7 @@ struct Reply {
 }
 
 fn reply(status: u16, body: &'static str) -> Reply {
-    Reply {
-        status,
-        headers: vec![],
-        body,
-    }
+    Reply { status, headers: vec![], body }
 }
 
 struct Mock {
@@ -73,14 +69,8 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Seen> {
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let seen = Seen {
-        head,
-        body: Vec::new(),
-    };
-    let length: usize = seen
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let seen = Seen { head, body: Vec::new() };
+    let length: usize = seen.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut body = buf[head_end..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
@@ -101,9 +91,7 @@ async fn mock(replies: Vec<Reply>) -> Mock {
                 continue;
             };
             log.lock().expect("log").push(request);
-            let r = replies
-                .next()
-                .unwrap_or_else(|| reply(500, r#"{"message":"no scripted reply"}"#));
+            let r = replies.next().unwrap_or_else(|| reply(500, r#"{"message":"no scripted reply"}"#));
             let mut out = format!(
                 "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
                 r.status,
@@ -141,21 +129,12 @@ async fn athlete_sends_bearer_and_tracks_limits() {
     let client = m.client();
     assert!(client.rate_limit_usage().is_none());
     let athlete = client.athlete(&token()).await.expect("athlete");
-    assert_eq!(
-        (athlete.id, athlete.firstname.as_deref()),
-        (42, Some("Ada"))
-    );
+    assert_eq!((athlete.id, athlete.firstname.as_deref()), (42, Some("Ada")));
     let seen = m.seen();
     assert_eq!(seen[0].line(), "GET /api/v3/athlete HTTP/1.1");
-    assert_eq!(
-        seen[0].header("authorization").as_deref(),
-        Some("Bearer tok-access")
-    );
+    assert_eq!(seen[0].header("authorization").as_deref(), Some("Bearer tok-access"));
     let usage = client.rate_limit_usage().expect("usage");
-    assert_eq!(
-        (usage.usage_15min, usage.limit_daily, usage.read_usage_daily),
-        (Some(10), Some(2000), Some(50))
-    );
+    assert_eq!((usage.usage_15min, usage.limit_daily, usage.read_usage_daily), (Some(10), Some(2000), Some(50)));
 }
 
 #[tokio::test]
@@ -167,12 +146,7 @@ async fn activities_query_and_mapping() {
         "start_date_local": "2026-01-01T11:00:00Z"}]"#,
     )])
     .await;
-    let query = ActivityQuery {
-        before: Some(1_800_000_000),
-        after: Some(1_700_000_000),
-        page: 2,
-        per_page: 500,
-    };
+    let query = ActivityQuery { before: Some(1_800_000_000), after: Some(1_700_000_000), page: 2, per_page: 500 };
     let list = m.client().activities(&token(), &query).await.expect("list");
     assert_eq!(list[0].start_date_local, "2026-01-01T11:00:00+01:00");
     assert_eq!(
@@ -185,27 +159,22 @@ async fn activities_query_and_mapping() {
 async fn status_mapping() {
     let m = mock(vec![
         reply(401, r#"{"message":"Authorization Error"}"#),
-        reply(404, r#"{"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"invalid"}]}"#),
+        reply(
+            404,
+            r#"{"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"invalid"}]}"#,
+        ),
         reply(403, r#"{"message":"Forbidden"}"#),
     ])
     .await;
     let client = m.client();
+    assert_eq!(client.activity(&token(), 9).await, Err(ProviderError::Unauthorized));
     assert_eq!(
         client.activity(&token(), 9).await,
-        Err(ProviderError::Unauthorized)
-    );
-    assert_eq!(
-        client.activity(&token(), 9).await,
-        Err(ProviderError::NotFound(
-            "Record Not Found (Activity id invalid)".into()
-        ))
+        Err(ProviderError::NotFound("Record Not Found (Activity id invalid)".into()))
     );
     assert_eq!(
         client.stats(&token(), 9).await,
-        Err(ProviderError::Upstream {
-            status: 403,
-            message: "Forbidden".into()
-        })
+        Err(ProviderError::Upstream { status: 403, message: "Forbidden".into() })
     );
 }
 
@@ -213,35 +182,18 @@ async fn status_mapping() {
 async fn rate_limited_then_refused_before_sending() {
     let m = mock(vec![Reply {
         status: 429,
-        headers: vec![
-            ("X-RateLimit-Limit", "200,2000"),
-            ("X-RateLimit-Usage", "201,300"),
-        ],
+        headers: vec![("X-RateLimit-Limit", "200,2000"), ("X-RateLimit-Usage", "201,300")],
         body: r#"{"message":"Rate Limit Exceeded"}"#,
     }])
     .await;
     let client = m.client();
     let first = client.athlete(&token()).await.expect_err("429");
-    let ProviderError::RateLimited {
-        window,
-        retry_after_s,
-        ..
-    } = first
-    else {
-        panic!("{first:?}")
-    };
+    let ProviderError::RateLimited { window, retry_after_s, .. } = first else { panic!("{first:?}") };
     assert_eq!(window, WINDOW_15_MIN);
     assert!(retry_after_s <= 900);
     let second = client.athlete(&token()).await.expect_err("refused locally");
-    assert!(
-        matches!(second, ProviderError::RateLimited { .. }),
-        "{second:?}"
-    );
-    assert!(
-        second
-            .to_string()
-            .starts_with("Strava rate limit reached (15-minute window); retry after ")
-    );
+    assert!(matches!(second, ProviderError::RateLimited { .. }), "{second:?}");
+    assert!(second.to_string().starts_with("Strava rate limit reached (15-minute window); retry after "));
     assert_eq!(m.seen().len(), 1, "second call sent nothing");
 }
 
@@ -249,56 +201,25 @@ async fn rate_limited_then_refused_before_sending() {
 async fn daily_limit_names_daily_window() {
     let m = mock(vec![Reply {
         status: 429,
-        headers: vec![
-            ("X-RateLimit-Limit", "200,2000"),
-            ("X-RateLimit-Usage", "20,2000"),
-        ],
+        headers: vec![("X-RateLimit-Limit", "200,2000"), ("X-RateLimit-Usage", "20,2000")],
         body: "{}",
     }])
     .await;
     let err = m.client().athlete(&token()).await.expect_err("429");
-    assert!(
-        matches!(
-            err,
-            ProviderError::RateLimited {
-                window: WINDOW_DAILY,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ProviderError::RateLimited { window: WINDOW_DAILY, .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn reads_retry_5xx_writes_do_not() {
     let ok = r#"{"id": 5, "status": "Your activity is ready.", "activity_id": 77}"#;
     let m = mock(vec![reply(503, "{}"), reply(502, "<html>"), reply(200, ok)]).await;
-    let status = m
-        .client()
-        .upload_status(&token(), 5)
-        .await
-        .expect("after retries");
+    let status = m.client().upload_status(&token(), 5).await.expect("after retries");
     assert_eq!(status.activity_id, Some(77));
     assert_eq!(m.seen().len(), 3);
 
-    let m = mock(vec![
-        reply(503, "{}"),
-        reply(503, "{}"),
-        reply(500, r#"{"message":"boom"}"#),
-    ])
-    .await;
-    let err = m
-        .client()
-        .upload_status(&token(), 5)
-        .await
-        .expect_err("gives up");
-    assert_eq!(
-        err,
-        ProviderError::Upstream {
-            status: 500,
-            message: "boom".into()
-        }
-    );
+    let m = mock(vec![reply(503, "{}"), reply(503, "{}"), reply(500, r#"{"message":"boom"}"#)]).await;
+    let err = m.client().upload_status(&token(), 5).await.expect_err("gives up");
+    assert_eq!(err, ProviderError::Upstream { status: 500, message: "boom".into() });
     assert_eq!(m.seen().len(), 3, "1 try + 2 retries");
 
     let m = mock(vec![reply(503, "{}")]).await;
@@ -310,10 +231,7 @@ async fn reads_retry_5xx_writes_do_not() {
         external_id: Some("ext-1".into()),
         sport_type: Some("Run".into()),
     };
-    assert!(matches!(
-        m.client().upload(&token(), upload).await,
-        Err(ProviderError::Upstream { status: 503, .. })
-    ));
+    assert!(matches!(m.client().upload(&token(), upload).await, Err(ProviderError::Upstream { status: 503, .. })));
     assert_eq!(m.seen().len(), 1, "uploads are not retried");
 }
 
@@ -355,30 +273,12 @@ async fn token_grants_post_forms() {
     .await;
     let client = m.client();
     let exchange = client.exchange_code("the-code").await.expect("exchange");
-    assert_eq!(
-        (
-            exchange.tokens.access_token.expose(),
-            exchange.tokens.athlete_id
-        ),
-        ("a1", Some(42))
-    );
+    assert_eq!((exchange.tokens.access_token.expose(), exchange.tokens.athlete_id), ("a1", Some(42)));
     assert_eq!(exchange.athlete.map(|a| a.id), Some(42));
-    let refreshed = client
-        .refresh(&Secret::new("r1".into()))
-        .await
-        .expect("refresh");
-    assert_eq!(
-        (refreshed.refresh_token.expose(), refreshed.expires_at),
-        ("r2", 1_900_003_600)
-    );
-    let err = client
-        .refresh(&Secret::new("bad".into()))
-        .await
-        .expect_err("invalid");
-    assert_eq!(
-        err,
-        ProviderError::BadRequest("Bad Request (RefreshToken refresh_token invalid)".into())
-    );
+    let refreshed = client.refresh(&Secret::new("r1".into())).await.expect("refresh");
+    assert_eq!((refreshed.refresh_token.expose(), refreshed.expires_at), ("r2", 1_900_003_600));
+    let err = client.refresh(&Secret::new("bad".into())).await.expect_err("invalid");
+    assert_eq!(err, ProviderError::BadRequest("Bad Request (RefreshToken refresh_token invalid)".into()));
     client.deauthorize(&token()).await.expect("deauthorize");
 
     let seen = m.seen();
@@ -399,10 +299,7 @@ async fn transport_errors_are_reported() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let m = Mock {
-        base: format!("http://{addr}"),
-        seen: Arc::default(),
-    };
+    let m = Mock { base: format!("http://{addr}"), seen: Arc::default() };
     let err = m.client().athlete(&token()).await.expect_err("refused");
     assert!(matches!(err, ProviderError::Transport(_)), "{err:?}");
     assert!(!err.to_string().contains("tok-access"));
@@ -414,11 +311,7 @@ fn authorize_url_and_config_checks() {
     config.oauth_base = "http://127.0.0.1:8081/sandbox/strava/".into();
     let client = StravaClient::new(config.clone()).expect("client");
     assert_eq!(
-        client.authorize_url(
-            "st ate",
-            "http://127.0.0.1:8081/oauth/strava/callback",
-            "read,activity:read_all"
-        ),
+        client.authorize_url("st ate", "http://127.0.0.1:8081/oauth/strava/callback", "read,activity:read_all"),
         "http://127.0.0.1:8081/sandbox/strava/oauth/authorize?client_id=1234&response_type=code\
          &redirect_uri=http%3A%2F%2F127.0.0.1%3A8081%2Foauth%2Fstrava%2Fcallback&approval_prompt=auto\
          &scope=read%2Cactivity%3Aread_all&state=st+ate"

@@ -5,9 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone};
 use pacer_shared::Secret;
 use serde::Deserialize;
 
-use crate::provider::{
-    Activity, ActivityDetail, Athlete, AthleteStats, TokenSet, Totals, UploadStatus,
-};
+use crate::provider::{Activity, ActivityDetail, Athlete, AthleteStats, TokenSet, Totals, UploadStatus};
 
 /// Seconds as a non-negative whole number (Strava sends integers; be lenient with floats).
 fn secs(value: Option<f64>) -> u64 {
@@ -66,10 +64,7 @@ impl WireActivity {
             activity: Activity {
                 id: self.id,
                 name: self.name,
-                sport_type: self
-                    .sport_type
-                    .or(self.kind)
-                    .unwrap_or_else(|| "Workout".to_owned()),
+                sport_type: self.sport_type.or(self.kind).unwrap_or_else(|| "Workout".to_owned()),
                 start_date: self.start_date,
                 start_date_local,
                 timezone: self.timezone,
@@ -230,10 +225,8 @@ pub(super) struct WireUpload {
 
 impl WireUpload {
     pub(super) fn into_status(self) -> Result<UploadStatus, String> {
-        let upload_id = self
-            .id
-            .or_else(|| self.id_str.as_deref().and_then(|s| s.parse().ok()))
-            .ok_or("upload: missing id")?;
+        let upload_id =
+            self.id.or_else(|| self.id_str.as_deref().and_then(|s| s.parse().ok())).ok_or("upload: missing id")?;
         Ok(UploadStatus {
             upload_id,
             status: self.status.unwrap_or_default(),

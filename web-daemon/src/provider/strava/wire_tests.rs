@@ -26,56 +26,33 @@ fn maps_activity_detail() {
     assert_eq!(a.id, 154504250376);
     assert_eq!(a.sport_type, "TrailRun");
     assert_eq!(a.start_date_local, "2026-11-25T08:30:00+01:00");
-    assert_eq!(
-        (a.distance_m, a.moving_time_s, a.elapsed_time_s),
-        (10012.5, 3000, 3125)
-    );
+    assert_eq!((a.distance_m, a.moving_time_s, a.elapsed_time_s), (10012.5, 3000, 3125));
     assert_eq!(a.average_heartrate_bpm, Some(151.2));
     assert_eq!(a.average_watts, None);
     assert!(a.commute);
     assert_eq!(detail.calories_kcal, Some(812.0));
     assert_eq!(detail.device_name.as_deref(), Some("Garmin Forerunner 965"));
     let out = serde_json::to_value(&detail).expect("encode");
-    assert_eq!(
-        out["distance_m"],
-        json!(10012.5),
-        "activity fields are flattened"
-    );
+    assert_eq!(out["distance_m"], json!(10012.5), "activity fields are flattened");
     assert_eq!(out["description"], json!("Hills"));
 }
 
 #[test]
 fn maps_sparse_activity() {
     let wire: WireActivity =
-        serde_json::from_value(json!({"id": 1, "type": "Ride", "start_date": "x"}))
-            .expect("decode");
+        serde_json::from_value(json!({"id": 1, "type": "Ride", "start_date": "x"})).expect("decode");
     let a = wire.into_activity();
     assert_eq!(a.sport_type, "Ride");
-    assert_eq!(
-        a.start_date_local, "",
-        "unparseable dates are passed through"
-    );
+    assert_eq!(a.start_date_local, "", "unparseable dates are passed through");
     assert_eq!(a.moving_time_s, 0);
 }
 
 #[test]
 fn local_offsets() {
-    assert_eq!(
-        local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T07:00:00Z"),
-        "2026-01-10T07:00:00-08:00"
-    );
-    assert_eq!(
-        local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T15:00:00Z"),
-        "2026-01-10T15:00:00Z"
-    );
-    assert_eq!(
-        local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T20:30:00+05:30"),
-        "2026-01-10T20:30:00+05:30"
-    );
-    assert_eq!(
-        local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T16:00:00"),
-        "2026-01-10T16:00:00+01:00"
-    );
+    assert_eq!(local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T07:00:00Z"), "2026-01-10T07:00:00-08:00");
+    assert_eq!(local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T15:00:00Z"), "2026-01-10T15:00:00Z");
+    assert_eq!(local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T20:30:00+05:30"), "2026-01-10T20:30:00+05:30");
+    assert_eq!(local_with_offset("2026-01-10T15:00:00Z", "2026-01-10T16:00:00"), "2026-01-10T16:00:00+01:00");
 }
 
 #[test]
@@ -87,10 +64,7 @@ fn maps_athlete_and_stats() {
     }))
     .expect("decode")
     .into();
-    assert_eq!(
-        (athlete.id, athlete.premium, athlete.weight_kg),
-        (134815, Some(true), Some(62.5))
-    );
+    assert_eq!((athlete.id, athlete.premium, athlete.weight_kg), (134815, Some(true), Some(62.5)));
 
     let stats: AthleteStats = serde_json::from_value::<WireStats>(json!({
         "biggest_ride_distance": 160934.0, "biggest_climb_elevation_gain": 1200.5,
@@ -115,10 +89,7 @@ fn streams_both_shapes() {
         "heartrate": {"data": [90, 95, 99], "original_size": 3}
     });
     let s = streams_from_json(7, keyed).expect("keyed");
-    assert_eq!(
-        (s.activity_id, s.original_points, s.returned_points),
-        (7, 3, 3)
-    );
+    assert_eq!((s.activity_id, s.original_points, s.returned_points), (7, 3, 3));
     assert_eq!(s.series["heartrate"], vec![json!(90), json!(95), json!(99)]);
 
     let listed = json!([{"type": "watts", "data": [100, 200], "original_size": 2}]);
@@ -160,22 +131,13 @@ fn token_response() {
     assert_eq!((set.expires_at, set.athlete_id), (22_600, Some(42)));
     assert_eq!(set.access_token.expose(), "tok-A1b2");
     let debug = format!("{set:?}");
-    assert!(
-        !debug.contains("tok-"),
-        "tokens are redacted in Debug: {debug}"
-    );
+    assert!(!debug.contains("tok-"), "tokens are redacted in Debug: {debug}");
 }
 
 #[test]
 fn error_messages() {
     let body = br#"{"message":"Record Not Found","errors":[{"resource":"Activity","field":"id","code":"invalid"}]}"#;
-    assert_eq!(
-        error_message(body).as_deref(),
-        Some("Record Not Found (Activity id invalid)")
-    );
-    assert_eq!(
-        error_message(br#"{"message":"Bad Request"}"#).as_deref(),
-        Some("Bad Request")
-    );
+    assert_eq!(error_message(body).as_deref(), Some("Record Not Found (Activity id invalid)"));
+    assert_eq!(error_message(br#"{"message":"Bad Request"}"#).as_deref(), Some("Bad Request"));
     assert_eq!(error_message(b"<html>502</html>"), None);
 }
