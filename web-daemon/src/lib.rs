@@ -176,8 +176,12 @@ fn strava_client_config(config: &Config, public_url: &str) -> anyhow::Result<pro
     Ok(c)
 }
 
+/// Access log: method and path only. Query strings can carry OAuth codes, states and login-link
+/// tokens, so they are never logged.
 fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/health")
+    actix_web::middleware::Logger::new("%a %{method}xi %U %s %b %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+        .exclude("/health")
 }
 
 /// Runs the daemon until `shutdown` resolves.
