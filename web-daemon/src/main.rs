@@ -8,6 +8,9 @@ use pacerd::config::{Config, Overrides};
 use pacerd::store::migrate::Migrator;
 
 fn main() -> ExitCode {
+    // Everything pacerd creates (database, WAL, key files, socket) is private to this user.
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe { libc::umask(0o077) };
     let cli = Cli::parse();
     let overrides = Overrides {
         home: cli.global.home.clone(),
