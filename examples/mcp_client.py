@@ -15,6 +15,12 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 
+def field(obj, snake: str, camel: str):
+    """Reads a result field under the SDK 2.x (snake_case) or 1.x (camelCase) name."""
+    value = getattr(obj, snake, None)
+    return getattr(obj, camel, None) if value is None else value
+
+
 async def main() -> int:
     key = os.environ.get("PACER_API_KEY")
     if not key:
@@ -27,14 +33,15 @@ async def main() -> int:
     async with stdio_client(server) as (read, write):
         async with ClientSession(read, write) as session:
             init = await session.initialize()
-            print(f"server: {init.serverInfo.name} {init.serverInfo.version} (protocol {init.protocolVersion})")
+            info = field(init, "server_info", "serverInfo")
+            print(f"server: {info.name} {info.version} (protocol {field(init, 'protocol_version', 'protocolVersion')})")
             tools = await session.list_tools()
             print("tools: " + ", ".join(sorted(t.name for t in tools.tools)))
             result = await session.call_tool("get_activities", {"limit": 5})
-            if result.isError:
+            if field(result, "is_error", "isError"):
                 print("get_activities failed: " + " ".join(getattr(c, "text", "") for c in result.content))
                 return 1
-            data = result.structuredContent or json.loads(result.content[0].text)
+            data = field(result, "structured_content", "structuredContent") or json.loads(result.content[-1].text)
             activities = data.get("activities", data if isinstance(data, list) else [])
             print(f"activities: {len(activities)} returned")
             for a in activities:
