@@ -124,6 +124,40 @@ pub enum AdminRequest {
     Status,
     /// Stop the daemon gracefully.
     Shutdown,
+    /// Set (create or replace) `tenant`'s own OAuth application for `provider` (`strava`). The
+    /// secret is sealed at rest and never returned; `redirect_uri` `None` keeps the global one.
+    /// Users connected through the previous app must reconnect. Answer: [`AdminResponse::OAuthApp`].
+    #[serde(rename = "oauth_apps_set")]
+    OAuthAppsSet {
+        tenant: String,
+        provider: String,
+        client_id: String,
+        client_secret: Secret,
+        redirect_uri: Option<String>,
+    },
+    /// List every tenant's own OAuth applications (never a secret).
+    /// Answer: [`AdminResponse::OAuthApps`].
+    #[serde(rename = "oauth_apps_list")]
+    OAuthAppsList,
+    /// Remove `tenant`'s own app for `provider`; its users fall back to the global app.
+    /// Answer: [`AdminResponse::OAuthAppRemoved`], or `not_found` when none was set.
+    #[serde(rename = "oauth_apps_remove")]
+    OAuthAppsRemove { tenant: String, provider: String },
+}
+
+/// A tenant's own OAuth application as the admin channel shows it: never the client secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthAppInfo {
+    /// Tenant name.
+    pub tenant: String,
+    /// Provider name, e.g. `strava`.
+    pub provider: String,
+    /// The application's client id.
+    pub client_id: String,
+    /// Callback URL registered with the app; `None` means the global one.
+    pub redirect_uri: Option<String>,
+    /// When the app was set, RFC 3339.
+    pub created_at: String,
 }
 
 /// Error codes on the admin channel.
@@ -147,14 +181,41 @@ pub enum AdminErrorCode {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AdminResponse {
     User(UserInfo),
-    Users { users: Vec<UserInfo> },
-    LoginLink { url: String, expires_at: String },
+    Users {
+        users: Vec<UserInfo>,
+    },
+    LoginLink {
+        url: String,
+        expires_at: String,
+    },
     KeyCreated(KeyCreated),
-    Keys { keys: Vec<KeyInfo> },
-    KeyRevoked { id: String, is_active: bool },
+    Keys {
+        keys: Vec<KeyInfo>,
+    },
+    KeyRevoked {
+        id: String,
+        is_active: bool,
+    },
     Status(StatusInfo),
     ShuttingDown,
-    Error { code: AdminErrorCode, message: String },
+    /// The tenant's OAuth app as just set.
+    #[serde(rename = "oauth_app")]
+    OAuthApp(OAuthAppInfo),
+    /// Every tenant's own OAuth apps.
+    #[serde(rename = "oauth_apps")]
+    OAuthApps {
+        apps: Vec<OAuthAppInfo>,
+    },
+    /// The tenant's app for `provider` was removed.
+    #[serde(rename = "oauth_app_removed")]
+    OAuthAppRemoved {
+        tenant: String,
+        provider: String,
+    },
+    Error {
+        code: AdminErrorCode,
+        message: String,
+    },
 }
 
 /// Failure reading or writing a frame.
@@ -284,5 +345,24 @@ mod tests {
             serde_json::to_value(HelloReply::Refused { code: RefusalCode::Forbidden, message: "m".into() }).unwrap();
         assert_eq!(v["type"], "refused");
         assert_eq!(v["code"], "forbidden");
+    }
+
+    #[test]
+    fn oauth_app_requests_are_tagged_and_hide_the_secret() {
+        let req = AdminRequest::OAuthAppsSet {
+            tenant: "club".into(),
+            provider: "strava".into(),
+            client_id: "123".into(),
+            client_secret: Secret::new("s3cret".into()),
+            redirect_uri: None,
+        };
+        assert!(!format!("{req:?}").contains("s3cret"));
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(v["op"], "oauth_apps_set");
+        assert_eq!(v["client_secret"], "s3cret", "the secret travels to the daemon");
+        let v = serde_json::to_value(AdminResponse::OAuthApps { apps: vec![] }).unwrap();
+        assert_eq!(v, serde_json::json!({"type": "oauth_apps", "apps": []}));
+        let v = serde_json::to_value(AdminRequest::OAuthAppsList).unwrap();
+        assert_eq!(v, serde_json::json!({"op": "oauth_apps_list"}));
     }
 }

@@ -4,6 +4,7 @@
 //! shutdown future resolves (or an admin `shutdown` arrives), then stops every listener and
 //! connection from that one place.
 
+pub mod a2a;
 pub mod accounts;
 pub mod auth;
 pub mod cli;
@@ -67,9 +68,11 @@ impl Daemon {
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
         let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
-        let provider: Arc<dyn provider::FitnessProvider> =
-            Arc::new(provider::StravaClient::new(strava_client_config(&config, &public_url)?)?);
-        let tokens = Arc::new(provider::TokenService::new(store.clone(), vault, provider));
+        let strava = strava_client_config(&config, &public_url)?;
+        let providers = Arc::new(provider::ProviderRegistry::strava(store.clone(), vault.clone(), strava)?);
+        let tenant_apps = providers.load().await?;
+        tracing::debug!(tenant_apps, "provider clients ready");
+        let tokens = Arc::new(provider::TokenService::with_registry(store.clone(), vault, providers));
         let sandbox = config.sandbox.then(|| sandbox::SandboxStrava::new(sandbox::SandboxConfig::default()));
         let state = AppState {
             config,

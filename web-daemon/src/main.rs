@@ -46,10 +46,24 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(filter: &str) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let output = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| !is_mcp_message_dump(meta)));
+    let _ = tracing_subscriber::registry().with(filter).with(output).try_init();
+}
+
+/// rmcp logs every MCP request and result at debug (and every event at trace). Results carry
+/// secrets (`connect_provider`'s URL holds a one-time OAuth state), so rmcp's debug and trace
+/// events are never written, whatever `PACER_LOG` says; its info and above still are.
+fn is_mcp_message_dump(meta: &tracing::Metadata<'_>) -> bool {
+    (meta.target() == "rmcp" || meta.target().starts_with("rmcp::")) && *meta.level() > tracing::Level::INFO
 }
 
 async fn dispatch(command: Command, config: Config) -> Result<(), String> {
@@ -65,6 +79,7 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
         Command::Migrate { action } => migrate(&config, action),
         Command::Users { action } => commands::users(&socket, action).await,
         Command::Keys { action } => commands::keys(&socket, action).await,
+        Command::OAuthApps { action } => pacerd::cli::oauth_apps::run(&socket, action).await,
         Command::Status { json } => commands::status(&socket, json).await,
         Command::Stop => commands::stop(&socket).await,
     }

@@ -2,6 +2,10 @@
 //! master key, with a random 24-byte nonce per write and the AAD `tenant_id|user_id|provider`, so a
 //! row copied to another tenant, user or provider fails to open.
 //!
+//! A tenant's own OAuth application secret (`tenant_oauth_apps`) is sealed the same way with the
+//! AAD `tenant_id|oauth_app|provider` ([`TokenAad::oauth_app`]). User ids are UUIDs, so the
+//! `oauth_app` segment never names a user and the two kinds of AAD cannot collide.
+//!
 //! The master key comes from `PACER_MASTER_KEY` (base64 of 32 bytes) or from `PACER_HOME/master.key`
 //! (base64 text, mode 0600), which is generated on first run.
 
@@ -19,6 +23,9 @@ use pacer_shared::{Secret, TenantId, UserId};
 
 /// File name of the generated master key inside `PACER_HOME`.
 pub const MASTER_KEY_FILE: &str = "master.key";
+
+/// The middle AAD segment of a tenant's OAuth application secret (see [`TokenAad::oauth_app`]).
+pub const OAUTH_APP_AAD_SEGMENT: &str = "oauth_app";
 
 /// Length of the nonce stored beside every ciphertext.
 pub const NONCE_LEN: usize = 24;
@@ -83,6 +90,11 @@ impl TokenAad {
     /// Builds the AAD for a (tenant, user, provider) row.
     pub fn new(tenant_id: TenantId, user_id: UserId, provider: impl Into<String>) -> Self {
         Self { tenant_id, user_id, provider: provider.into() }
+    }
+
+    /// Builds the AAD for a tenant's OAuth application secret: `tenant_id|oauth_app|provider`.
+    pub fn oauth_app(tenant_id: TenantId, provider: impl Into<String>) -> Self {
+        Self::new(tenant_id, UserId::new(OAUTH_APP_AAD_SEGMENT), provider)
     }
 
     /// The authenticated bytes: `tenant_id|user_id|provider`.
@@ -246,6 +258,18 @@ mod tests {
         }
         let other_key = TokenVault::from_key([8; 32]);
         assert!(matches!(other_key.open(&aad("t1", "u1"), &sealed), Err(VaultError::Decrypt)));
+    }
+
+    #[test]
+    fn oauth_app_aad_is_bound_to_tenant_and_provider() {
+        let vault = TokenVault::from_key([7; 32]);
+        let app = |tenant: &str, provider: &str| TokenAad::oauth_app(TenantId::new(tenant), provider);
+        assert_eq!(app("t1", "strava").to_bytes(), b"t1|oauth_app|strava");
+        let sealed = vault.seal(&app("t1", "strava"), b"client secret").expect("seal");
+        assert_eq!(vault.open(&app("t1", "strava"), &sealed).expect("open"), b"client secret");
+        for other in [app("t2", "strava"), app("t1", "garmin"), aad("t1", "u1")] {
+            assert!(matches!(vault.open(&other, &sealed), Err(VaultError::Decrypt)));
+        }
     }
 
     #[test]

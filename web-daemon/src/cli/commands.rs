@@ -10,20 +10,20 @@ use super::admin_client;
 use super::{KeysAction, UsersAction};
 
 /// What to print on success.
-fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
+pub(super) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
     let s = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
     println!("{s}");
     Ok(())
 }
 
-async fn call(socket: &Path, req: AdminRequest) -> Result<AdminResponse, String> {
+pub(super) async fn call(socket: &Path, req: AdminRequest) -> Result<AdminResponse, String> {
     match admin_client::request(socket, req).await? {
         AdminResponse::Error { message, .. } => Err(message),
         other => Ok(other),
     }
 }
 
-fn unexpected(r: AdminResponse) -> String {
+pub(super) fn unexpected(r: AdminResponse) -> String {
     format!("unexpected answer from pacerd: {r:?}")
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin_client;
 pub mod commands;
+pub mod oauth_apps;
 
 use std::path::PathBuf;
 
@@ -55,6 +56,12 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Manage tenants' own OAuth applications (needs a running daemon).
+    #[command(name = "oauth-apps")]
+    OAuthApps {
+        #[command(subcommand)]
+        action: oauth_apps::OAuthAppsAction,
     },
     /// Show the running daemon's status.
     Status {

@@ -4,14 +4,18 @@
 //! raw body caps), and optionally `from_fn(ratelimit::rate_limit_headers)` for routes of other
 //! modules that record rate-limit decisions.
 
+pub mod a2a;
 pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod keys;
+pub mod mcp_http;
+pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
 pub mod openapi;
+pub mod page;
 pub mod ratelimit;
 pub mod session;
 
@@ -23,6 +27,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     keys::configure(cfg);
     oauth::configure(cfg);
     session::configure(cfg);
+    a2a::configure(cfg);
+    cfg.service(mcp_ws::mcp_ws);
+    mcp_http::configure(cfg);
+    page::configure(cfg);
 }
 
 /// Caps request bodies at `max_body_bytes` for JSON, form and raw (`Bytes`/`String`) extractors;

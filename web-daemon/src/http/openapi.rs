@@ -24,6 +24,19 @@ use super::session::SESSION_COOKIE;
         super::me::me,
         super::oauth::authorize,
         super::oauth::callback,
+        super::a2a::register,
+        super::a2a::discover,
+        super::a2a::agent_card,
+        super::a2a::well_known_card,
+        super::a2a::json_rpc,
+        super::mcp_ws::mcp_ws,
+        super::mcp_http::mcp_post,
+        super::page::index,
+        super::page::stylesheet,
+        super::page::script,
+        super::page::connection,
+        super::page::disconnect,
+        super::page::logout,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -31,6 +44,9 @@ use super::session::SESSION_COOKIE;
         (name = "auth", description = "Sessions"),
         (name = "keys", description = "API keys"),
         (name = "oauth", description = "Connecting a fitness provider"),
+        (name = "a2a", description = "Agent registry, pacer's agent card and A2A JSON-RPC"),
+        (name = "mcp", description = "MCP over WebSocket and Streamable HTTP"),
+        (name = "web", description = "The web page and its assets"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@ use pacer_shared::ipc::{self, AdminErrorCode, AdminRequest, AdminResponse, Frame
 use tokio::net::UnixStream;
 
 use crate::accounts::{self, AccountError};
+use crate::provider::registry::{OAuthAppError, OAuthAppInput};
 use crate::state::AppState;
 use crate::store::{api_keys, tenants, users};
 
@@ -47,6 +48,18 @@ fn error(e: AccountError) -> AdminResponse {
     AdminResponse::Error { code, message: e.to_string() }
 }
 
+/// The answer to an `oauth_apps_*` request.
+fn oauth_app_reply(result: Result<AdminResponse, OAuthAppError>) -> AdminResponse {
+    result.unwrap_or_else(|e| {
+        let code = match &e {
+            OAuthAppError::Invalid { .. } => AdminErrorCode::InvalidInput,
+            OAuthAppError::NotFound(_) => AdminErrorCode::NotFound,
+            OAuthAppError::Client(_) | OAuthAppError::Vault(_) | OAuthAppError::Store(_) => AdminErrorCode::Internal,
+        };
+        AdminResponse::Error { code, message: e.to_string() }
+    })
+}
+
 async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
     let store = &state.store;
     let result: Result<AdminResponse, AccountError> = async {
@@ -78,6 +91,21 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             }
             AdminRequest::Status => AdminResponse::Status(status(state).await?),
             AdminRequest::Shutdown => AdminResponse::ShuttingDown,
+            AdminRequest::OAuthAppsSet { tenant, provider, client_id, client_secret, redirect_uri } => {
+                let input = OAuthAppInput { tenant, provider, client_id, client_secret, redirect_uri };
+                oauth_app_reply(state.tokens.registry().set(input).await.map(AdminResponse::OAuthApp))
+            }
+            AdminRequest::OAuthAppsList => {
+                oauth_app_reply(state.tokens.registry().list().await.map(|apps| AdminResponse::OAuthApps { apps }))
+            }
+            AdminRequest::OAuthAppsRemove { tenant, provider } => oauth_app_reply(
+                state
+                    .tokens
+                    .registry()
+                    .remove(&tenant, &provider)
+                    .await
+                    .map(|()| AdminResponse::OAuthAppRemoved { tenant, provider }),
+            ),
         })
     }
     .await;

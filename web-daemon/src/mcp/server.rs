@@ -55,11 +55,14 @@ to retry.";
 pub struct PacerMcp {
     state: Arc<AppState>,
     principal: Principal,
+    /// The client serving the principal's tenant (its own OAuth app's, else the global one).
+    provider: Arc<dyn FitnessProvider>,
 }
 
 impl PacerMcp {
     pub fn new(state: Arc<AppState>, principal: Principal) -> Self {
-        Self { state, principal }
+        let provider = state.tokens.provider_for(&principal.tenant_id);
+        Self { state, principal, provider }
     }
 
     /// Who this session acts for.
@@ -72,7 +75,7 @@ impl PacerMcp {
     }
 
     pub(crate) fn provider(&self) -> &Arc<dyn FitnessProvider> {
-        self.state.tokens.provider()
+        &self.provider
     }
 
     /// Runs `f` with the user's access token (refreshed transparently) and maps provider

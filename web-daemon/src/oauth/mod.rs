@@ -3,7 +3,9 @@
 //! [`begin_connect`] creates a one-time `state` (256 random bits, stored only as its SHA-256,
 //! bound to the tenant and user, 10-minute expiry) and returns the provider's authorize URL.
 //! [`complete`] validates and deletes the state in one transaction, exchanges the code, and stores
-//! the tokens encrypted through [`TokenService`](crate::provider::TokenService). The HTTP routes
+//! the tokens encrypted through [`TokenService`](crate::provider::TokenService). Both use the
+//! OAuth app of the user's tenant when it has one (`pacerd oauth-apps set`: its client id, secret
+//! and redirect URI), else the global `strava.*` app. The HTTP routes
 //! (`/oauth/strava/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
 
 use base64::Engine;
@@ -57,9 +59,14 @@ fn state_hash(state: &str) -> [u8; 32] {
     Sha256::digest(state.as_bytes()).into()
 }
 
-/// The callback URL registered with the provider.
+/// The callback URL registered with the global app.
 pub fn redirect_uri(state: &AppState) -> String {
     state.config.strava.redirect_uri.clone().unwrap_or_else(|| format!("{}/oauth/strava/callback", state.public_url))
+}
+
+/// The callback URL for `tenant`: its own app's, else the global one.
+pub fn redirect_uri_for(state: &AppState, tenant: &TenantId) -> String {
+    state.tokens.registry().redirect_uri(tenant).unwrap_or_else(|| redirect_uri(state))
 }
 
 fn check_provider(state: &AppState, provider: &str) -> Result<(), OAuthError> {
@@ -78,7 +85,7 @@ pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &s
     let token = URL_SAFE_NO_PAD.encode(raw);
     let hash = state_hash(&token);
     let now = now_epoch();
-    let redirect = redirect_uri(state);
+    let redirect = redirect_uri_for(state, &principal.tenant_id);
     let pending = PendingState {
         tenant_id: principal.tenant_id.clone(),
         user_id: principal.user_id.clone(),
@@ -88,7 +95,7 @@ pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &s
         expires_at: now + STATE_TTL_SECS,
     };
     state.store.call(move |c| oauth_states::insert(c, &hash, &pending, now)).await?;
-    Ok(state.tokens.provider().authorize_url(&token, &redirect, SCOPE))
+    Ok(state.tokens.provider_for(&principal.tenant_id).authorize_url(&token, &redirect, SCOPE))
 }
 
 /// Finishes a connection from the callback's query parameters.
@@ -114,7 +121,8 @@ pub async fn complete(
         None => {}
     }
     let code = code.filter(|c| !c.is_empty()).ok_or(OAuthError::Missing("code"))?;
-    let exchange = state.tokens.provider().exchange_code(code).await.map_err(OAuthError::Exchange)?;
+    let provider = state.tokens.provider_for(&pending.tenant_id);
+    let exchange = provider.exchange_code(code).await.map_err(OAuthError::Exchange)?;
     let mut tokens = exchange.tokens;
     if tokens.scopes.is_none() {
         tokens.scopes = scope.map(str::to_string);

@@ -1,5 +1,6 @@
 //! Fitness providers: the [`FitnessProvider`] trait, pacer's provider-neutral types, the Strava
-//! client, and [`tokens::TokenService`], the only writer of provider tokens.
+//! client, [`registry::ProviderRegistry`] (the client serving each tenant: its own OAuth app or
+//! the global one), and [`tokens::TokenService`], the only writer of provider tokens.
 //!
 //! Providers are used as `Arc<dyn FitnessProvider>`, so methods return boxed futures. Every API
 //! method takes the access token explicitly; providers hold no per-user state.
@@ -7,6 +8,7 @@
 mod error;
 pub mod limits;
 mod refresh;
+pub mod registry;
 mod strava;
 pub mod tokens;
 mod types;
@@ -15,6 +17,7 @@ use futures_util::future::BoxFuture;
 use pacer_shared::Secret;
 
 pub use error::{ProviderError, WINDOW_15_MIN, WINDOW_DAILY};
+pub use registry::ProviderRegistry;
 pub use strava::{
     DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, STRAVA_API_BASE, STRAVA_OAUTH_BASE, StravaClient, StravaClientConfig,
 };

@@ -7,6 +7,9 @@
 //! serialized per (tenant, user, provider); whoever gets the lock re-reads the row and skips the
 //! refresh if another task already did it, so concurrent callers cause one refresh. The rotated
 //! refresh token is persisted before the new access token is used.
+//!
+//! Refreshes and deauthorizations go through the client serving the user's tenant
+//! ([`ProviderRegistry::for_tenant`]): a tenant's own OAuth app, else the global one.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::refresh::{RefreshDecision, RefreshLocks, needs_refresh, refresh_decision};
-use super::{FitnessProvider, ProviderError, TokenSet};
+use super::{FitnessProvider, ProviderError, ProviderRegistry, TokenSet};
 use crate::store::{Store, TokenRow};
 use crate::vault::{Sealed, TokenAad, TokenVault};
 
@@ -53,13 +56,13 @@ struct Opened {
 pub struct TokenService {
     store: Store,
     vault: Arc<TokenVault>,
-    provider: Arc<dyn FitnessProvider>,
+    providers: Arc<ProviderRegistry>,
     locks: RefreshLocks,
 }
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").field("provider", &self.provider.name()).finish_non_exhaustive()
+        f.debug_struct("TokenService").field("provider", &self.name()).finish_non_exhaustive()
     }
 }
 
@@ -72,22 +75,44 @@ fn now_s() -> i64 {
 }
 
 impl TokenService {
-    /// A service storing `provider`'s tokens in `store`, sealed by `vault`.
+    /// A service storing `provider`'s tokens in `store`, sealed by `vault`; every tenant uses
+    /// `provider` (no tenant OAuth apps).
     pub fn new(store: Store, vault: Arc<TokenVault>, provider: Arc<dyn FitnessProvider>) -> Self {
-        Self { store, vault, provider, locks: RefreshLocks::default() }
+        let providers = Arc::new(ProviderRegistry::new(store.clone(), vault.clone(), provider));
+        Self::with_registry(store, vault, providers)
     }
 
-    /// The provider whose tokens this service manages.
+    /// A service whose tenants are served by `providers` (tenant OAuth apps or the global one).
+    pub fn with_registry(store: Store, vault: Arc<TokenVault>, providers: Arc<ProviderRegistry>) -> Self {
+        Self { store, vault, providers, locks: RefreshLocks::default() }
+    }
+
+    /// The global provider (the `strava.*` app). Per tenant, use [`provider_for`](Self::provider_for).
     pub fn provider(&self) -> &Arc<dyn FitnessProvider> {
-        &self.provider
+        self.providers.global()
+    }
+
+    /// The provider serving `tenant`: its own OAuth app's client, else the global one.
+    pub fn provider_for(&self, tenant: &TenantId) -> Arc<dyn FitnessProvider> {
+        self.providers.for_tenant(tenant)
+    }
+
+    /// The per-tenant provider clients (tenant OAuth apps).
+    pub fn registry(&self) -> &Arc<ProviderRegistry> {
+        &self.providers
+    }
+
+    /// The provider's storage name (the same for every tenant's client).
+    fn name(&self) -> &'static str {
+        self.providers.global().name()
     }
 
     fn aad(&self, tenant: &TenantId, user: &UserId) -> TokenAad {
-        TokenAad::new(tenant.clone(), user.clone(), self.provider.name())
+        TokenAad::new(tenant.clone(), user.clone(), self.name())
     }
 
     fn lock(&self, tenant: &TenantId, user: &UserId) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.get((tenant.clone(), user.clone(), self.provider.name().to_owned()))
+        self.locks.get((tenant.clone(), user.clone(), self.name().to_owned()))
     }
 
     /// Seals `tokens` into a row; athlete id and scopes fall back to `previous`.
@@ -105,7 +130,7 @@ impl TokenService {
         Ok(TokenRow {
             tenant_id: tenant.clone(),
             user_id: user.clone(),
-            provider: self.provider.name().to_owned(),
+            provider: self.name().to_owned(),
             nonce,
             ciphertext,
             expires_at: tokens.expires_at,
@@ -120,7 +145,7 @@ impl TokenService {
     async fn load(&self, tenant: &TenantId, user: &UserId) -> Result<Opened, ProviderError> {
         let row = self
             .store
-            .get_provider_token(tenant, user, self.provider.name())
+            .get_provider_token(tenant, user, self.name())
             .await
             .map_err(storage)?
             .ok_or(ProviderError::NotConnected)?;
@@ -131,7 +156,7 @@ impl TokenService {
         match opened {
             Ok(t) => Ok(Opened { access: t.access_token, refresh: t.refresh_token, row }),
             Err(e) => {
-                tracing::warn!(%tenant, %user, provider = self.provider.name(), error = %e, "stored provider tokens do not open; treating as not connected");
+                tracing::warn!(%tenant, %user, provider = self.name(), error = %e, "stored provider tokens do not open; treating as not connected");
                 Err(ProviderError::NotConnected)
             }
         }
@@ -145,10 +170,17 @@ impl TokenService {
         self.store.upsert_provider_token(row).await.map_err(storage)
     }
 
-    /// The connection's public facts, or `None` when not connected.
+    /// The connection's public facts, or `None` when not connected (no row, or a row that does
+    /// not open for this tenant and user).
     pub async fn connection(&self, tenant: &TenantId, user: &UserId) -> Result<Option<ConnectionInfo>, ProviderError> {
-        let row = self.store.get_provider_token(tenant, user, self.provider.name()).await.map_err(storage)?;
-        Ok(row.map(|row| ConnectionInfo {
+        // Only a row that opens under this (tenant, user) counts: its plain columns (athlete id,
+        // scopes) are not authenticated, so a row moved from another user must not report them.
+        let row = match self.load(tenant, user).await {
+            Ok(opened) => opened.row,
+            Err(ProviderError::NotConnected) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(ConnectionInfo {
             athlete_id: row.athlete_id.and_then(|id| u64::try_from(id).ok()),
             scopes: row.scopes,
             expires_at: row.expires_at,
@@ -163,18 +195,20 @@ impl TokenService {
         let _guard = lock.lock().await;
         match self.load(tenant, user).await {
             Ok(opened) => {
-                if let Err(e) = self.provider.deauthorize(&opened.access).await {
-                    tracing::warn!(%tenant, %user, provider = self.provider.name(), error = %e, "deauthorize at provider failed; deleting local tokens anyway");
+                if let Err(e) = self.provider_for(tenant).deauthorize(&opened.access).await {
+                    tracing::warn!(%tenant, %user, provider = self.name(), error = %e, "deauthorize at provider failed; deleting local tokens anyway");
                 }
             }
             Err(ProviderError::NotConnected) => {}
             Err(e) => return Err(e),
         }
-        self.store.delete_provider_token(tenant, user, self.provider.name()).await.map_err(storage)
+        self.store.delete_provider_token(tenant, user, self.name()).await.map_err(storage)
     }
 
     /// Runs `f` with a valid access token: refreshes first when it expires within 5 minutes,
-    /// and once more (retrying `f` once) when the provider answers `Unauthorized`.
+    /// and once more (retrying `f` once) when the provider answers `Unauthorized`. Refreshes use
+    /// the tenant's client; `f` should call the API through [`provider_for`](Self::provider_for)
+    /// so the right application's rate limits are tracked.
     ///
     /// Errors: [`ProviderError::NotConnected`] without stored tokens,
     /// [`ProviderError::TokenRefreshFailed`] when a needed refresh fails, else `f`'s error.
@@ -213,16 +247,17 @@ impl TokenService {
             return Ok(current);
         }
         let failed = |reason: String| {
-            tracing::warn!(%tenant, %user, provider = self.provider.name(), %reason, "token refresh failed");
+            tracing::warn!(%tenant, %user, provider = self.name(), %reason, "token refresh failed");
             ProviderError::TokenRefreshFailed { reason }
         };
-        let tokens = self.provider.refresh(&current.refresh).await.map_err(|e| failed(e.to_string()))?;
+        let provider = self.provider_for(tenant);
+        let tokens = provider.refresh(&current.refresh).await.map_err(|e| failed(e.to_string()))?;
         let row = self.seal_row(tenant, user, &tokens, Some(&current.row)).map_err(|e| failed(e.to_string()))?;
         self.store
             .upsert_provider_token(row.clone())
             .await
             .map_err(|e| failed(format!("persisting rotated tokens: {e}")))?;
-        tracing::info!(%tenant, %user, provider = self.provider.name(), expires_at = tokens.expires_at, "provider token refreshed");
+        tracing::info!(%tenant, %user, provider = self.name(), expires_at = tokens.expires_at, "provider token refreshed");
         Ok(Opened { access: tokens.access_token, refresh: tokens.refresh_token, row })
     }
 }

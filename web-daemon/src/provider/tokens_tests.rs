@@ -240,3 +240,23 @@ fn service_futures_are_send() {
     assert_send(fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }));
     assert_send(fx.service.disconnect(&fx.tenant, &fx.user));
 }
+
+#[tokio::test]
+async fn a_tenant_app_refreshes_and_deauthorizes_its_own_users_only() {
+    let fx = fixture();
+    let club_app = Arc::new(FakeProvider::default());
+    fx.service.registry().install(fx.tenant.clone(), club_app.clone(), None);
+    let conn = fx.store.conn().expect("conn");
+    let other = tenants::get_or_create(&conn, "other").expect("tenant").id;
+    let bob = users::create(&conn, &other, "bob@example.com", None).expect("user").info.id;
+    for (tenant, user) in [(&fx.tenant, &fx.user), (&other, &bob)] {
+        fx.service.store_tokens(tenant, user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
+        fx.service.with_access_token(tenant, user, |_| async { Ok(()) }).await.expect("refreshed");
+    }
+    assert_eq!(club_app.refreshes.load(Ordering::SeqCst), 1, "the tenant's app refreshed its user");
+    assert_eq!(fx.provider.refreshes.load(Ordering::SeqCst), 1, "the global app refreshed the other tenant's user");
+    assert!(Arc::ptr_eq(fx.service.provider(), &(fx.provider.clone() as Arc<dyn FitnessProvider>)));
+
+    assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(true));
+    assert_eq!((club_app.deauthorized.load(Ordering::SeqCst), fx.provider.deauthorized.load(Ordering::SeqCst)), (1, 0));
+}

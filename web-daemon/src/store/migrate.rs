@@ -50,6 +50,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(2, "002", "add_tenants"),
     embed!(3, "003", "add_rate_limiting"),
     embed!(4, "004", "oauth_and_tokens"),
+    embed!(5, "005", "a2a"),
 ];
 
 /// A migration that ran (up or down).
@@ -232,7 +233,7 @@ mod tests {
         m.up(&mut c, None).unwrap();
         let full = schema(&c);
         let reverted = m.down(&mut c, 1).unwrap();
-        assert_eq!(reverted.iter().map(|a| a.version).collect::<Vec<_>>(), vec![4, 3, 2]);
+        assert_eq!(reverted.iter().map(|a| a.version).collect::<Vec<_>>(), vec![5, 4, 3, 2]);
         assert!(!schema(&c).iter().any(|s| s.contains("tenant")));
         m.up(&mut c, None).unwrap();
         assert_eq!(schema(&c), full);

@@ -5,9 +5,11 @@
 //! off the runtime with [`Store::call`]. Every function that reads or writes tenant data takes a
 //! [`TenantId`](pacer_shared::TenantId) by type.
 
+pub mod a2a;
 pub mod api_keys;
 pub mod login_links;
 pub mod migrate;
+pub mod oauth_apps;
 pub mod oauth_states;
 pub mod tenants;
 pub mod tokens;

@@ -278,3 +278,109 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
+
+/// One fully read HTTP response (see [`Web`]).
+pub struct Reply {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `error.code` of a JSON error body (empty when absent).
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// `error.message` of a JSON error body (empty when absent).
+    pub fn error_message(&self) -> String {
+        self.json()["error"]["message"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// The `Location` of a redirect, parsed (panics unless this is a 302 with one).
+    pub fn location(&self) -> url::Url {
+        assert_eq!(self.status, reqwest::StatusCode::FOUND, "expected a redirect: {}", self.text);
+        let loc = self.header("location").expect("Location header");
+        url::Url::parse(loc).unwrap_or_else(|e| panic!("Location {loc:?}: {e}"))
+    }
+}
+
+/// A blocking HTTP client for one daemon: never follows redirects, keeps no cookies.
+pub struct Web {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    /// The daemon's `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Web {
+    pub fn new(d: &TestDaemon) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        Self { rt, client: http(), base: d.http_url.clone() }
+    }
+
+    /// A request to `path` (relative to the daemon) or to an absolute URL.
+    pub fn req(&self, method: reqwest::Method, path_or_url: &str) -> reqwest::RequestBuilder {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.base)
+        };
+        self.client.request(method, url)
+    }
+
+    pub fn get(&self, path_or_url: &str) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::GET, path_or_url)
+    }
+
+    pub fn post(&self, path_or_url: &str) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::POST, path_or_url)
+    }
+
+    /// Sends and reads the whole response.
+    pub fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        self.rt.block_on(async {
+            let res = req.send().await.expect("request");
+            let (status, headers) = (res.status(), res.headers().clone());
+            Reply { status, headers, text: res.text().await.expect("body") }
+        })
+    }
+
+    /// `POST /api/auth/login`; returns the JWT (asserts success).
+    pub fn login(&self, email: &str, password: &str) -> String {
+        let r =
+            self.send(self.post("/api/auth/login").json(&serde_json::json!({"email": email, "password": password})));
+        assert_eq!(r.status, reqwest::StatusCode::OK, "login {email}: {}", r.text);
+        r.json()["access_token"].as_str().expect("access_token").to_string()
+    }
+}
+
+impl TestDaemon {
+    /// `pacerd users add --password-stdin` (tenant optional); returns the user JSON.
+    pub fn user_with_password(&self, email: &str, tenant: Option<&str>, password: &str) -> Value {
+        let mut args = vec!["users", "add", "--email", email, "--password-stdin", "--json"];
+        if let Some(t) = tenant {
+            args.extend(["--tenant", t]);
+        }
+        let out = cli_in(self.home(), &args, Some(&format!("{password}\n")));
+        assert!(out.status.success(), "users add {email}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("user JSON")
+    }
+}
+
+/// The daemon's database, opened beside it (WAL; waits on its locks).
+pub fn open_db(home: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(home.join("pacer.db")).expect("open pacer.db");
+    conn.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+    conn
+}

@@ -1,10 +1,16 @@
 //! pacerd integration tests: one binary, real daemons on temp homes.
 
+mod a2a;
 mod cli;
 mod fixture;
 mod http_api;
+mod isolation;
 mod mcp_client;
 mod mcp_e2e;
 mod migrations;
+mod oauth_apps;
+mod oauth_flow;
 mod provider;
+mod secrets;
 mod socket;
+mod transports;

@@ -28,6 +28,11 @@ pub struct McpClient {
 impl McpClient {
     /// Starts `pacer-mcp` for `home` with `key` (and extra env).
     pub fn start(home: &Path, key: Option<&str>, env: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(home, key, env, Stdio::null())
+    }
+
+    /// Like [`start`](Self::start), with `pacer-mcp`'s stderr (its log) sent to `stderr`.
+    pub fn start_with_stderr(home: &Path, key: Option<&str>, env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut cmd = Command::new(pacer_mcp_bin());
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -36,7 +41,7 @@ impl McpClient {
             .env("PACER_DAEMON_BIN", crate::fixture::pacerd_bin())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         if let Some(k) = key {
             cmd.env("PACER_API_KEY", k);
         }

@@ -1,0 +1,277 @@
+//! A2A routes: the agent registry (`POST /a2a/register`, `GET /a2a/agents/discover`,
+//! `GET /a2a/agents/{id}/card`), pacer's agent card (`GET /.well-known/agent-card.json`) and the
+//! JSON-RPC endpoint (`POST /a2a`). Everything but the card needs an `X-API-Key` and stays inside
+//! the key's tenant: another tenant's agents are not listed and their cards are 404.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use pacer_shared::UserId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiKeyAuth, TenantHeader};
+use crate::a2a::card::{self, AgentCard};
+use crate::a2a::registry::{self, Registration, RegistryError};
+use crate::a2a::rpc;
+use crate::state::AppState;
+use crate::store::a2a::AgentRecord;
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
+            RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            RegistryError::NotFound(_) => Self::not_found(e.to_string()),
+            RegistryError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A registration's outcome.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    #[schema(example = "discord-bot-001")]
+    pub agent_id: String,
+    /// Always `registered`.
+    #[schema(example = "registered")]
+    pub status: String,
+    /// RFC 3339.
+    #[schema(example = "2026-01-15T10:30:00Z")]
+    pub registered_at: String,
+}
+
+/// One agent found by discovery.
+#[derive(Serialize, ToSchema)]
+pub struct DiscoveredAgent {
+    pub agent_id: String,
+    pub capabilities: Vec<String>,
+    /// The metadata it registered (name, version, description, endpoints, schemas, …).
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+}
+
+/// Agents of the caller's tenant.
+#[derive(Serialize, ToSchema)]
+pub struct DiscoveredAgents {
+    pub agents: Vec<DiscoveredAgent>,
+}
+
+/// A registered agent's card.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredAgentCard {
+    pub agent_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub version: String,
+    pub capabilities: Vec<String>,
+    pub endpoints: Vec<String>,
+    #[schema(value_type = Object)]
+    pub schemas: Value,
+    /// RFC 3339.
+    pub registered_at: String,
+    /// The user who registered it.
+    #[schema(value_type = String)]
+    pub owner_user_id: UserId,
+}
+
+/// `{agent_card: …}`.
+#[derive(Serialize, ToSchema)]
+pub struct AgentCardResponse {
+    pub agent_card: RegisteredAgentCard,
+}
+
+impl From<AgentRecord> for DiscoveredAgent {
+    fn from(a: AgentRecord) -> Self {
+        Self { agent_id: a.agent_id, capabilities: a.capabilities, metadata: a.metadata }
+    }
+}
+
+impl From<AgentRecord> for RegisteredAgentCard {
+    fn from(a: AgentRecord) -> Self {
+        let endpoints = match a.endpoints {
+            Value::Array(list) => list.into_iter().filter_map(|e| e.as_str().map(str::to_string)).collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            agent_id: a.agent_id,
+            name: a.name,
+            description: a.description,
+            version: a.version,
+            capabilities: a.capabilities,
+            endpoints,
+            schemas: a.schemas,
+            registered_at: a.registered_at,
+            owner_user_id: a.owner,
+        }
+    }
+}
+
+/// Registers an agent in the caller's tenant.
+#[utoipa::path(
+    post,
+    path = "/a2a/register",
+    tag = "a2a",
+    request_body = Registration,
+    params(TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Registered", body = Registered),
+        (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 409, description = "The agent id is already registered in this tenant", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+#[post("/a2a/register")]
+pub async fn register(
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyAuth(p) = auth;
+    let registration = registry::parse_registration(&body)?;
+    let agent = registry::register(&state.store, &p, registration).await?;
+    tracing::info!(tenant = %p.tenant_id, user = %p.user_id, agent = %agent.agent_id, "A2A agent registered");
+    Ok(HttpResponse::Created().json(Registered {
+        agent_id: agent.agent_id,
+        status: "registered".into(),
+        registered_at: agent.registered_at,
+    }))
+}
+
+/// `?capability=`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiscoverQuery {
+    /// Only agents declaring this capability; all of the tenant's agents when absent.
+    pub capability: Option<String>,
+}
+
+/// Lists the caller's tenant's agents, optionally by capability (in registration order, at most 500).
+#[utoipa::path(
+    get,
+    path = "/a2a/agents/discover",
+    tag = "a2a",
+    params(DiscoverQuery, TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Matching agents of this tenant", body = DiscoveredAgents),
+        (status = 400, description = "Invalid capability", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+#[get("/a2a/agents/discover")]
+pub async fn discover(
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    query: web::Query<DiscoverQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyAuth(p) = auth;
+    let agents = registry::discover(&state.store, &p.tenant_id, query.capability.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(DiscoveredAgents { agents: agents.into_iter().map(Into::into).collect() }))
+}
+
+/// One agent's card, from the caller's tenant.
+#[utoipa::path(
+    get,
+    path = "/a2a/agents/{agent_id}/card",
+    tag = "a2a",
+    params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The agent's card", body = AgentCardResponse),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 404, description = "No such agent in this tenant (including other tenants' agents)", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+#[get("/a2a/agents/{agent_id}/card")]
+pub async fn agent_card(
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    agent_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyAuth(p) = auth;
+    let agent = registry::get(&state.store, &p.tenant_id, &agent_id).await?;
+    Ok(HttpResponse::Ok().json(AgentCardResponse { agent_card: agent.into() }))
+}
+
+/// pacer's own A2A agent card: its skills are the MCP tools.
+#[utoipa::path(
+    get,
+    path = "/.well-known/agent-card.json",
+    tag = "a2a",
+    responses((status = 200, description = "A2A agent card", body = AgentCard)),
+)]
+#[get("/.well-known/agent-card.json")]
+pub async fn well_known_card(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "max-age=300")).json(card::agent_card(&state.public_url))
+}
+
+/// A JSON-RPC 2.0 request (`SendMessage`, `GetTask`, …).
+#[derive(Serialize, ToSchema)]
+pub struct JsonRpcRequest {
+    /// `2.0`.
+    #[schema(example = "2.0")]
+    pub jsonrpc: String,
+    #[schema(value_type = Object, example = 1)]
+    pub id: Value,
+    /// `SendMessage` (`message/send`), `GetTask` (`tasks/get`), `CancelTask` (`tasks/cancel`).
+    #[schema(example = "SendMessage")]
+    pub method: String,
+    /// For `SendMessage`: `{"message": {"role": "user", "messageId": "…", "parts": [{"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 5}}}]}}`;
+    /// for `GetTask`: `{"id": "<task id>"}`.
+    #[schema(value_type = Object)]
+    pub params: Value,
+}
+
+/// A JSON-RPC 2.0 response: `result` (a Task) or `error` (`{code, message, data?}`).
+#[derive(Serialize, ToSchema)]
+pub struct JsonRpcResponse {
+    #[schema(example = "2.0")]
+    pub jsonrpc: String,
+    #[schema(value_type = Object)]
+    pub id: Value,
+    pub result: Option<crate::a2a::tasks::Task>,
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<Value>,
+}
+
+/// A2A JSON-RPC: `SendMessage` runs one of pacer's skills (the MCP tools) and answers with a
+/// finished Task; `GetTask` reads a task back. JSON-RPC errors come with HTTP 200.
+#[utoipa::path(
+    post,
+    path = "/a2a",
+    tag = "a2a",
+    request_body = JsonRpcRequest,
+    params(TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "JSON-RPC response", body = JsonRpcResponse),
+        (status = 204, description = "Notification (no `id`): no response"),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+#[post("/a2a")]
+pub async fn json_rpc(auth: ApiKeyAuth, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let ApiKeyAuth(p) = auth;
+    match rpc::handle(state.into_inner(), p, &body).await {
+        Some(reply) => HttpResponse::Ok().json(reply),
+        None => HttpResponse::NoContent().finish(),
+    }
+}
+
+/// Registers the routes of this module.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(register).service(discover).service(agent_card).service(well_known_card).service(json_rpc);
+}

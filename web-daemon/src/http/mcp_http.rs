@@ -1,0 +1,181 @@
+//! `POST /mcp`: MCP Streamable HTTP, stateless (no `Mcp-Session-Id`).
+//!
+//! [`ApiKeyAuth`] first (401/403/429 as JSON, `X-RateLimit-*` on every answer). The body is read
+//! whole, up to [`MAX_HTTP_BODY_BYTES`] (room for a base64 activity upload; the app-wide 64 KiB
+//! cap does not apply here, this route reads the raw payload itself), then handed as an
+//! `http::Request` to rmcp's [`StreamableHttpService`](rmcp::transport::StreamableHttpService)
+//! built for this principal by [`crate::mcp::streamable_http_service`]. Its answer is copied back:
+//! JSON for a plain result, a streamed `text/event-stream` when the tool sends progress
+//! notifications. rmcp's own plain-text HTTP errors (406 without the right `Accept`, 415, …) are
+//! turned into the standard JSON error shape. Any other method on `/mcp` → 405 JSON.
+//!
+//! Note: the HTTP request takes one token from the key's bucket, and a `tools/call` inside it
+//! takes another (the MCP gate charges every tool call, whatever the transport).
+
+use std::convert::Infallible;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::StreamExt;
+use http_body_util::{BodyExt, BodyStream, Full};
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiKeyAuth, TenantHeader, X_API_KEY};
+use crate::mcp::{MAX_HTTP_BODY_BYTES, streamable_http_service};
+use crate::state::AppState;
+
+/// Request headers not passed on to rmcp (credentials; it has no use for them).
+const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COOKIE];
+
+/// MCP JSON-RPC over Streamable HTTP (stateless).
+#[utoipa::path(
+    post,
+    path = "/mcp",
+    tag = "mcp",
+    params(
+        TenantHeader,
+        ("Accept" = String, Header, description = "Must list both `application/json` and `text/event-stream`"),
+        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`"),
+    ),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The JSON-RPC response (`application/json`), or an SSE stream (`text/event-stream`) when the tool sends progress notifications first", headers(
+            ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left now"),
+            ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
+        )),
+        (status = 202, description = "A notification was accepted"),
+        (status = 400, description = "Not a JSON-RPC message, or a bad MCP-Protocol-Version header", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a Host that is not allowed", body = ErrorBody),
+        (status = 406, description = "Accept lacks application/json or text/event-stream", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
+            ("Retry-After" = u64, description = "Seconds until a request can succeed"),
+        )),
+    )
+)]
+pub async fn mcp_post(
+    req: HttpRequest,
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyAuth(principal) = auth;
+    let body = read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
+    let request = to_http_request(&req, body)?;
+    let service = streamable_http_service(state.into_inner(), principal);
+    from_http_response(service.handle(request).await).await
+}
+
+/// Every other method on `/mcp`: 405 with `Allow: POST`.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut res = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} /mcp is not supported: this server is stateless, send each JSON-RPC message with POST /mcp (or use GET /mcp/ws for a WebSocket)",
+            req.method()
+        ),
+    )
+    .error_response();
+    res.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    res
+}
+
+/// The whole body, refusing more than `limit` bytes (413) as early as `Content-Length` tells.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// actix (http 0.2 types) → `http::Request` (http 1) for rmcp.
+fn to_http_request(req: &HttpRequest, body: Bytes) -> Result<http::Request<Full<Bytes>>, ApiError> {
+    let mut builder = http::Request::builder().method(http::Method::POST).uri(req.uri().to_string());
+    for (name, value) in req.headers() {
+        if !STRIPPED.contains(name) {
+            builder = builder.header(name.as_str(), value.as_bytes());
+        }
+    }
+    builder.body(Full::new(body)).map_err(|e| ApiError::bad_request(format!("unusable request: {e}")))
+}
+
+/// rmcp's answer → actix: status, headers and body (SSE streamed as it comes, anything else whole).
+async fn from_http_response(
+    response: http::Response<http_body_util::combinators::BoxBody<Bytes, Infallible>>,
+) -> Result<HttpResponse, ApiError> {
+    let (parts, body) = response.into_parts();
+    let status = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let is_json = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        // rmcp's plain-text refusals; they are small, fully buffered bodies.
+        let text = collect(body).await;
+        let message = String::from_utf8_lossy(&text).trim().to_owned();
+        return Err(ApiError::new(status, error_code(status), message));
+    }
+    let mut res = HttpResponse::build(status);
+    for (name, value) in &parts.headers {
+        if name == http::header::CONTENT_LENGTH || name == http::header::TRANSFER_ENCODING {
+            continue;
+        }
+        res.append_header((name.as_str(), value.as_bytes()));
+    }
+    let is_sse = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if !is_sse {
+        return Ok(res.body(collect(body).await));
+    }
+    let stream = BodyStream::new(body)
+        .filter_map(|frame| std::future::ready(frame.ok().and_then(|f| f.into_data().ok()).map(Ok::<_, Infallible>)));
+    Ok(res.streaming(stream))
+}
+
+async fn collect(body: http_body_util::combinators::BoxBody<Bytes, Infallible>) -> Bytes {
+    match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    }
+}
+
+fn error_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "invalid_input",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "mcp_error",
+    }
+}
+
+/// Registers `/mcp`: POST served, every other method 405.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/mcp").route(web::post().to(mcp_post)).default_service(web::to(method_not_allowed)));
+}

@@ -1,0 +1,275 @@
+//! The web page at `/` and the small JSON routes only it needs.
+//!
+//! - `GET /`: without a valid session (the `pacer_session` cookie, or a Bearer JWT) a sign-in
+//!   form that posts to `POST /api/auth/login` (which sets the cookie); with one, the account page:
+//!   the Strava connection (status, connect via `GET /oauth/strava/authorize`, disconnect) and the
+//!   user's API keys (list, create — the secret shown once with its warning —, revoke).
+//! - `GET /static/pacer.css`, `GET /static/pacer.js`: embedded with `include_str!` from `page/`;
+//!   nothing is loaded from elsewhere (works offline), and a strict CSP forbids it.
+//! - `GET /api/connection`, `DELETE /api/connection` (session JWT): the connection status that is
+//!   otherwise only the `get_connection_status` MCP tool, and disconnecting.
+//! - `POST /api/auth/logout`: expires the session cookie (it is `HttpOnly`; scripts cannot).
+//!
+//! Server-side values enter the HTML only through [`render`], which escapes them; the script writes
+//! API data with `textContent` only.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{Authenticated, TenantHeader};
+use super::session::session_cookie;
+use crate::provider::ProviderError;
+use crate::state::AppState;
+use crate::store::users;
+
+const LOGIN_HTML: &str = include_str!("page/login.html");
+const APP_HTML: &str = include_str!("page/app.html");
+const CSS: &str = include_str!("page/pacer.css");
+const JS: &str = include_str!("page/pacer.js");
+
+/// Only this daemon's own script, styles and API.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The provider the page manages.
+const PROVIDER: &str = "strava";
+
+/// HTML-escapes `s` for element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Replaces each `{{name}}` in `template` with the escaped value, in one pass (a value that itself
+/// contains `{{…}}` is not expanded again). Unknown names are left as they are.
+pub fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").and_then(|end| values.iter().find(|(n, _)| *n == &after[..end]).map(|v| (end, v.1))) {
+            Some((end, value)) => {
+                out.push_str(&escape(value));
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn page(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(body)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+/// The web page: sign-in form, or the account page for a valid session.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "web",
+    responses((status = 200, description = "HTML: the sign-in form without a valid `pacer_session` cookie, else the account page (Strava connection, API keys)", content_type = "text/html")),
+)]
+#[get("/")]
+pub async fn index(auth: Option<Authenticated>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Some(Authenticated(p)) = auth else {
+        return Ok(page(LOGIN_HTML.to_owned()));
+    };
+    let user = state.store.call(move |c| users::get(c, &p.tenant_id, &p.user_id)).await?;
+    // A valid token for a user that no longer exists: sign in again.
+    let Some(user) = user else {
+        return Ok(page(LOGIN_HTML.to_owned()));
+    };
+    let base = state.public_url.trim_end_matches('/');
+    let ws = base.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    Ok(page(render(APP_HTML, &[("email", &user.info.email), ("base_url", base), ("ws_url", &ws)])))
+}
+
+/// The page's stylesheet (also used by the OAuth result pages).
+#[utoipa::path(get, path = "/static/pacer.css", tag = "web",
+    responses((status = 200, description = "CSS", content_type = "text/css")))]
+#[get("/static/pacer.css")]
+pub async fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+/// The page's script.
+#[utoipa::path(get, path = "/static/pacer.js", tag = "web",
+    responses((status = 200, description = "JavaScript", content_type = "text/javascript")))]
+#[get("/static/pacer.js")]
+pub async fn script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", JS)
+}
+
+/// Whether Strava is connected for the logged-in user. Never contains a token.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionBody {
+    /// Always `strava`.
+    #[schema(example = "strava")]
+    pub provider: &'static str,
+    pub connected: bool,
+    /// The provider's id of the connected athlete, if known.
+    pub athlete_id: Option<u64>,
+    /// Granted scopes, e.g. `["read", "activity:read_all"]`.
+    pub scopes: Vec<String>,
+    /// When the current access token expires (RFC 3339); pacer renews it automatically.
+    pub expires_at: Option<String>,
+    /// When the tokens were last stored or renewed (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
+/// The result of disconnecting.
+#[derive(Serialize, ToSchema)]
+pub struct DisconnectedBody {
+    /// Always `strava`.
+    #[schema(example = "strava")]
+    pub provider: &'static str,
+    /// Whether a connection existed (its tokens are now deleted and access revoked).
+    pub was_connected: bool,
+}
+
+fn provider_error(e: ProviderError) -> ApiError {
+    tracing::error!(error = %e, "connection lookup failed");
+    ApiError::internal("internal error: cannot read the connection")
+}
+
+fn rfc3339(epoch: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The logged-in user's Strava connection.
+#[utoipa::path(
+    get,
+    path = "/api/connection",
+    tag = "oauth",
+    params(TenantHeader),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Connection status", body = ConnectionBody),
+        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
+        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+    )
+)]
+#[get("/api/connection")]
+pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Authenticated(p) = auth;
+    let info = state.tokens.connection(&p.tenant_id, &p.user_id).await.map_err(provider_error)?;
+    let body = match info {
+        None => ConnectionBody {
+            provider: PROVIDER,
+            connected: false,
+            athlete_id: None,
+            scopes: Vec::new(),
+            expires_at: None,
+            updated_at: None,
+        },
+        Some(c) => ConnectionBody {
+            provider: PROVIDER,
+            connected: true,
+            athlete_id: c.athlete_id,
+            scopes: c.scopes.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            expires_at: rfc3339(c.expires_at),
+            updated_at: Some(c.updated_at),
+        },
+    };
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body))
+}
+
+/// Disconnects Strava for the logged-in user: revokes access at Strava (best effort) and deletes
+/// the stored tokens.
+#[utoipa::path(
+    delete,
+    path = "/api/connection",
+    tag = "oauth",
+    params(TenantHeader),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Disconnected (or was not connected)", body = DisconnectedBody),
+        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
+        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+    )
+)]
+#[delete("/api/connection")]
+pub async fn disconnect(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Authenticated(p) = auth;
+    let was_connected = state.tokens.disconnect(&p.tenant_id, &p.user_id).await.map_err(provider_error)?;
+    tracing::info!(tenant = %p.tenant_id, user = %p.user_id, was_connected, "provider disconnected from the web page");
+    Ok(HttpResponse::Ok().json(DisconnectedBody { provider: PROVIDER, was_connected }))
+}
+
+/// Ends the browser session: expires the `pacer_session` cookie. (JWTs stay valid until they
+/// expire; this only removes the cookie.)
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses((status = 204, description = "Cookie removed")))]
+#[post("/api/auth/logout")]
+pub async fn logout() -> HttpResponse {
+    let mut cookie = session_cookie("");
+    cookie.make_removal();
+    let mut res = HttpResponse::NoContent().cookie(cookie).finish();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Registers the routes of this module.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(index).service(stylesheet).service(script).service(connection).service(disconnect).service(logout);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, render};
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn renders_once_and_escaped() {
+        let out = render(
+            "<b>{{email}}</b> {{base_url}} {{unknown}} {{",
+            &[("email", "<script>{{base_url}}</script>"), ("base_url", "http://h")],
+        );
+        assert_eq!(out, "<b>&lt;script&gt;{{base_url}}&lt;/script&gt;</b> http://h {{unknown}} {{");
+    }
+
+    #[test]
+    fn templates_only_use_known_placeholders() {
+        for (name, t) in [("login", super::LOGIN_HTML), ("app", super::APP_HTML)] {
+            let out = render(t, &[("email", "e"), ("base_url", "b"), ("ws_url", "w")]);
+            assert!(!out.contains("{{"), "{name} has an unfilled placeholder");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+// pacer web page: sign-in, Strava connection, API keys. Talks only to this daemon's JSON API;
+// every value from the server is written with textContent, never parsed as HTML.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  async function api(method, path, body) {
+    const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, options);
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!res.ok) {
+      const message = (data && data.error && data.error.message) || "Request failed (HTTP " + res.status + ")";
+      const err = new Error(message);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  function show(el, text) {
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function when(value) {
+    if (!value) return "—";
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
+  }
+
+  // A 401 means the session expired: show the sign-in form again.
+  function failed(el, err) {
+    if (err.status === 401) {
+      window.location.reload();
+      return;
+    }
+    show(el, err.message);
+  }
+
+  function initLogin() {
+    const form = $("login-form");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      show($("login-error"), "");
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        await api("POST", "/api/auth/login", { email: $("email").value.trim(), password: $("password").value });
+        window.location.reload();
+      } catch (err) {
+        show($("login-error"), err.status === 429 ? "Too many attempts. Wait a minute, then try again." : err.message);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  async function loadConnection() {
+    show($("conn-error"), "");
+    try {
+      const c = await api("GET", "/api/connection");
+      $("conn-status").textContent = c.connected ? "Connected." : "Not connected. Connect Strava so your assistant can read and upload activities.";
+      $("conn-status").className = "status " + (c.connected ? "ok" : "off");
+      $("conn-details").hidden = !c.connected;
+      $("conn-athlete").textContent = c.athlete_id != null ? String(c.athlete_id) : "unknown";
+      $("conn-scopes").textContent = c.scopes && c.scopes.length ? c.scopes.join(", ") : "unknown";
+      $("conn-expires").textContent = when(c.expires_at);
+      $("connect").textContent = c.connected ? "Reconnect Strava" : "Connect Strava";
+      $("disconnect").hidden = !c.connected;
+    } catch (err) {
+      $("conn-status").textContent = "";
+      failed($("conn-error"), err);
+    }
+  }
+
+  function keyRow(key) {
+    const tr = document.createElement("tr");
+    const cells = [
+      key.name,
+      key.key_prefix + "…",
+      key.tier,
+      when(key.created_at),
+      when(key.last_used_at),
+      key.is_active ? "active" : "revoked",
+    ];
+    cells.forEach((text, i) => {
+      const td = document.createElement("td");
+      if (i === 1) {
+        const code = document.createElement("code");
+        code.textContent = text;
+        td.appendChild(code);
+      } else {
+        td.textContent = text;
+      }
+      if (i === 5) td.className = key.is_active ? "ok" : "off";
+      if (key.description && i === 0) td.title = key.description;
+      tr.appendChild(td);
+    });
+    const actions = document.createElement("td");
+    if (key.is_active) {
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "danger small";
+      revoke.textContent = "Revoke";
+      revoke.addEventListener("click", async () => {
+        if (!window.confirm("Revoke the key \"" + key.name + "\"? Anything using it stops working at once.")) return;
+        revoke.disabled = true;
+        try {
+          await api("DELETE", "/api/keys/" + encodeURIComponent(key.id));
+          await loadKeys();
+        } catch (err) {
+          revoke.disabled = false;
+          failed($("keys-error"), err);
+        }
+      });
+      actions.appendChild(revoke);
+    }
+    tr.appendChild(actions);
+    if (!key.is_active) tr.className = "inactive";
+    return tr;
+  }
+
+  async function loadKeys() {
+    try {
+      const data = await api("GET", "/api/keys/list");
+      const rows = $("key-rows");
+      rows.replaceChildren(...data.keys.map(keyRow));
+      $("keys-empty").hidden = data.keys.length > 0;
+    } catch (err) {
+      failed($("keys-error"), err);
+    }
+  }
+
+  function initApp() {
+    $("logout").addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/auth/logout");
+      } finally {
+        window.location.reload();
+      }
+    });
+
+    $("disconnect").addEventListener("click", async () => {
+      if (!window.confirm("Disconnect Strava? Your assistant loses access until you connect again.")) return;
+      try {
+        await api("DELETE", "/api/connection");
+      } catch (err) {
+        failed($("conn-error"), err);
+      }
+      await loadConnection();
+    });
+
+    $("key-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      show($("keys-error"), "");
+      const body = { name: $("key-name").value.trim(), tier: $("key-tier").value };
+      const description = $("key-description").value.trim();
+      if (description) body.description = description;
+      const button = event.target.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const created = await api("POST", "/api/keys/create", body);
+        $("new-key-value").textContent = created.api_key;
+        $("new-key-warning").textContent = created.warning + ": copy this key now.";
+        $("new-key").hidden = false;
+        event.target.reset();
+        await loadKeys();
+      } catch (err) {
+        failed($("keys-error"), err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+
+    $("copy-key").addEventListener("click", async () => {
+      const value = $("new-key-value").textContent;
+      try {
+        await navigator.clipboard.writeText(value);
+        $("copy-key").textContent = "Copied";
+      } catch (_) {
+        const range = document.createRange();
+        range.selectNodeContents($("new-key-value"));
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+    });
+
+    loadConnection();
+    loadKeys();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const page = document.body.dataset.page;
+    if (page === "login") initLogin();
+    if (page === "app") initApp();
+  });
+})();
