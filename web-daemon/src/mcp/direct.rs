@@ -19,7 +19,8 @@ use crate::state::AppState;
 /// Calls tool `name` with `arguments` as `principal`. The result is the MCP `CallToolResult`
 /// (`is_error` set for tool-level failures); JSON-RPC errors (unknown tool, bad arguments,
 /// deactivated key, rate limits, token refresh failure) come back as `Err`. Progress
-/// notifications are dropped.
+/// notifications are dropped. The caller (A2A over HTTP) has already charged the key's rate
+/// limit for this request, so the gate does not charge it again.
 pub async fn call_tool(
     state: Arc<AppState>,
     principal: Principal,
@@ -35,7 +36,7 @@ pub async fn call_tool(
         InitializeRequestParams::new(ClientCapabilities::default(), client).with_protocol_version(MAX_PROTOCOL_VERSION);
     let shutdown = state.shutdown.child_token();
     // Dropping `running` cancels the call, so it lives until the answer is in.
-    let running = serve_directly_with_ct(PacerMcp::new(state, principal), transport, Some(peer_info), shutdown);
+    let running = serve_directly_with_ct(PacerMcp::prepaid(state, principal), transport, Some(peer_info), shutdown);
     let mut answer = Err(ErrorData::internal_error("the tool call ended without an answer", None));
     while let Some(reply) = replies.recv().await {
         match reply {

@@ -2,7 +2,8 @@
 //!
 //! 1. Unknown tool → `-32602` (before anything is charged).
 //! 2. The API key must still be active (so a revoked key stops working mid-session).
-//! 3. The key's rate limit (by tier) must allow the call.
+//! 3. The key's rate limit (by tier) must allow the call (unless the HTTP transport already
+//!    charged this request: `POST /mcp` and A2A are charged once per HTTP request).
 //! 4. The tool runs (argument errors are `-32602` naming the field).
 //! 5. A usage row is recorded (operation = tool name, status, duration), which also stamps the
 //!    key's `last_used_at`; a failure to record is logged, never returned.
@@ -66,6 +67,9 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     if !active {
         tracing::info!("call refused: API key deactivated");
         return Err(errors::key_deactivated());
+    }
+    if mcp.is_prepaid() {
+        return Ok(());
     }
     let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
     if !decision.allowed {

@@ -91,7 +91,8 @@ where
 
 /// rmcp's Streamable HTTP service for one authenticated `POST /mcp` request (stateless: no
 /// `Mcp-Session-Id`, each request builds its own [`PacerMcp`] for `principal`; a response is
-/// plain JSON unless the tool sends progress notifications, then SSE). The HTTP layer converts
+/// plain JSON unless the tool sends progress notifications, then SSE). `ApiKeyAuth` charged the
+/// request to the key's rate limit, so tool calls in it are not charged again. The HTTP layer converts
 /// the actix request into an `http::Request` and calls `.handle(request)`.
 pub fn streamable_http_service(
     state: Arc<AppState>,
@@ -104,7 +105,7 @@ pub fn streamable_http_service(
         .with_max_request_body_bytes(MAX_HTTP_BODY_BYTES)
         .with_cancellation_token(state.shutdown.child_token());
     StreamableHttpService::new(
-        move || Ok(PacerMcp::new(state.clone(), principal.clone())),
+        move || Ok(PacerMcp::prepaid(state.clone(), principal.clone())),
         Arc::new(NeverSessionManager::default()),
         config,
     )

@@ -57,12 +57,26 @@ pub struct PacerMcp {
     principal: Principal,
     /// The client serving the principal's tenant (its own OAuth app's, else the global one).
     provider: Arc<dyn FitnessProvider>,
+    /// The transport already charged this request to the key's rate limit (one HTTP request
+    /// carries at most one tool call: `POST /mcp`, A2A `SendMessage`), so the gate must not
+    /// charge it again.
+    prepaid: bool,
 }
 
 impl PacerMcp {
     pub fn new(state: Arc<AppState>, principal: Principal) -> Self {
         let provider = state.tokens.provider_for(&principal.tenant_id);
-        Self { state, principal, provider }
+        Self { state, principal, provider, prepaid: false }
+    }
+
+    /// A handler for one HTTP request that the HTTP layer has already rate-limited.
+    pub fn prepaid(state: Arc<AppState>, principal: Principal) -> Self {
+        Self { prepaid: true, ..Self::new(state, principal) }
+    }
+
+    /// Whether the rate limit was charged before the handler ran.
+    pub(crate) fn is_prepaid(&self) -> bool {
+        self.prepaid
     }
 
     /// Who this session acts for.

@@ -548,3 +548,38 @@ fn web_page_signs_in_and_manages_the_connection() {
         assert!(doc["paths"][path][method].is_object(), "{path} {method} missing from OpenAPI");
     }
 }
+
+#[test]
+fn streamable_http_charges_a_tool_call_once() {
+    // free tier at 3 per minute: three tool calls fit only if each request is charged once.
+    let d =
+        TestDaemon::start_with(Options { config_toml: "[limits]\nfree_per_minute = 3\n".into(), ..Default::default() });
+    let (_, key) = d.user_with_key("charge@example.com", None, "free");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let post = |id: u64| {
+        let body = request(id, "tools/call", json!({"name": "get_connection_status", "arguments": {}}));
+        rt.block_on(async {
+            let res = crate::fixture::http()
+                .post(format!("{}/mcp", d.http_url))
+                .header("X-API-Key", &key)
+                .header("Accept", ACCEPT_BOTH)
+                .header("MCP-Protocol-Version", "2025-06-18")
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            let status = res.status();
+            let remaining = res.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            (status, remaining, res.text().await.unwrap_or_default())
+        })
+    };
+    for (id, left) in [(1, "2"), (2, "1"), (3, "0")] {
+        let (status, remaining, text) = post(id);
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["result"]["structuredContent"]["connected"], false, "{text}");
+        assert_eq!(remaining.as_deref(), Some(left), "{text}");
+    }
+    let (status, _, text) = post(4);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{text}");
+}
