@@ -3,6 +3,8 @@
 use std::process::Command;
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::support::{Home, Mcp};
 
 fn pacer_mcp(args: &[&str]) -> std::process::Output {
@@ -37,7 +39,10 @@ async fn sigterm_and_sigint_exit_promptly() {
     for signal in [libc::SIGTERM, libc::SIGINT] {
         let home = Home::new();
         let mut mcp = Mcp::spawn(home.path(), |_| {});
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // An answered request proves the main loop (and so its signal handlers) is running;
+        // a fixed sleep raced with start-up on a loaded machine.
+        let answer = mcp.request(json!(1), "ping", json!({})).await;
+        assert!(answer.get("error").is_some(), "no daemon: {answer}");
         let pid = libc::pid_t::try_from(mcp.pid()).expect("pid");
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);

@@ -55,7 +55,7 @@ fn wants_html(req: &HttpRequest) -> bool {
 }
 
 fn html_page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let esc = super::page::escape;
     HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title>\
          <link rel=\"stylesheet\" href=\"/static/pacer.css\"></head><body><main><h1>{t}</h1><p>{b}</p>\

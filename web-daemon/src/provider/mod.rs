@@ -23,8 +23,8 @@ pub use strava::{
 };
 pub use tokens::{ConnectionInfo, TokenService};
 pub use types::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, RateLimitUsage, Streams, TokenExchange, TokenSet,
-    Totals, UploadRequest, UploadStatus,
+    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, RateLimitUsage, STREAM_KEYS, Streams,
+    TokenExchange, TokenSet, Totals, UploadRequest, UploadStatus,
 };
 
 /// Result of a provider call.

@@ -294,6 +294,21 @@ pub struct RateLimitUsage {
     pub observed_at: String,
 }
 
+/// Stream types Strava records, in the order its responses list them (`time` always included).
+pub const STREAM_KEYS: [&str; 11] = [
+    "time",
+    "distance",
+    "latlng",
+    "altitude",
+    "velocity_smooth",
+    "heartrate",
+    "cadence",
+    "watts",
+    "temp",
+    "moving",
+    "grade_smooth",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,20 +60,7 @@ fn validate(params: &HashMap<String, String>, config_client_id: &str) -> Result<
     Ok(AuthorizeRequest { redirect_uri, scopes, state: get("state").to_owned() })
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::http::page::escape as escape_html;
 
 /// `GET /oauth/authorize`: the consent page.
 async fn authorize_page(req: HttpRequest, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {

@@ -19,19 +19,7 @@ pub(crate) struct Streams {
 
 impl Streams {
     /// Stream types Strava knows, in the order responses list them.
-    pub(crate) const KEYS: [&'static str; 11] = [
-        "time",
-        "distance",
-        "latlng",
-        "altitude",
-        "velocity_smooth",
-        "heartrate",
-        "cadence",
-        "watts",
-        "temp",
-        "moving",
-        "grade_smooth",
-    ];
+    pub(crate) const KEYS: [&'static str; 11] = crate::provider::STREAM_KEYS;
 
     pub(crate) fn len(&self) -> usize {
         self.time.len()

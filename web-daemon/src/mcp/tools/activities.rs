@@ -11,20 +11,7 @@ use crate::mcp::server::PacerMcp;
 use crate::provider::{Activity, ActivityDetail, ActivityQuery, Streams};
 use rmcp::ErrorData;
 
-/// Stream names Strava records (`time` is always included).
-pub const STREAM_KEYS: &[&str] = &[
-    "time",
-    "distance",
-    "latlng",
-    "altitude",
-    "velocity_smooth",
-    "heartrate",
-    "cadence",
-    "watts",
-    "temp",
-    "moving",
-    "grade_smooth",
-];
+pub use crate::provider::STREAM_KEYS;
 
 fn default_limit() -> u32 {
     10
