@@ -5,6 +5,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
 use crate::fixture::{Options, TestDaemon, http};
+use crate::jsonrpc::error_code;
 
 /// A demo daemon, its key, and a key of user `b@example.com` in tenant `other`.
 fn demo() -> (TestDaemon, String, String) {
@@ -70,10 +71,6 @@ impl Client {
 fn result(reply: &Value) -> &Value {
     assert!(reply.get("error").is_none(), "unexpected error: {reply}");
     &reply["result"]
-}
-
-fn error_code(reply: &Value) -> i64 {
-    reply["error"]["code"].as_i64().unwrap_or_else(|| panic!("expected a JSON-RPC error, got {reply}"))
 }
 
 /// The data part of a completed task's first artifact.

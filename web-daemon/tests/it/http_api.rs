@@ -3,17 +3,13 @@
 
 use pacer_shared::ipc::{AdminRequest, AdminResponse};
 use pacer_shared::{Secret, Tier, UserInfo};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::fixture::{Options, TestDaemon, http};
+use crate::fixture::{Options, Reply, TestDaemon, Web};
 
 const PASSWORD: &str = "correct horse battery";
 const JWT_SECRET: &str = "it-jwt-secret-it-jwt-secret-it-jwt-secret";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 fn daemon(config_toml: &str) -> TestDaemon {
     TestDaemon::start_with(Options {
@@ -43,62 +39,14 @@ fn add_key(d: &TestDaemon, email: &str, tier: Tier) -> String {
     }
 }
 
-/// One response, fully read.
-struct Reply {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+/// `POST /api/auth/login`, whatever the outcome.
+fn login(web: &Web, email: &str, password: &str) -> Reply {
+    web.send(web.post("/api/auth/login").json(&json!({"email": email, "password": password})))
 }
 
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    fn num(&self, name: &str) -> i64 {
-        self.header(name).unwrap_or_else(|| panic!("missing header {name}")).parse().expect("numeric header")
-    }
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or_default()
-    }
-    fn message(&self) -> &str {
-        self.body["error"]["message"].as_str().unwrap_or_default()
-    }
-}
-
-struct Api<'a> {
-    d: &'a TestDaemon,
-    rt: tokio::runtime::Runtime,
-    client: reqwest::Client,
-}
-
-impl<'a> Api<'a> {
-    fn new(d: &'a TestDaemon) -> Self {
-        Self { d, rt: rt(), client: http() }
-    }
-    fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.d.http_url))
-    }
-    fn send(&self, req: RequestBuilder) -> Reply {
-        self.rt.block_on(async {
-            let res = req.send().await.expect("request");
-            let status = res.status();
-            let headers = res.headers().clone();
-            let bytes = res.bytes().await.expect("body");
-            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Reply { status, headers, body }
-        })
-    }
-    fn login(&self, email: &str, password: &str) -> Reply {
-        self.send(self.req(Method::POST, "/api/auth/login").json(&json!({"email": email, "password": password})))
-    }
-    fn jwt(&self, email: &str) -> String {
-        let r = self.login(email, PASSWORD);
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        r.body["access_token"].as_str().expect("access_token").to_string()
-    }
-    fn me(&self, key: &str) -> Reply {
-        self.send(self.req(Method::GET, "/api/me").header("X-API-Key", key))
-    }
+/// `GET /api/me` with an API key.
+fn me(web: &Web, key: &str) -> Reply {
+    web.send(web.get("/api/me").header("X-API-Key", key))
 }
 
 fn now() -> i64 {
@@ -116,61 +64,64 @@ fn login_then_create_list_use_and_revoke_a_key() {
     let d = daemon("");
     let ada = add_user(&d, "ada@example.com", None);
     add_user(&d, "bob@example.com", None);
-    let api = Api::new(&d);
+    let web = Web::new(&d);
 
-    let wrong_password = api.login("ada@example.com", "not the password");
-    let unknown_email = api.login("nobody@example.com", PASSWORD);
+    let wrong_password = login(&web, "ada@example.com", "not the password");
+    let unknown_email = login(&web, "nobody@example.com", PASSWORD);
     for r in [&wrong_password, &unknown_email] {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(r.code(), "unauthorized");
+        assert_eq!(r.error_code(), "unauthorized");
         assert!(r.header("set-cookie").is_none());
     }
-    assert_eq!(wrong_password.body, unknown_email.body, "both failures must look the same");
+    assert_eq!(wrong_password.json(), unknown_email.json(), "both failures must look the same");
 
-    let r = api.login("ada@example.com", PASSWORD);
+    let r = login(&web, "ada@example.com", PASSWORD);
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(sorted_keys(&r.body), ["access_token", "expires_in", "token_type"]);
-    assert_eq!((r.body["token_type"].as_str(), r.body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
-    let jwt = r.body["access_token"].as_str().unwrap().to_string();
+    let body = r.json();
+    assert_eq!(sorted_keys(&body), ["access_token", "expires_in", "token_type"]);
+    assert_eq!((body["token_type"].as_str(), body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
+    let jwt = body["access_token"].as_str().unwrap().to_string();
     let cookie = r.header("set-cookie").expect("session cookie").to_string();
     assert!(
         cookie.starts_with("pacer_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
 
-    let r = api.send(
-        api.req(Method::POST, "/api/keys/create")
+    let r = web.send(
+        web.req(Method::POST, "/api/keys/create")
             .bearer_auth(&jwt)
             .json(&json!({"name": "Production Key", "description": "Main app key", "tier": "premium"})),
     );
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(sorted_keys(&r.body), ["api_key", "key_info", "warning"]);
-    assert_eq!(sorted_keys(&r.body["key_info"]), ["created_at", "description", "id", "key_prefix", "name", "tier"]);
-    assert_eq!(r.body["warning"], "Store securely - won't be shown again");
-    assert_eq!(r.body["key_info"]["name"], "Production Key");
-    assert_eq!(r.body["key_info"]["tier"], "premium");
-    let key = r.body["api_key"].as_str().unwrap().to_string();
-    let key_id = r.body["key_info"]["id"].as_str().unwrap().to_string();
-    assert!(key.starts_with(r.body["key_info"]["key_prefix"].as_str().unwrap()));
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let body = r.json();
+    assert_eq!(sorted_keys(&body), ["api_key", "key_info", "warning"]);
+    assert_eq!(sorted_keys(&body["key_info"]), ["created_at", "description", "id", "key_prefix", "name", "tier"]);
+    assert_eq!(body["warning"], "Store securely - won't be shown again");
+    assert_eq!(body["key_info"]["name"], "Production Key");
+    assert_eq!(body["key_info"]["tier"], "premium");
+    let key = body["api_key"].as_str().unwrap().to_string();
+    let key_id = body["key_info"]["id"].as_str().unwrap().to_string();
+    assert!(key.starts_with(body["key_info"]["key_prefix"].as_str().unwrap()));
 
     // The session cookie alone also authenticates.
     let session = cookie.split(';').next().unwrap().to_string();
-    let r = api
-        .send(api.req(Method::POST, "/api/keys/create").header("Cookie", session).json(&json!({"name": "cookie key"})));
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["key_info"]["tier"], "free");
+    let r = web
+        .send(web.req(Method::POST, "/api/keys/create").header("Cookie", session).json(&json!({"name": "cookie key"})));
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["key_info"]["tier"], "free");
 
-    let r = api.me(&key);
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = me(&web, &key);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
-        r.body,
+        r.json(),
         json!({"tenant_id": ada.tenant_id.as_str(), "user_id": ada.id.as_str(), "key_id": key_id, "tier": "premium"})
     );
     assert_eq!((r.num("x-ratelimit-limit"), r.num("x-ratelimit-remaining")), (1000, 999));
 
-    let r = api.send(api.req(Method::GET, "/api/keys/list").bearer_auth(&jwt));
+    let r = web.send(web.req(Method::GET, "/api/keys/list").bearer_auth(&jwt));
     assert_eq!(r.status, StatusCode::OK);
-    let keys = r.body["keys"].as_array().unwrap();
+    let body = r.json();
+    let keys = body["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
     for k in keys {
         assert_eq!(
@@ -178,21 +129,21 @@ fn login_then_create_list_use_and_revoke_a_key() {
             ["created_at", "description", "id", "is_active", "key_prefix", "last_used_at", "name", "tier"]
         );
     }
-    assert!(!r.body.to_string().contains(&key), "the secret must never be listed");
+    assert!(!body.to_string().contains(&key), "the secret must never be listed");
     let used = keys.iter().find(|k| k["id"] == key_id.as_str()).unwrap();
     assert!(used["last_used_at"].is_string() && used["is_active"] == true, "{used}");
 
-    let bob_jwt = api.jwt("bob@example.com");
-    let r = api.send(api.req(Method::DELETE, &format!("/api/keys/{key_id}")).bearer_auth(&bob_jwt));
-    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
-    assert_eq!(api.me(&key).status, StatusCode::OK, "bob cannot revoke ada's key");
+    let bob_jwt = web.login("bob@example.com", PASSWORD);
+    let r = web.send(web.req(Method::DELETE, &format!("/api/keys/{key_id}")).bearer_auth(&bob_jwt));
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(me(&web, &key).status, StatusCode::OK, "bob cannot revoke ada's key");
 
-    let r = api.send(api.req(Method::DELETE, &format!("/api/keys/{key_id}")).bearer_auth(&jwt));
+    let r = web.send(web.req(Method::DELETE, &format!("/api/keys/{key_id}")).bearer_auth(&jwt));
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, json!({"id": key_id, "is_active": false}));
-    let r = api.me(&key);
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
-    let r = api.send(api.req(Method::DELETE, "/api/keys/no-such-key").bearer_auth(&jwt));
+    assert_eq!(r.json(), json!({"id": key_id, "is_active": false}));
+    let r = me(&web, &key);
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+    let r = web.send(web.req(Method::DELETE, "/api/keys/no-such-key").bearer_auth(&jwt));
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -200,8 +151,8 @@ fn login_then_create_list_use_and_revoke_a_key() {
 fn key_routes_reject_bad_tokens_and_bad_input() {
     let d = daemon("");
     let ada = add_user(&d, "ada@example.com", None);
-    let api = Api::new(&d);
-    let jwt = api.jwt("ada@example.com");
+    let web = Web::new(&d);
+    let jwt = web.login("ada@example.com", PASSWORD);
     let expired = {
         let claims = pacerd::auth::jwt::Claims {
             sub: ada.id.to_string(),
@@ -221,16 +172,20 @@ fn key_routes_reject_bad_tokens_and_bad_input() {
         [(Method::POST, "/api/keys/create"), (Method::GET, "/api/keys/list"), (Method::DELETE, "/api/keys/x")]
     {
         for token in [None, Some("garbage"), Some(expired.as_str()), Some(forged.expose())] {
-            let mut req = api.req(method.clone(), path).json(&json!({"name": "x"}));
+            let mut req = web.req(method.clone(), path).json(&json!({"name": "x"}));
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
-            let r = api.send(req);
-            assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthorized"), "{method} {path} {token:?}");
+            let r = web.send(req);
+            assert_eq!(
+                (r.status, r.error_code().as_str()),
+                (StatusCode::UNAUTHORIZED, "unauthorized"),
+                "{method} {path} {token:?}"
+            );
         }
     }
-    let r = api.send(api.req(Method::GET, "/api/keys/list").bearer_auth(&expired));
-    assert!(r.message().contains("expired"), "{:?}", r.body);
+    let r = web.send(web.req(Method::GET, "/api/keys/list").bearer_auth(&expired));
+    assert!(r.error_message().contains("expired"), "{}", r.text);
 
     for (body, field) in [
         (json!({"name": ""}), "name"),
@@ -238,9 +193,9 @@ fn key_routes_reject_bad_tokens_and_bad_input() {
         (json!({"name": "ok", "tier": "platinum"}), "tier"),
         (json!({"description": "nameless"}), "name"),
     ] {
-        let r = api.send(api.req(Method::POST, "/api/keys/create").bearer_auth(&jwt).json(&body));
-        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "invalid_input"), "{body}");
-        assert!(r.message().contains(field), "{body}: {:?}", r.body);
+        let r = web.send(web.req(Method::POST, "/api/keys/create").bearer_auth(&jwt).json(&body));
+        assert_eq!((r.status, r.error_code().as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{body}");
+        assert!(r.error_message().contains(field), "{body}: {}", r.text);
     }
 }
 
@@ -249,12 +204,12 @@ fn api_key_rate_limit_counts_down_then_429() {
     let d = daemon("[limits]\nfree_per_minute = 5\n");
     add_user(&d, "ada@example.com", None);
     let (key_a, key_b) = (add_key(&d, "ada@example.com", Tier::Free), add_key(&d, "ada@example.com", Tier::Free));
-    let api = Api::new(&d);
+    let web = Web::new(&d);
 
     let mut last_reset = 0;
     for expected in (0..5).rev() {
-        let r = api.me(&key_a);
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let r = me(&web, &key_a);
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.num("x-ratelimit-limit"), 5);
         assert_eq!(r.num("x-ratelimit-remaining"), expected);
         let reset = r.num("x-ratelimit-reset");
@@ -263,10 +218,10 @@ fn api_key_rate_limit_counts_down_then_429() {
         last_reset = reset;
         assert!(r.header("retry-after").is_none());
     }
-    let r = api.me(&key_a);
+    let r = me(&web, &key_a);
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(r.code(), "rate_limited");
-    assert!(r.message().contains("retry in"), "{:?}", r.body);
+    assert_eq!(r.error_code(), "rate_limited");
+    assert!(r.error_message().contains("retry in"), "{}", r.text);
     assert_eq!(r.num("x-ratelimit-limit"), 5);
     assert_eq!(r.num("x-ratelimit-remaining"), 0);
     let retry = r.num("retry-after");
@@ -274,7 +229,7 @@ fn api_key_rate_limit_counts_down_then_429() {
     let reset = r.num("x-ratelimit-reset");
     assert!(reset > now() && reset <= now() + 61, "reset {reset}");
 
-    let other = api.me(&key_b);
+    let other = me(&web, &key_b);
     assert_eq!(other.status, StatusCode::OK, "another key has its own bucket");
     assert_eq!(other.num("x-ratelimit-remaining"), 4);
 }
@@ -283,22 +238,22 @@ fn api_key_rate_limit_counts_down_then_429() {
 fn login_is_rate_limited_per_ip() {
     let d = daemon("[limits]\nip_per_minute = 3\n");
     add_user(&d, "ada@example.com", None);
-    let api = Api::new(&d);
+    let web = Web::new(&d);
     for expected in [2, 1, 0] {
-        let r = api.login("ada@example.com", "wrong password");
+        let r = login(&web, "ada@example.com", "wrong password");
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!((r.num("x-ratelimit-limit"), r.num("x-ratelimit-remaining")), (3, expected));
         assert!(r.num("x-ratelimit-reset") > now());
     }
-    let r = api.login("ada@example.com", PASSWORD);
+    let r = login(&web, "ada@example.com", PASSWORD);
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even correct credentials wait");
-    assert_eq!(r.code(), "rate_limited");
+    assert_eq!(r.error_code(), "rate_limited");
     assert!(r.num("retry-after") >= 1);
     assert_eq!(r.num("x-ratelimit-remaining"), 0);
     assert!(r.num("x-ratelimit-reset") > now());
     // A spoofed X-Forwarded-For does not buy a fresh bucket.
-    let r = api.send(
-        api.req(Method::POST, "/api/auth/login")
+    let r = web.send(
+        web.req(Method::POST, "/api/auth/login")
             .header("X-Forwarded-For", "203.0.113.9")
             .json(&json!({"email": "ada@example.com", "password": PASSWORD})),
     );
@@ -312,63 +267,64 @@ fn tenants_are_isolated() {
     let eve = add_user(&d, "eve@example.com", Some("acme"));
     assert_ne!(ada.tenant_id, eve.tenant_id);
     let ada_key = add_key(&d, "ada@example.com", Tier::Free);
-    let api = Api::new(&d);
-    let ada_jwt = api.jwt("ada@example.com");
-    let eve_jwt = api.jwt("eve@example.com");
+    let web = Web::new(&d);
+    let ada_jwt = web.login("ada@example.com", PASSWORD);
+    let eve_jwt = web.login("eve@example.com", PASSWORD);
 
-    let r = api.send(
-        api.req(Method::GET, "/api/me").header("X-API-Key", &ada_key).header("X-Tenant-ID", eve.tenant_id.as_str()),
+    let r = web.send(
+        web.req(Method::GET, "/api/me").header("X-API-Key", &ada_key).header("X-Tenant-ID", eve.tenant_id.as_str()),
     );
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
-    let r = api.send(
-        api.req(Method::GET, "/api/me").header("X-API-Key", &ada_key).header("X-Tenant-ID", ada.tenant_id.as_str()),
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+    let r = web.send(
+        web.req(Method::GET, "/api/me").header("X-API-Key", &ada_key).header("X-Tenant-ID", ada.tenant_id.as_str()),
     );
     assert_eq!(r.status, StatusCode::OK);
-    let r = api.send(
-        api.req(Method::GET, "/api/keys/list").bearer_auth(&ada_jwt).header("X-Tenant-ID", eve.tenant_id.as_str()),
+    let r = web.send(
+        web.req(Method::GET, "/api/keys/list").bearer_auth(&ada_jwt).header("X-Tenant-ID", eve.tenant_id.as_str()),
     );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
-    let r = api.me(&format!("pk_live_{}", "Z".repeat(40)));
-    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthorized"));
-    let r = api.send(api.req(Method::GET, "/api/me"));
+    let r = me(&web, &format!("pk_live_{}", "Z".repeat(40)));
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let r = web.send(web.req(Method::GET, "/api/me"));
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
     // Eve sees none of Ada's keys and cannot revoke them.
-    let r = api.send(api.req(Method::GET, "/api/keys/list").bearer_auth(&eve_jwt));
-    assert_eq!(r.body["keys"], json!([]));
-    let ada_keys = api.send(api.req(Method::GET, "/api/keys/list").bearer_auth(&ada_jwt));
-    let ada_key_id = ada_keys.body["keys"][0]["id"].as_str().unwrap().to_string();
-    let r = api.send(api.req(Method::DELETE, &format!("/api/keys/{ada_key_id}")).bearer_auth(&eve_jwt));
+    let r = web.send(web.req(Method::GET, "/api/keys/list").bearer_auth(&eve_jwt));
+    assert_eq!(r.json()["keys"], json!([]));
+    let ada_keys = web.send(web.req(Method::GET, "/api/keys/list").bearer_auth(&ada_jwt));
+    let ada_key_id = ada_keys.json()["keys"][0]["id"].as_str().unwrap().to_string();
+    let r = web.send(web.req(Method::DELETE, &format!("/api/keys/{ada_key_id}")).bearer_auth(&eve_jwt));
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(api.me(&ada_key).status, StatusCode::OK);
+    assert_eq!(me(&web, &ada_key).status, StatusCode::OK);
 }
 
 #[test]
 fn oversize_bodies_are_413() {
     let d = daemon("");
     add_user(&d, "ada@example.com", None);
-    let api = Api::new(&d);
-    let jwt = api.jwt("ada@example.com");
+    let web = Web::new(&d);
+    let jwt = web.login("ada@example.com", PASSWORD);
     let huge = json!({"name": "x", "email": "ada@example.com", "password": "p".repeat(1024 * 1024)});
     for (path, auth) in [("/api/auth/login", false), ("/api/keys/create", true)] {
-        let mut req = api.req(Method::POST, path).json(&huge);
+        let mut req = web.req(Method::POST, path).json(&huge);
         if auth {
             req = req.bearer_auth(&jwt);
         }
-        let r = api.send(req);
+        let r = web.send(req);
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
-        assert_eq!(r.code(), "payload_too_large", "{path}");
+        assert_eq!(r.error_code(), "payload_too_large", "{path}");
     }
 }
 
 #[test]
 fn openapi_document_lists_every_route() {
     let d = daemon("");
-    let api = Api::new(&d);
-    let r = api.send(api.req(Method::GET, "/api/openapi.json"));
+    let web = Web::new(&d);
+    let r = web.send(web.req(Method::GET, "/api/openapi.json"));
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body["openapi"], "3.1.0");
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
     for (path, method) in [
         ("/health", "get"),
         ("/api/openapi.json", "get"),
@@ -380,9 +336,9 @@ fn openapi_document_lists_every_route() {
         ("/oauth/strava/authorize", "get"),
         ("/oauth/strava/callback", "get"),
     ] {
-        assert!(r.body["paths"][path][method].is_object(), "{path} {method} missing");
+        assert!(doc["paths"][path][method].is_object(), "{path} {method} missing");
     }
-    let schemes = &r.body["components"]["securitySchemes"];
+    let schemes = &doc["components"]["securitySchemes"];
     for name in ["bearer", "api_key", "session_cookie"] {
         assert!(schemes[name].is_object(), "{name}");
     }

@@ -10,8 +10,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::fixture::{TestDaemon, Web, open_db};
+use crate::flows::{ATHLETE_A, ATHLETE_B, PASSWORD, connect, sandbox_daemon, sandbox_get, stored_tokens};
 use crate::mcp_client::McpClient;
-use crate::oauth_flow::{ATHLETE_A, ATHLETE_B, PASSWORD, connect, sandbox_daemon, sandbox_get, stored_tokens};
 
 /// One tenant's user, key, session and connected athlete.
 struct Member {

@@ -2,9 +2,12 @@
 
 mod a2a;
 mod cli;
+mod data;
 mod fixture;
+mod flows;
 mod http_api;
 mod isolation;
+mod jsonrpc;
 mod mcp_client;
 mod mcp_e2e;
 mod migrations;

@@ -4,54 +4,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::data::{TOOLS, gpx};
 use crate::fixture::{Options, TestDaemon, new_home};
+use crate::jsonrpc::{error_code, structured};
 use crate::mcp_client::McpClient;
-
-const TOOLS: [&str; 9] = [
-    "connect_provider",
-    "disconnect_provider",
-    "get_activities",
-    "get_activity",
-    "get_activity_streams",
-    "get_athlete",
-    "get_athlete_stats",
-    "get_connection_status",
-    "upload_activity",
-];
 
 fn demo() -> (TestDaemon, String) {
     let d = TestDaemon::start_with(Options { demo: true, sandbox: true, ..Default::default() });
     let key = d.demo_facts()["api_key"].as_str().expect("api_key").to_string();
     (d, key)
-}
-
-fn structured(r: &Value) -> &Value {
-    assert!(r.get("error").is_none(), "unexpected error: {r}");
-    assert_ne!(r["result"]["isError"], true, "tool error: {r}");
-    &r["result"]["structuredContent"]
-}
-
-fn error_code(r: &Value) -> i64 {
-    r["error"]["code"].as_i64().unwrap_or_else(|| panic!("expected a JSON-RPC error, got {r}"))
-}
-
-fn gpx(points: usize, start_epoch: i64) -> String {
-    let mut s = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="pacer-it" xmlns="http://www.topografix.com/GPX/1/1" xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"><trk><name>IT run</name><type>running</type><trkseg>"#,
-    );
-    for i in 0..points {
-        let t = chrono::DateTime::from_timestamp(start_epoch + i as i64 * 5, 0)
-            .unwrap()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let lat = 52.0 + i as f64 * 0.0001;
-        s.push_str(&format!(
-            r#"<trkpt lat="{lat:.6}" lon="4.000000"><ele>{:.1}</ele><time>{t}</time><extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{}</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>"#,
-            10.0 + (i % 20) as f64,
-            130 + i % 20
-        ));
-    }
-    s.push_str("</trkseg></trk></gpx>");
-    s
 }
 
 #[test]
@@ -107,8 +68,8 @@ fn upload_gpx_with_progress_then_visible() {
     let (d, key) = demo();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.gpx");
-    let start = chrono::Utc::now().timestamp() - 3600;
-    std::fs::write(&path, gpx(300, start)).unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    std::fs::write(&path, gpx(start, 300, 5, (52.0, 4.0)).0).unwrap();
     let mut c = McpClient::start(d.home(), Some(&key), &[]);
     c.initialize("2025-06-18");
     let r = c.request(

@@ -15,11 +15,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::data::gpx;
 use crate::fixture::{TestDaemon, Web};
+use crate::flows::{ATHLETE_A, JWT_SECRET, PASSWORD, begin, callback, consent, query, sandbox_daemon, stored_tokens};
+use crate::jsonrpc::structured;
 use crate::mcp_client::McpClient;
-use crate::oauth_flow::{
-    ATHLETE_A, JWT_SECRET, PASSWORD, begin, callback, consent, query, sandbox_daemon, stored_tokens,
-};
 
 /// Public prefix of an API key (`pk_live_` + 6 characters): logging it is allowed.
 const KEY_PREFIX_LEN: usize = 14;
@@ -84,31 +84,6 @@ impl Secrets {
     }
 }
 
-fn structured(r: &Value) -> &Value {
-    assert!(r.get("error").is_none(), "unexpected error: {r}");
-    assert_ne!(r["result"]["isError"], true, "tool error: {r}");
-    &r["result"]["structuredContent"]
-}
-
-/// A small GPX run that ended an hour ago.
-fn gpx_run() -> String {
-    let start = chrono::Utc::now().timestamp() - 2 * 3600;
-    let mut s = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="pacer-it" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>secrets run</name><type>running</type><trkseg>"#,
-    );
-    for i in 0..120 {
-        let t = chrono::DateTime::from_timestamp(start + i * 10, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ");
-        s.push_str(&format!(
-            r#"<trkpt lat="{:.6}" lon="{:.6}"><ele>{:.1}</ele><time>{t}</time></trkpt>"#,
-            45.9 + i as f64 * 0.0002,
-            6.12 + i as f64 * 0.0001,
-            450.0 + (i % 15) as f64
-        ));
-    }
-    s.push_str("</trkseg></trk></gpx>");
-    s
-}
-
 /// Starts `pacer-mcp` (log level debug) with its stderr written to `log`.
 fn mcp_logged(home: &Path, key: &str, log: &Path) -> McpClient {
     let file = File::options().create(true).append(true).open(log).expect("pacer-mcp log");
@@ -170,7 +145,9 @@ fn no_secret_reaches_the_daemon_or_relay_logs() {
     c.initialize("2025-11-25");
     assert_eq!(structured(&c.call("get_athlete", json!({})))["id"], ATHLETE_A);
     structured(&c.call("get_activities", json!({"limit": 3})));
-    let gpx = base64::engine::general_purpose::STANDARD.encode(gpx_run());
+    // A small GPX run: 20 minutes, two hours ago.
+    let (run, _) = gpx(chrono::Utc::now() - chrono::Duration::hours(2), 120, 10, (45.9, 6.12));
+    let gpx = base64::engine::general_purpose::STANDARD.encode(run);
     let r = c.request(
         "tools/call",
         json!({"name": "upload_activity", "arguments": {"content_base64": gpx, "data_type": "gpx",
