@@ -3,7 +3,6 @@
 //! JSON-RPC endpoint (`POST /a2a`). Everything but the card needs an `X-API-Key` and stays inside
 //! the key's tenant: another tenant's agents are not listed and their cards are 404.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use pacer_shared::UserId;
 use serde::{Deserialize, Serialize};
@@ -13,21 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiKeyAuth, TenantHeader};
 use crate::a2a::card::{self, AgentCard};
-use crate::a2a::registry::{self, Registration, RegistryError};
+use crate::a2a::registry::{self, Registration};
 use crate::a2a::rpc;
 use crate::state::AppState;
 use crate::store::a2a::AgentRecord;
-
-impl From<RegistryError> for ApiError {
-    fn from(e: RegistryError) -> Self {
-        match e {
-            RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
-            RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
-            RegistryError::NotFound(_) => Self::not_found(e.to_string()),
-            RegistryError::Store(s) => s.into(),
-        }
-    }
-}
 
 /// A registration's outcome.
 #[derive(Serialize, ToSchema)]

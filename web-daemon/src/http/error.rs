@@ -5,9 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::a2a::registry::RegistryError;
 use crate::accounts::AccountError;
 use crate::auth::AuthError;
 use crate::limits::Decision;
+use crate::oauth::OAuthError;
 use crate::store::StoreError;
 
 /// An HTTP-facing error.
@@ -116,6 +118,36 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %other, "store failed");
                 Self::internal("internal error")
             }
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
+            RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            RegistryError::NotFound(_) => Self::not_found(e.to_string()),
+            RegistryError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<OAuthError> for ApiError {
+    fn from(e: OAuthError) -> Self {
+        match e {
+            OAuthError::UnknownProvider(_) => Self::not_found(e.to_string()),
+            OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
+            }
+            OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
+            }
+            OAuthError::Exchange(_) => {
+                tracing::warn!(error = %e, "OAuth code exchange failed");
+                Self::new(StatusCode::BAD_GATEWAY, "provider_error", e.to_string())
+            }
+            OAuthError::Store(s) => s.into(),
         }
     }
 }

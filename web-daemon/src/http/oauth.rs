@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::Authenticated;
 use crate::auth::jwt::TTL_SECS;
-use crate::oauth::{self, OAuthError};
+use crate::oauth;
 use crate::state::AppState;
 
 /// `{authorize_url}` for clients that asked for JSON.
@@ -65,23 +65,6 @@ fn html_page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     ))
 }
 
-fn oauth_error(e: OAuthError) -> ApiError {
-    match e {
-        OAuthError::UnknownProvider(_) => ApiError::not_found(e.to_string()),
-        OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
-        }
-        OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
-        }
-        OAuthError::Exchange(_) => {
-            tracing::warn!(error = %e, "OAuth code exchange failed");
-            ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", e.to_string())
-        }
-        OAuthError::Store(s) => s.into(),
-    }
-}
-
 /// Starts connecting Strava: redirects to the provider's consent page (or returns the URL as JSON).
 #[utoipa::path(get, path = "/oauth/strava/authorize", tag = "oauth",
     security(("bearer" = []), ("session_cookie" = [])),
@@ -93,7 +76,7 @@ async fn authorize(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(oauth_error)?;
+    let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
     if wants_json(&req) {
         Ok(HttpResponse::Ok().json(AuthorizeUrl { authorize_url: url }))
     } else {
@@ -117,10 +100,10 @@ async fn callback(
     let connected = match result {
         Ok(c) => c,
         Err(e) if html => {
-            let api = oauth_error(e);
+            let api = ApiError::from(e);
             return Ok(html_page(api.status, "Connection failed", &api.message));
         }
-        Err(e) => return Err(oauth_error(e)),
+        Err(e) => return Err(ApiError::from(e)),
     };
     let jwt = state.jwt.issue(&connected.tenant_id, &connected.user_id)?;
     if html {
