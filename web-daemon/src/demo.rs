@@ -40,9 +40,13 @@ pub async fn run(mut config: Config, shutdown: impl Future<Output = ()> + Send +
     config.sandbox = true;
     let daemon = Daemon::bind(config).await?;
     let state = daemon.state().clone();
+    state.mcp_ready.send_replace(false);
     let serving = tokio::spawn(daemon.serve(shutdown));
     match prepare(&state).await {
-        Ok(facts) => print_facts(&state, &facts),
+        Ok(facts) => {
+            state.mcp_ready.send_replace(true);
+            print_facts(&state, &facts)
+        }
         Err(e) => {
             state.shutdown.cancel();
             let _ = serving.await;

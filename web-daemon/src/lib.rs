@@ -34,9 +34,17 @@ pub use config::Config;
 use state::AppState;
 use store::Store;
 
-/// Opens and migrates the store for `config`, creating the home directory (0700) if needed.
+/// Checks (creating when missing) the home and its socket directory, and takes the per-home
+/// daemon lock: nothing else may write this home's database while the lock is held.
+pub fn lock_home(config: &Config) -> anyhow::Result<ipc::socket::DaemonLock> {
+    ipc::socket::ensure_home_dir(&config.home)?;
+    let run_dir = pacer_shared::paths::run_dir(&config.home);
+    ipc::socket::ensure_private_dir(&run_dir)?;
+    Ok(ipc::socket::lock(&run_dir, &config.socket_path())?)
+}
+
+/// Opens and migrates the store for `config`. Call with the home locked ([`lock_home`]).
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
-    ipc::socket::ensure_private_dir(&config.home)?;
     let store =
         Store::open(&config.db_path()).with_context(|| format!("cannot open {}", config.db_path().display()))?;
     store.migrate()?;
@@ -56,10 +64,8 @@ pub struct Daemon {
 impl Daemon {
     /// Binds everything (fails fast on a busy port, a running daemon or an insecure home).
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let lock = lock_home(&config)?;
         let store = open_store(&config)?;
-        let run_dir = pacer_shared::paths::run_dir(&config.home);
-        ipc::socket::ensure_private_dir(&run_dir)?;
-        let lock = ipc::socket::lock(&run_dir, &config.socket_path())?;
         let socket = ipc::socket::bind(&config.socket_path())?;
         let http = TcpListener::bind(config.http).with_context(|| format!("cannot listen on {}", config.http))?;
         http.set_nonblocking(true)?;
@@ -82,6 +88,7 @@ impl Daemon {
             http_addr,
             public_url,
             shutdown: CancellationToken::new(),
+            mcp_ready: tokio::sync::watch::Sender::new(true),
             limiter,
             tokens,
             sandbox,

@@ -54,21 +54,30 @@ fn init_tracing(filter: &str) {
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(tracing_subscriber::filter::filter_fn(|meta| !is_mcp_message_dump(meta)));
     let _ = tracing_subscriber::registry().with(filter).with(output).try_init();
 }
 
-/// rmcp logs every MCP request and result at debug (and every event at trace). Results carry
-/// secrets (`connect_provider`'s URL holds a one-time OAuth state), so rmcp's debug and trace
-/// events are never written, whatever `PACER_LOG` says; its info and above still are.
+/// rmcp logs every MCP request and result at debug (and every event at trace), and whole
+/// `InitializeRequestParams` at info. Results carry secrets (`connect_provider`'s URL holds a
+/// one-time OAuth state), so only rmcp's warnings and errors are written, whatever `PACER_LOG`
+/// says; pacerd logs each session and tool call itself.
 fn is_mcp_message_dump(meta: &tracing::Metadata<'_>) -> bool {
-    (meta.target() == "rmcp" || meta.target().starts_with("rmcp::")) && *meta.level() > tracing::Level::INFO
+    (meta.target() == "rmcp" || meta.target().starts_with("rmcp::")) && *meta.level() > tracing::Level::WARN
 }
 
 async fn dispatch(command: Command, config: Config) -> Result<(), String> {
     let socket = config.socket_path();
     match command {
+        // A home set up by `pacerd demo` (demo.json present) is always served as a demo: its user
+        // is connected to the built-in sandbox, which must run (and be reconnected) for it to
+        // work. This matters when pacer-mcp autostarts `pacerd serve` on a demo home.
+        Command::Serve(_) if config.home.join("demo.json").exists() => {
+            tracing::info!("this home was set up by `pacerd demo`: serving it as a demo (sandbox Strava)");
+            pacerd::demo::run(config, shutdown_signal()).await.map_err(|e| format!("{e:#}"))
+        }
         Command::Serve(_) => pacerd::run(config, shutdown_signal()).await.map_err(|e| format!("{e:#}")),
         Command::Demo(_) => pacerd::demo::run(config, shutdown_signal()).await.map_err(|e| format!("{e:#}")),
         Command::Sandbox { http } => {
@@ -86,7 +95,18 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
 }
 
 fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
-    pacerd::ipc::socket::ensure_private_dir(&config.home).map_err(|e| e.to_string())?;
+    // Holding the daemon lock keeps a running daemon's schema from changing under it.
+    let _lock = pacerd::lock_home(config).map_err(|e| {
+        let e = format!("{e:#}");
+        if e.contains("already running") {
+            format!(
+                "pacerd is running on this home; stop it first (`pacerd stop --home {}`), then migrate",
+                config.home.display()
+            )
+        } else {
+            e
+        }
+    })?;
     let store = pacerd::store::Store::open(&config.db_path()).map_err(|e| e.to_string())?;
     let mut conn = store.conn().map_err(|e| e.to_string())?;
     let migrator = Migrator::embedded();
@@ -112,7 +132,11 @@ fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
             }
         }
         MigrateAction::Down { to } => {
-            for a in migrator.down(&mut conn, to).map_err(|e| e.to_string())? {
+            let reverted = migrator.down(&mut conn, to).map_err(|e| e.to_string())?;
+            if reverted.is_empty() {
+                println!("nothing to revert");
+            }
+            for a in reverted {
                 println!("reverted {:03}_{}.sql", a.version, a.name);
             }
         }

@@ -26,6 +26,9 @@ pub struct AppState {
     pub public_url: String,
     /// Cancel to stop the whole daemon.
     pub shutdown: CancellationToken,
+    /// `true` once MCP sessions may start. `pacerd demo` holds it `false` until the demo user is
+    /// (re)connected, so a client that connects during start-up never sees a stale token.
+    pub mcp_ready: tokio::sync::watch::Sender<bool>,
     /// Request rate limits (per API key by tier, per client IP); in-memory unless replaced.
     pub limiter: Arc<dyn RateLimiter>,
     /// The only reader/writer of provider tokens; also owns the provider client.

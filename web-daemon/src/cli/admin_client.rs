@@ -9,7 +9,11 @@ use tokio::net::UnixStream;
 /// Errors are one line each, ready to print.
 pub async fn request(socket: &Path, req: AdminRequest) -> Result<AdminResponse, String> {
     let mut stream = UnixStream::connect(socket).await.map_err(|e| {
-        format!("pacerd is not running (cannot connect to {}: {e}); start it with `pacerd serve`", socket.display())
+        let home = socket.parent().and_then(|run| run.parent()).map(|h| h.display().to_string()).unwrap_or_default();
+        format!(
+            "pacerd is not running (cannot connect to {}: {e}); start it with `pacerd serve --home {home}`",
+            socket.display()
+        )
     })?;
     let hello = Hello {
         protocol: PROTOCOL_VERSION,

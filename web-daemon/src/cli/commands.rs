@@ -55,7 +55,7 @@ pub async fn users(socket: &Path, action: UsersAction) -> Result<(), String> {
             AdminResponse::Users { users } => {
                 println!("{:<36}  {:<32}  {:<16}  CREATED", "ID", "EMAIL", "TENANT");
                 for u in users {
-                    println!("{:<36}  {:<32}  {:<16}  {}", u.id, u.email, u.tenant, u.created_at);
+                    println!("{:<36}  {:<32}  {:<16}  {}", u.id.as_str(), u.email, u.tenant, u.created_at);
                 }
                 Ok(())
             }
@@ -101,7 +101,7 @@ pub async fn keys(socket: &Path, action: KeysAction) -> Result<(), String> {
                         "{:<36}  {:<20}  {:<10}  {:<14}  {:<6}  {}",
                         k.id,
                         k.name,
-                        k.tier,
+                        k.tier.as_str(),
                         k.key_prefix,
                         if k.is_active { "yes" } else { "no" },
                         k.last_used_at.as_deref().unwrap_or("never")

@@ -22,7 +22,8 @@ pub struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, Args, Clone)]
 pub struct Global {
-    /// Data directory (database, keys, socket). Default: $PACER_HOME or ~/.local/share/pacer.
+    /// Data directory (database, keys, socket). Default: $PACER_HOME, else $XDG_DATA_HOME/pacer,
+    /// else ~/.local/share/pacer.
     #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// Config file (default: $PACER_HOME/config.toml).
@@ -93,6 +94,7 @@ pub enum MigrateAction {
     },
     /// Revert applied migrations above --to.
     Down {
+        /// Keep migrations up to and including this version (0 reverts everything).
         #[arg(long)]
         to: u32,
     },

@@ -13,6 +13,8 @@ pub enum SocketError {
     AlreadyRunning(String),
     #[error("refusing to start: {path} is accessible by group or others (mode {mode:o}); run `chmod 700 {path}`")]
     InsecureDir { path: String, mode: u32 },
+    #[error("refusing to start: {path} is writable by group or others (mode {mode:o}); run `chmod go-w {path}`")]
+    WritableHome { path: String, mode: u32 },
     #[error("refusing to start: {path} is owned by uid {owner}, not by this user (uid {me})")]
     WrongOwner { path: String, owner: u32, me: u32 },
     #[error("{what} {path}: {source}")]
@@ -27,6 +29,24 @@ fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> 
 pub fn my_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
+}
+
+/// Creates the home `dir` with mode 0700 if missing; otherwise checks it is ours and not writable
+/// by others (everything pacerd creates inside it is 0600 / 0700 on its own).
+pub fn ensure_home_dir(dir: &Path) -> Result<(), SocketError> {
+    if !dir.exists() {
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io("cannot create", dir))?;
+    }
+    let meta = fs::metadata(dir).map_err(io("cannot inspect", dir))?;
+    let me = my_uid();
+    if meta.uid() != me {
+        return Err(SocketError::WrongOwner { path: dir.display().to_string(), owner: meta.uid(), me });
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(SocketError::WritableHome { path: dir.display().to_string(), mode });
+    }
+    Ok(())
 }
 
 /// Creates `dir` with mode 0700 if missing; otherwise checks it is ours and private.

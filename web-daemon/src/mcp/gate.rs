@@ -57,6 +57,11 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
         return Ok(());
     };
     let state = mcp.state();
+    // Tool calls wait (briefly) while `pacerd demo` is still connecting its demo user.
+    let mut ready = state.mcp_ready.subscribe();
+    if ready.wait_for(|r| *r).await.is_err() {
+        return Err(errors::internal("pacerd is shutting down", "mcp_ready dropped"));
+    }
     let tenant = principal.tenant_id.clone();
     let id = key_id.clone();
     let active = state

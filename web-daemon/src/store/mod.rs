@@ -73,9 +73,16 @@ impl Store {
     /// Opens (creating if needed) the database at `path` with WAL, foreign keys and a busy
     /// timeout on every pooled connection. Does not migrate: call [`Store::migrate`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // WAL is a property of the database file: switch it once, on one connection, before the
+        // pool opens several at once (concurrent switches race for the lock on a new file).
+        {
+            let c = Connection::open(path)?;
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            c.execute_batch("PRAGMA journal_mode = WAL;")?;
+        }
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
-            c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(10)).build(manager)?;
         Ok(Self { pool, path: path.to_path_buf() })

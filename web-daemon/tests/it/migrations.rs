@@ -83,3 +83,15 @@ fn edited_applied_migration_is_refused_at_startup() {
     assert!(!ok);
     assert!(err.contains("002_add_tenants.sql") && err.contains("edited after it was applied"), "{err}");
 }
+
+#[test]
+fn migrate_is_refused_while_a_daemon_runs() {
+    let d = TestDaemon::start();
+    let (ok, _, err) = run(d.home(), &["migrate", "down", "--to", "1"]);
+    assert!(!ok);
+    assert!(err.contains("pacerd is running on this home") && err.contains("pacerd stop"), "{err}");
+    assert!(tables(d.home()).contains(&"tenants".to_string()), "schema must be untouched");
+    let empty = new_home();
+    let (ok, out, _) = run(empty.path(), &["migrate", "down", "--to", "0"]);
+    assert!(ok && out.contains("nothing to revert"), "{out}");
+}

@@ -183,3 +183,20 @@ fn sigterm_shuts_down_gracefully_and_removes_socket() {
     assert!(d.stop(), "daemon did not exit cleanly on SIGTERM; log:\n{}", d.log_text());
     assert!(!d.socket.exists());
 }
+
+#[test]
+fn serve_on_a_demo_home_serves_the_demo() {
+    let mut d = TestDaemon::start_with(Options { demo: true, sandbox: false, ..Default::default() });
+    let key = d.demo_facts()["api_key"].as_str().unwrap().to_string();
+    d.stop();
+    let home = std::mem::replace(&mut d.home, new_home());
+    // Plain `serve` (what pacer-mcp autostarts), without PACER_SANDBOX: the demo user's tools
+    // must still work against the (restarted, reconnected) sandbox.
+    let d2 = TestDaemon::start_in(home, Options::default());
+    assert!(d2.log_text().contains("serving it as a demo"), "{}", d2.log_text());
+    let mut c = crate::mcp_client::McpClient::start(d2.home(), Some(&key), &[]);
+    c.initialize("2025-06-18");
+    let r = c.call("get_athlete", serde_json::json!({}));
+    assert!(r.get("error").is_none() && r["result"]["isError"] != true, "{r}");
+    assert!(r["result"]["structuredContent"]["id"].as_u64().is_some(), "{r}");
+}

@@ -55,6 +55,7 @@ fn fixture(limits: LimitSettings) -> Fixture {
         http_addr: "127.0.0.1:0".parse().unwrap(),
         public_url: "http://127.0.0.1:0".into(),
         shutdown: CancellationToken::new(),
+        mcp_ready: tokio::sync::watch::Sender::new(true),
         limiter,
         tokens,
         sandbox: None,

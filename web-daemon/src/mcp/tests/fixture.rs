@@ -211,6 +211,7 @@ impl Fixture {
             http_addr: "127.0.0.1:8081".parse().expect("addr"),
             public_url: "http://127.0.0.1:8081".into(),
             shutdown: CancellationToken::new(),
+            mcp_ready: tokio::sync::watch::Sender::new(true),
             limiter: Arc::new(InMemoryLimiter::new(&limits)),
             tokens,
             sandbox: None,
