@@ -54,17 +54,6 @@ fn wants_html(req: &HttpRequest) -> bool {
     req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-fn html_page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
-    let esc = super::page::escape;
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title>\
-         <link rel=\"stylesheet\" href=\"/static/pacer.css\"></head><body><main><h1>{t}</h1><p>{b}</p>\
-         <p><a href=\"/\">Back to pacer</a></p></main></body></html>",
-        t = esc(title),
-        b = esc(body)
-    ))
-}
-
 /// Starts connecting Strava: redirects to the provider's consent page (or returns the URL as JSON).
 #[utoipa::path(get, path = "/oauth/strava/authorize", tag = "oauth",
     security(("bearer" = []), ("session_cookie" = [])),
@@ -101,7 +90,7 @@ async fn callback(
         Ok(c) => c,
         Err(e) if html => {
             let api = ApiError::from(e);
-            return Ok(html_page(api.status, "Connection failed", &api.message));
+            return Ok(super::page::message_page(api.status, "Connection failed", &api.message));
         }
         Err(e) => return Err(ApiError::from(e)),
     };
@@ -116,7 +105,7 @@ async fn callback(
                     .to_string()
             })
             .unwrap_or_default();
-        let mut page = html_page(
+        let mut page = super::page::message_page(
             StatusCode::OK,
             "Connected to Strava",
             &format!("Successfully connected to Strava{who}. You can close this tab."),

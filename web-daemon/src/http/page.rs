@@ -37,6 +37,17 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// The provider the page manages.
 const PROVIDER: &str = "strava";
 
+/// A small standalone HTML page with a title and one paragraph (OAuth results, login links).
+pub fn message_page(status: actix_web::http::StatusCode, title: &str, body: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <link rel=\"stylesheet\" href=\"/static/pacer.css\"></head><body><main><h1>{t}</h1><p>{b}</p>\
+         <p><a href=\"/\">Back to pacer</a></p></main></body></html>",
+        t = escape(title),
+        b = escape(body)
+    ))
+}
+
 /// HTML-escapes `s` for element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

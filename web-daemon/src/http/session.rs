@@ -55,7 +55,15 @@ struct LoginQuery {
 async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
     let hash: [u8; 32] = Sha256::digest(q.token.as_bytes()).into();
     let owner = state.store.call(move |c| login_links::consume(c, &hash, now_epoch())).await?;
-    let (tenant, user) = owner.ok_or_else(|| ApiError::unauthorized("login link is invalid, used or expired"))?;
+    // People open these links in a browser: answer with a page, not JSON.
+    let Some((tenant, user)) = owner else {
+        return Ok(super::page::message_page(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "Login link not valid",
+            "This login link is invalid, was already used, or expired (links work once, for 10 minutes). \
+             Ask for a new one with `pacerd users login-link --email …`.",
+        ));
+    };
     let jwt = state.jwt.issue(&tenant, &user)?;
     Ok(HttpResponse::Found().insert_header(("Location", "/")).cookie(session_cookie(jwt.expose())).finish())
 }

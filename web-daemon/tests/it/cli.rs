@@ -82,6 +82,23 @@ fn password_from_stdin_and_login_link() {
     let link = d.cli_json(&["users", "login-link", "--email", "b@example.com"]);
     let url = link["url"].as_str().unwrap();
     assert!(url.starts_with(&format!("{}/login?token=", d.http_url)), "{url}");
+
+    // The link works once: a session cookie that the API accepts, then a 401 page.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let client = crate::fixture::http();
+        let res = client.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 302);
+        assert_eq!(res.headers()["location"], "/");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("pacer_session=") && cookie.contains("HttpOnly"), "{cookie}");
+        let session = cookie.split(';').next().unwrap().to_string();
+        let keys = client.get(format!("{}/api/keys/list", d.http_url)).header("cookie", &session).send().await.unwrap();
+        assert_eq!(keys.status(), 200);
+        let again = client.get(url).send().await.unwrap();
+        assert_eq!(again.status(), 401);
+        assert!(again.text().await.unwrap().contains("already used"));
+    });
 }
 
 #[test]
