@@ -6,12 +6,12 @@
 //! faults. It is mounted inside the daemon (`/sandbox/strava`) or run alone with [`serve`].
 //!
 //! Routes, relative to the prefix given to [`SandboxStrava::configure`]:
-//! - `GET|POST /oauth/authorize`, `POST /oauth/token`, `POST /oauth/deauthorize` ([`oauth`]; the
+//! - `GET|POST /oauth/authorize`, `POST /oauth/token`, `POST /oauth/deauthorize` (`oauth.rs`; the
 //!   last two also under `/api/v3/oauth`, as Strava documents them)
 //! - `GET /api/v3/athlete`, `/athlete/activities`, `/activities/{id}`, `/activities/{id}/streams`,
-//!   `/athletes/{id}/stats` ([`api`], [`stats`]); `POST /api/v3/uploads`, `GET /uploads/{id}`
-//!   ([`uploads`]); every `/api/v3` call passes the rate-limit and fault gate ([`limits`])
-//! - `POST /_sandbox/faults`, `POST /_sandbox/reset`, `GET /_sandbox/state` ([`faults`])
+//!   `/athletes/{id}/stats` (`api.rs`, `stats.rs`); `POST /api/v3/uploads`, `GET /uploads/{id}`
+//!   (`uploads.rs`); every `/api/v3` call passes the rate-limit and fault gate (`limits.rs`)
+//! - `POST /_sandbox/faults`, `POST /_sandbox/reset`, `GET /_sandbox/state` (`faults.rs`)
 //!
 //! Invariants: all state lives behind one mutex that is never held across an `.await`; tokens and
 //! secrets are never logged; every error is a Strava-style JSON `Fault`.
