@@ -95,7 +95,7 @@ async fn handle(mut stream: UnixStream, state: Arc<AppState>) {
             if ipc::write_frame(&mut stream, &welcome).await.is_ok() {
                 tracing::info!(client = %hello.client, tenant = %principal.tenant_id, "mcp session opened");
                 let (read, write) = stream.into_split();
-                crate::mcp::serve_stream(state, principal, read, write).await;
+                crate::mcp::serve_local_stream(state, principal, read, write).await;
             }
         }
     }

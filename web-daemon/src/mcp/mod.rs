@@ -56,10 +56,29 @@ where
     R: AsyncRead + Send + Unpin + 'static,
     W: AsyncWrite + Send + Unpin + 'static,
 {
+    let server = PacerMcp::new(state, principal);
+    serve_handler(server, stream_transport(read, write)).await;
+}
+
+/// [`serve_stream`] for a session on the local Unix socket (`pacer-mcp`): the only transport on
+/// which `upload_activity` may read a `path` from this machine.
+pub async fn serve_local_stream<R, W>(state: Arc<AppState>, principal: Principal, read: R, write: W)
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    let server = PacerMcp::new(state, principal).with_local_files();
+    serve_handler(server, stream_transport(read, write)).await;
+}
+
+fn stream_transport<R, W>(read: R, write: W) -> AsyncRwTransport<RoleServer, LineCap<R>, W>
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
+{
     // The newline and a possible `\r` are not part of the cap.
-    let transport = AsyncRwTransport::<RoleServer, _, _>::new(LineCap::new(read, MAX_LINE_BYTES), write)
-        .with_max_line_length(MAX_LINE_BYTES + 2);
-    serve_transport(state, principal, transport).await;
+    AsyncRwTransport::<RoleServer, _, _>::new(LineCap::new(read, MAX_LINE_BYTES), write)
+        .with_max_line_length(MAX_LINE_BYTES + 2)
 }
 
 /// Serves one MCP session for `principal` over any rmcp transport (e.g. a `(Sink, Stream)` of
@@ -69,9 +88,18 @@ where
     T: IntoTransport<RoleServer, E, A>,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let shutdown = state.shutdown.child_token();
+    serve_handler(PacerMcp::new(state, principal), transport).await;
+}
+
+/// Runs one session of `server` over `transport` until it ends or the daemon shuts down.
+async fn serve_handler<T, E, A>(server: PacerMcp, transport: T)
+where
+    T: IntoTransport<RoleServer, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let shutdown = server.state().shutdown.child_token();
+    let principal = server.principal();
     let span = tracing::info_span!("mcp_session", tenant = %principal.tenant_id, user = %principal.user_id);
-    let server = PacerMcp::new(state, principal);
     async move {
         match serve_server_with_ct(server, transport, shutdown).await {
             Ok(running) => match running.waiting().await {

@@ -61,17 +61,30 @@ pub struct PacerMcp {
     /// carries at most one tool call: `POST /mcp`, A2A `SendMessage`), so the gate must not
     /// charge it again.
     prepaid: bool,
+    /// `upload_activity` may read `path` from this machine: only sessions over the Unix socket
+    /// (`pacer-mcp`, same machine, socket 0600). Remote transports send `content_base64`.
+    local_files: bool,
 }
 
 impl PacerMcp {
     pub fn new(state: Arc<AppState>, principal: Principal) -> Self {
         let provider = state.tokens.provider_for(&principal.tenant_id);
-        Self { state, principal, provider, prepaid: false }
+        Self { state, principal, provider, prepaid: false, local_files: false }
     }
 
     /// A handler for one HTTP request that the HTTP layer has already rate-limited.
     pub fn prepaid(state: Arc<AppState>, principal: Principal) -> Self {
         Self { prepaid: true, ..Self::new(state, principal) }
+    }
+
+    /// Allows `upload_activity` to read local files (Unix-socket sessions only).
+    pub fn with_local_files(self) -> Self {
+        Self { local_files: true, ..self }
+    }
+
+    /// Whether `upload_activity` may read `path` from this machine.
+    pub(crate) fn allows_local_files(&self) -> bool {
+        self.local_files
     }
 
     /// Whether the rate limit was charged before the handler ran.

@@ -1,5 +1,6 @@
 //! A real `AppState` on a temp dir (store, limiter, token service) with a scripted provider,
-//! and a client speaking raw JSON-RPC lines to [`crate::mcp::serve_stream`] over a duplex pipe.
+//! and a client speaking raw JSON-RPC lines to [`crate::mcp::serve_local_stream`] (a socket
+//! session, as through pacer-mcp) over a duplex pipe.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -231,7 +232,8 @@ impl Fixture {
     pub fn client(&self) -> Client {
         let (ours, theirs) = tokio::io::duplex(4 << 20);
         let (read, write) = tokio::io::split(theirs);
-        let session = tokio::spawn(crate::mcp::serve_stream(self.state.clone(), self.principal.clone(), read, write));
+        let session =
+            tokio::spawn(crate::mcp::serve_local_stream(self.state.clone(), self.principal.clone(), read, write));
         let (read, write) = tokio::io::split(ours);
         Client { lines: BufReader::new(read).lines(), write, notifications: Vec::new(), next_id: 1, session }
     }

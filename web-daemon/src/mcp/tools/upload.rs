@@ -133,6 +133,13 @@ impl PacerMcp {
                 (bytes, data_type)
             }
             Source::Path(path) => {
+                if !self.allows_local_files() {
+                    return Err(crate::mcp::params::invalid(
+                        "path",
+                        "local files can only be uploaded through pacer-mcp on this machine; send content_base64",
+                    )
+                    .into());
+                }
                 let home = self.state().config.home.clone();
                 let file = tokio::task::spawn_blocking(move || read_local(&path, &home))
                     .await

@@ -191,20 +191,35 @@ pub struct LocalFile {
 /// Reads `path` for upload: must be a regular activity file (by extension, after resolving
 /// links), at most [`MAX_UPLOAD_BYTES`], and outside pacer's own data directory `home`.
 /// Blocking: run it off the async runtime.
+///
+/// The file is opened once (`O_NOFOLLOW | O_NONBLOCK`, so neither a last-moment symlink nor a
+/// FIFO can be slipped in), and every check runs on what was actually opened: `fstat` must say
+/// regular file, and the opened file's real path (`/proc/self/fd/N`) must be outside `home`
+/// with an activity-file extension. Open failures all read alike, so the tool is no oracle for
+/// which paths exist.
 pub fn read_local(path: &Path, home: &Path) -> Result<LocalFile, ErrorData> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+
     let shown = path.display();
-    let real = path.canonicalize().map_err(|e| invalid("path", format!("cannot open {shown}: {e}")))?;
-    if home.canonicalize().is_ok_and(|home| real.starts_with(home)) {
+    let unreadable = || invalid("path", format!("cannot open {shown} (missing, unreadable, or not a regular file)"));
+    let real = path.canonicalize().map_err(|_| unreadable())?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&real)
+        .map_err(|_| unreadable())?;
+    let meta = file.metadata().map_err(|_| unreadable())?;
+    if !meta.is_file() {
+        return Err(unreadable());
+    }
+    let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap_or(real);
+    if home.canonicalize().is_ok_and(|home| opened.starts_with(home)) {
         return Err(invalid("path", "files in pacer's own data directory cannot be uploaded"));
     }
-    let file_name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = opened.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let data_type = DataType::from_file_name(&file_name)
         .ok_or_else(|| invalid("path", format!("{shown} is not a .fit, .tcx or .gpx file (optionally .gz)")))?;
-    let file = std::fs::File::open(&real).map_err(|e| invalid("path", format!("cannot open {shown}: {e}")))?;
-    let meta = file.metadata().map_err(|e| invalid("path", format!("cannot read {shown}: {e}")))?;
-    if !meta.is_file() {
-        return Err(invalid("path", format!("{shown} is not a regular file")));
-    }
     let limit = u64::try_from(MAX_UPLOAD_BYTES).unwrap_or(u64::MAX);
     if meta.len() > limit {
         return Err(invalid("path", format!("{shown} is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
@@ -256,6 +271,15 @@ mod tests {
         let key = other.path().join("master.key");
         std::fs::write(&key, b"secret").expect("write");
         assert!(read_local(&key, home.path()).is_err_and(|e| e.message.contains("is not a .fit")));
+        // A symlink with an activity name pointing into the home is refused; a FIFO does not hang.
+        let link = other.path().join("sneaky.gpx");
+        std::os::unix::fs::symlink(&inside, &link).expect("symlink");
+        assert!(read_local(&link, home.path()).is_err_and(|e| e.message.contains("data directory")));
+        let fifo = other.path().join("pipe.gpx");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert!(read_local(&fifo, home.path()).is_err_and(|e| e.message.contains("not a regular file")));
         let ok = other.path().join("run.gpx");
         std::fs::write(&ok, b"<gpx>").expect("write");
         let file = read_local(&ok, home.path()).expect("readable");

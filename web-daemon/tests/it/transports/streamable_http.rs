@@ -51,6 +51,17 @@ fn streamable_http_serves_mcp() {
     assert_eq!(r.json()["error"]["code"], -32602, "{}", r.text);
     assert!(r.json()["error"]["message"].as_str().unwrap_or_default().contains("limit"), "{}", r.text);
 
+    // A remote transport may not make the daemon read files from its machine.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let local = dir.path().join("local.gpx");
+    std::fs::write(&local, crate::data::gpx(chrono::Utc::now(), 20, 5, (52.0, 4.0)).0).expect("write");
+    let r = demo.mcp_post(
+        &request(40, "tools/call", json!({"name": "upload_activity", "arguments": {"path": local}})),
+        Some("2025-06-18"),
+    );
+    assert_eq!(r.json()["error"]["code"], -32602, "{}", r.text);
+    assert!(r.text.contains("only be uploaded through pacer-mcp"), "{}", r.text);
+
     // Progress notifications turn the answer into an SSE stream.
     let (file, _) = gpx(DateTime::from_timestamp(1_760_000_000, 0).expect("start"), 40, 5, (52.0, 4.0));
     let content = base64::engine::general_purpose::STANDARD.encode(file);
