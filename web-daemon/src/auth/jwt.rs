@@ -45,6 +45,11 @@ impl JwtKeys {
     /// The configured secret, or `home/jwt.key` (created with 64 random bytes when missing).
     pub fn load_or_create(home: &Path, configured: Option<&Secret>) -> std::io::Result<Self> {
         if let Some(s) = configured {
+            if s.expose().len() < 32 {
+                return Err(std::io::Error::other(
+                    "PACER_JWT_SECRET must be at least 32 bytes (a short HS256 secret can be brute-forced)",
+                ));
+            }
             return Ok(Self::from_secret(s.expose().as_bytes()));
         }
         let bytes = crate::secrets_file::load_or_create(&home.join("jwt.key"), 64)?;

@@ -83,7 +83,7 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
     };
     let token = state.jwt.issue(&user.tenant_id, &user.id)?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "login");
-    Ok(HttpResponse::Ok().insert_header(NO_STORE).cookie(session_cookie(token.expose())).json(TokenResponse {
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).cookie(session_cookie(&state, token.expose())).json(TokenResponse {
         access_token: token.expose().to_string(),
         token_type: "Bearer",
         expires_in: jwt::TTL_SECS,

@@ -30,6 +30,18 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
+/// The callback's answer when the flow was not started by this browser (an API client or an MCP
+/// tool started it): the provider is connected, but no pacer session is opened.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConnectedOnly {
+    /// Always `true`.
+    pub connected: bool,
+    /// `strava`.
+    pub provider: &'static str,
+    /// The connected athlete, when the provider said.
+    pub athlete_id: Option<u64>,
+}
+
 /// Query of the provider's redirect.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CallbackQuery {
@@ -65,17 +77,28 @@ async fn authorize(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
     if wants_json(&req) {
-        Ok(HttpResponse::Ok().json(AuthorizeUrl { authorize_url: url }))
-    } else {
-        Ok(HttpResponse::Found().insert_header(("Location", url)).finish())
+        // An API client that will hand the URL to a person: the callback connects the provider
+        // but opens no session (the browser completing it is not this client).
+        let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
+        return Ok(HttpResponse::Ok().json(AuthorizeUrl { authorize_url: url }));
     }
+    // A browser: bind the flow to it, so only its own callback gets a session.
+    let (url, nonce) = oauth::begin_browser_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
+    let binding = actix_web::cookie::Cookie::build(oauth::BINDING_COOKIE, nonce)
+        .http_only(true)
+        .secure(state.public_url.starts_with("https://"))
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .path("/oauth")
+        .max_age(actix_web::cookie::time::Duration::seconds(oauth::STATE_TTL_SECS))
+        .finish();
+    Ok(HttpResponse::Found().insert_header(("Location", url)).cookie(binding).finish())
 }
 
 /// The provider redirects here: validates the state, exchanges the code, stores the tokens.
 #[utoipa::path(get, path = "/oauth/strava/callback", tag = "oauth", params(CallbackQuery),
-    responses((status = 200, body = TokenResponse), (status = 400, body = super::error::ErrorBody),
+    responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly", body = TokenResponse),
+        (status = 400, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody)))]
 #[get("/oauth/strava/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
@@ -84,8 +107,15 @@ async fn callback(
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&req);
-    let result =
-        oauth::complete(&state, q.code.as_deref(), q.state.as_deref(), q.error.as_deref(), q.scope.as_deref()).await;
+    let cookie = req.cookie(oauth::BINDING_COOKIE);
+    let cb = oauth::Callback {
+        code: q.code.as_deref(),
+        state: q.state.as_deref(),
+        error: q.error.as_deref(),
+        scope: q.scope.as_deref(),
+        binding_cookie: cookie.as_ref().map(|c| c.value()),
+    };
+    let result = oauth::complete(&state, cb).await;
     let connected = match result {
         Ok(c) => c,
         Err(e) if html => {
@@ -94,7 +124,10 @@ async fn callback(
         }
         Err(e) => return Err(ApiError::from(e)),
     };
-    let jwt = state.jwt.issue(&connected.tenant_id, &connected.user_id)?;
+    let athlete_id = connected.athlete.as_ref().map(|a| a.id);
+    // A session only for the browser that started the flow; everyone else just gets "connected".
+    let jwt =
+        if connected.same_browser { Some(state.jwt.issue(&connected.tenant_id, &connected.user_id)?) } else { None };
     if html {
         let who = connected
             .athlete
@@ -110,14 +143,21 @@ async fn callback(
             "Connected to Strava",
             &format!("Successfully connected to Strava{who}. You can close this tab."),
         );
-        let _ = page.add_cookie(&super::session::session_cookie(jwt.expose()));
+        if let Some(jwt) = &jwt {
+            let _ = page.add_cookie(&super::session::session_cookie(&state, jwt.expose()));
+        }
         return Ok(page);
     }
-    Ok(HttpResponse::Ok().cookie(super::session::session_cookie(jwt.expose())).json(TokenResponse {
-        access_token: jwt.expose().to_string(),
-        token_type: "Bearer",
-        expires_in: TTL_SECS,
-    }))
+    match jwt {
+        Some(jwt) => {
+            Ok(HttpResponse::Ok().cookie(super::session::session_cookie(&state, jwt.expose())).json(TokenResponse {
+                access_token: jwt.expose().to_string(),
+                token_type: "Bearer",
+                expires_in: TTL_SECS,
+            }))
+        }
+        None => Ok(HttpResponse::Ok().json(ConnectedOnly { connected: true, provider: "strava", athlete_id })),
+    }
 }
 
 /// Registers the routes of this module.

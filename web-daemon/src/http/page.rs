@@ -245,8 +245,8 @@ pub async fn disconnect(auth: Authenticated, state: web::Data<AppState>) -> Resu
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204, description = "Cookie removed")))]
 #[post("/api/auth/logout")]
-pub async fn logout() -> HttpResponse {
-    let mut cookie = session_cookie("");
+pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
+    let mut cookie = session_cookie(&state, "");
     cookie.make_removal();
     let mut res = HttpResponse::NoContent().cookie(cookie).finish();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

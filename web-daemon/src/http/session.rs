@@ -35,10 +35,11 @@ pub async fn issue_login_link(
     Ok((format!("{}/login?token={token}", state.public_url), at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
 }
 
-/// A session cookie for a JWT.
-pub fn session_cookie(jwt: &str) -> Cookie<'static> {
+/// A session cookie for a JWT (`Secure` when pacer is reached over https).
+pub fn session_cookie(state: &AppState, jwt: &str) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, jwt.to_string())
         .http_only(true)
+        .secure(state.public_url.starts_with("https://"))
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(actix_web::cookie::time::Duration::seconds(crate::auth::jwt::TTL_SECS))
@@ -65,7 +66,7 @@ async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) 
         ));
     };
     let jwt = state.jwt.issue(&tenant, &user)?;
-    Ok(HttpResponse::Found().insert_header(("Location", "/")).cookie(session_cookie(jwt.expose())).finish())
+    Ok(HttpResponse::Found().insert_header(("Location", "/")).cookie(session_cookie(&state, jwt.expose())).finish())
 }
 
 /// Registers the routes of this module.

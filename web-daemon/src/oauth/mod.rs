@@ -42,6 +42,8 @@ pub enum OAuthError {
     ProviderDenied(String),
     #[error("token exchange failed: {0}")]
     Exchange(ProviderError),
+    #[error("this connection was started in another browser; start it again here")]
+    WrongBrowser,
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
 }
@@ -53,6 +55,11 @@ pub struct Connected {
     pub user_id: UserId,
     pub athlete: Option<Athlete>,
     pub scopes: String,
+    /// True when the flow was started by this same browser (its binding cookie matched): only
+    /// then may the callback open a pacer session. Flows started by an API client or an MCP tool
+    /// connect the provider but open no session, so a connect link can never be turned into a
+    /// login by whoever happens to complete it.
+    pub same_browser: bool,
 }
 
 fn state_hash(state: &str) -> [u8; 32] {
@@ -77,8 +84,35 @@ fn check_provider(state: &AppState, provider: &str) -> Result<(), OAuthError> {
     }
 }
 
-/// Starts a connection for `principal`; returns the URL the person opens.
+/// Starts a connection for `principal` (API clients, MCP tools, `pacerd demo`); returns the URL
+/// the person opens. The callback connects the provider but opens no session.
 pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &str) -> Result<String, OAuthError> {
+    start(state, principal, provider, None).await
+}
+
+/// Starts a connection from a browser: also returns a nonce to set as an HttpOnly cookie
+/// ([`BINDING_COOKIE`]); the callback must present it, and only then opens a session.
+pub async fn begin_browser_connect(
+    state: &AppState,
+    principal: &Principal,
+    provider: &str,
+) -> Result<(String, String), OAuthError> {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let nonce = URL_SAFE_NO_PAD.encode(raw);
+    let url = start(state, principal, provider, Some(state_hash(&nonce))).await?;
+    Ok((url, nonce))
+}
+
+/// Cookie carrying a browser-started flow's nonce (HttpOnly, SameSite=Lax, path /oauth).
+pub const BINDING_COOKIE: &str = "pacer_oauth_binding";
+
+async fn start(
+    state: &AppState,
+    principal: &Principal,
+    provider: &str,
+    browser_binding: Option<[u8; 32]>,
+) -> Result<String, OAuthError> {
     check_provider(state, provider)?;
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
@@ -93,19 +127,25 @@ pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &s
         pkce_verifier: None, // Strava does not support PKCE.
         redirect_uri: redirect.clone(),
         expires_at: now + STATE_TTL_SECS,
+        browser_binding,
     };
     state.store.call(move |c| oauth_states::insert(c, &hash, &pending, now)).await?;
     Ok(state.tokens.provider_for(&principal.tenant_id).authorize_url(&token, &redirect, SCOPE))
 }
 
-/// Finishes a connection from the callback's query parameters.
-pub async fn complete(
-    state: &AppState,
-    code: Option<&str>,
-    state_param: Option<&str>,
-    error: Option<&str>,
-    scope: Option<&str>,
-) -> Result<Connected, OAuthError> {
+/// The callback's query parameters, plus the browser's binding cookie if it sent one.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Callback<'a> {
+    pub code: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub scope: Option<&'a str>,
+    pub binding_cookie: Option<&'a str>,
+}
+
+/// Finishes a connection from the callback.
+pub async fn complete(state: &AppState, cb: Callback<'_>) -> Result<Connected, OAuthError> {
+    let Callback { code, state: state_param, error, scope, binding_cookie } = cb;
     let state_param = state_param.filter(|s| !s.is_empty()).ok_or(OAuthError::Missing("state"))?;
     let hash = state_hash(state_param);
     // The state is consumed even when the provider reports an error, so it cannot be replayed.
@@ -114,6 +154,17 @@ pub async fn complete(
         Ok(p) => p,
         Err(ConsumeError::Unknown) => return Err(OAuthError::UnknownState),
         Err(ConsumeError::Expired) => return Err(OAuthError::ExpiredState),
+    };
+    let same_browser = match pending.browser_binding {
+        None => false,
+        Some(expected) => {
+            let presented = binding_cookie.map(state_hash).unwrap_or([0u8; 32]);
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(&presented[..], &expected[..])) {
+                tracing::warn!(tenant = %pending.tenant_id, "OAuth callback from a browser that did not start the flow");
+                return Err(OAuthError::WrongBrowser);
+            }
+            true
+        }
     };
     match error {
         Some("access_denied") => return Err(OAuthError::AccessDenied),
@@ -137,6 +188,7 @@ pub async fn complete(
         user_id: pending.user_id,
         athlete: exchange.athlete,
         scopes: tokens.scopes.unwrap_or_default(),
+        same_browser,
     })
 }
 

@@ -54,6 +54,9 @@ impl Upload {
     }
 }
 
+/// Most non-file form fields an upload may carry (Strava's form has six).
+const MAX_FIELDS: usize = 16;
+
 struct UploadForm {
     file: Option<(Vec<u8>, Option<String>)>,
     fields: HashMap<String, String>,
@@ -71,6 +74,9 @@ async fn read_form(mut form: Multipart) -> Result<UploadForm, Fault> {
             let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
             out.file = Some((bytes, filename));
         } else {
+            if out.fields.len() >= MAX_FIELDS && !out.fields.contains_key(&name) {
+                return Err(Fault::bad_request("Upload", "body", "too many fields"));
+            }
             out.fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
         }
     }

@@ -51,6 +51,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(3, "003", "add_rate_limiting"),
     embed!(4, "004", "oauth_and_tokens"),
     embed!(5, "005", "a2a"),
+    embed!(6, "006", "oauth_state_binding"),
 ];
 
 /// A migration that ran (up or down).
@@ -233,7 +234,10 @@ mod tests {
         m.up(&mut c, None).unwrap();
         let full = schema(&c);
         let reverted = m.down(&mut c, 1).unwrap();
-        assert_eq!(reverted.iter().map(|a| a.version).collect::<Vec<_>>(), vec![5, 4, 3, 2]);
+        assert_eq!(
+            reverted.iter().map(|a| a.version).collect::<Vec<_>>(),
+            (2..=EMBEDDED.len() as u32).rev().collect::<Vec<_>>()
+        );
         assert!(!schema(&c).iter().any(|s| s.contains("tenant")));
         m.up(&mut c, None).unwrap();
         assert_eq!(schema(&c), full);

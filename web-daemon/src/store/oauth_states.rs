@@ -15,13 +15,16 @@ pub struct PendingState {
     pub pkce_verifier: Option<String>,
     pub redirect_uri: String,
     pub expires_at: i64,
+    /// SHA-256 of the nonce cookie of the browser that started the flow (`None`: started by
+    /// an API client or an MCP tool; such a callback connects the provider but opens no session).
+    pub browser_binding: Option<[u8; 32]>,
 }
 
 /// Stores a state by hash.
 pub fn insert(conn: &Connection, state_hash: &[u8; 32], s: &PendingState, now: i64) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO oauth_states (state_hash, tenant_id, user_id, provider, pkce_verifier, redirect_uri, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO oauth_states (state_hash, tenant_id, user_id, provider, pkce_verifier, redirect_uri, created_at, expires_at, browser_binding)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             state_hash.as_slice(),
             s.tenant_id.as_str(),
@@ -30,7 +33,8 @@ pub fn insert(conn: &Connection, state_hash: &[u8; 32], s: &PendingState, now: i
             s.pkce_verifier,
             s.redirect_uri,
             now,
-            s.expires_at
+            s.expires_at,
+            s.browser_binding.as_ref().map(|b| b.as_slice())
         ],
     )?;
     Ok(())
@@ -54,7 +58,7 @@ pub fn consume(
     let tx = conn.transaction()?;
     let found = tx
         .query_row(
-            "SELECT tenant_id, user_id, provider, pkce_verifier, redirect_uri, expires_at
+            "SELECT tenant_id, user_id, provider, pkce_verifier, redirect_uri, expires_at, browser_binding
              FROM oauth_states WHERE state_hash = ?1",
             [state_hash.as_slice()],
             |r| {
@@ -65,6 +69,7 @@ pub fn consume(
                     pkce_verifier: r.get(3)?,
                     redirect_uri: r.get(4)?,
                     expires_at: r.get(5)?,
+                    browser_binding: r.get::<_, Option<Vec<u8>>>(6)?.and_then(|b| <[u8; 32]>::try_from(b).ok()),
                 })
             },
         )

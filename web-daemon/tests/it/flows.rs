@@ -84,6 +84,15 @@ pub fn assert_authorize_url(web: &Web, url: &Url) -> String {
 pub fn begin(web: &Web, jwt: &str) -> Url {
     let r = web.send(web.get("/oauth/strava/authorize").bearer_auth(jwt));
     assert_eq!(r.status, StatusCode::FOUND, "authorize: {}", r.text);
+    // Keep the flow's binding cookie, as the browser would.
+    let binding = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("pacer_oauth_binding=").map(|v| v.split(';').next().unwrap_or("").to_string()))
+        .expect("authorize sets the pacer_oauth_binding cookie");
+    *web.oauth_binding.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(binding);
     r.location()
 }
 
@@ -110,7 +119,11 @@ pub fn consent(web: &Web, authorize_url: &Url, athlete_id: u64, decision: &str) 
 
 /// Follows the provider's redirect to pacer's callback with `accept`.
 pub fn callback(web: &Web, url: &Url, accept: &str) -> Reply {
-    web.send(web.get(url.as_str()).header("Accept", accept))
+    let mut req = web.get(url.as_str()).header("Accept", accept);
+    if let Some(b) = web.oauth_binding.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+        req = req.header("Cookie", format!("pacer_oauth_binding={b}"));
+    }
+    web.send(req)
 }
 
 /// Authorize → approve as `athlete_id` → callback (JSON); returns the callback's body.

@@ -161,7 +161,7 @@ fn tenant_apps_serve_their_tenant_only() {
     let (club_url, status, body) = cy.connect();
     assert_eq!(param(&club_url, "redirect_uri"), CLUB_REDIRECT);
     assert_eq!(param(&club_url, "client_id"), SANDBOX_CLIENT_ID);
-    assert_eq!((status, body["token_type"].as_str()), (StatusCode::OK, Some("Bearer")), "{body}");
+    assert_eq!((status, body["connected"].as_bool()), (StatusCode::OK, Some(true)), "{body}");
     let default_url = ada.authorize_url();
     assert_eq!(param(&default_url, "redirect_uri"), global_redirect);
 

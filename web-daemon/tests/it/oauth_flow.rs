@@ -288,12 +288,11 @@ fn mcp_connect_provider_link_connects_the_user() {
     let back = consent(&web, &url, ATHLETE_B, "approve");
     let r = callback(&web, &back, JSON);
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    // The JWT is this user's: it lists this user's key.
-    let jwt = r.json()["access_token"].as_str().expect("access_token").to_string();
-    let listed = web.send(web.get("/api/keys/list").bearer_auth(&jwt)).json();
-    let key_ids: Vec<&Value> = listed["keys"].as_array().expect("keys").iter().map(|k| &k["id"]).collect();
-    let mine = d.cli_json(&["keys", "list", "--user", "mia@example.com"]);
-    assert_eq!(key_ids, [&mine["keys"][0]["id"]], "{listed}");
+    // A link handed out over MCP connects the provider but opens no pacer session for whoever
+    // completes it (else a key holder could turn it into a login and mint new keys).
+    assert_eq!(r.json(), json!({"connected": true, "provider": "strava", "athlete_id": ATHLETE_B}), "{}", r.text);
+    assert!(r.headers.get("set-cookie").is_none(), "no session cookie: {:?}", r.headers);
+    let _ = user;
 
     let status = c.call("get_connection_status", json!({}));
     let s = &status["result"]["structuredContent"];
@@ -304,4 +303,31 @@ fn mcp_connect_provider_link_connects_the_user() {
     assert_eq!(athlete["result"]["structuredContent"]["id"], ATHLETE_B, "{athlete}");
     let (tenant, user_id) = ids(&user);
     assert_eq!(stored_tokens(d.home(), tenant, user_id).and_then(|t| t.athlete_id), Some(ATHLETE_B as i64));
+}
+
+#[test]
+fn callback_from_another_browser_is_refused() {
+    let (d, web, _ada, jwt) = ada_signed_in();
+    // The victim's browser follows the attacker's callback link: it has no binding cookie, or
+    // another one. Refused, nothing stored, and the state is spent.
+    for cookie in [None, Some("pacer_oauth_binding=forged")] {
+        let authorize = begin(&web, &jwt);
+        let back = consent(&web, &authorize, ATHLETE_A, "approve");
+        let other = Web::new(&d);
+        let mut req = other.get(back.as_str()).header("Accept", JSON);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        let r = other.send(req);
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.text.contains("started in another browser"), "{}", r.text);
+        assert_eq!(token_rows(d.home()), 0, "nothing may be stored");
+        assert_eq!(callback(&web, &back, JSON).status, StatusCode::BAD_REQUEST, "the state is spent");
+    }
+    // The genuine browser, with its cookie, connects and gets a session.
+    let authorize = begin(&web, &jwt);
+    let back = consent(&web, &authorize, ATHLETE_A, "approve");
+    let r = callback(&web, &back, JSON);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.json()["access_token"].is_string(), "{}", r.text);
 }

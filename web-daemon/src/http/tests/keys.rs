@@ -40,7 +40,7 @@ async fn create_list_and_revoke_keys() {
     // The session cookie works as well as the Bearer header; tier defaults to free.
     let req = test::TestRequest::post()
         .uri("/api/keys/create")
-        .cookie(crate::http::session::session_cookie(&jwt))
+        .cookie(crate::http::session::session_cookie(&fx.data, &jwt))
         .set_json(json!({"name": "second"}))
         .to_request();
     let r = send(&app, req).await;
