@@ -36,6 +36,9 @@ fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
 
 /// Longest key name.
 pub const MAX_NAME: usize = 100;
+/// Most active API keys one user may hold (each key has its own rate-limit bucket).
+pub const MAX_ACTIVE_KEYS_PER_USER: u64 = 50;
+
 /// Longest key description.
 pub const MAX_DESCRIPTION: usize = 500;
 
@@ -115,6 +118,11 @@ pub async fn create_key(
     let info = store
         .call(move |c| {
             users::get(c, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            if api_keys::count_active_for_user(c, &tenant, &user)? >= MAX_ACTIVE_KEYS_PER_USER {
+                return Err(StoreError::Conflict(format!(
+                    "at most {MAX_ACTIVE_KEYS_PER_USER} active API keys per user; revoke one first"
+                )));
+            }
             api_keys::insert(
                 c,
                 &api_keys::NewKey {

@@ -131,6 +131,16 @@ pub fn touch(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<(), S
     Ok(())
 }
 
+/// Active keys of one user in one tenant.
+pub fn count_active_for_user(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2 AND is_active = 1",
+        params![tenant.as_str(), user.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
 /// (all keys, active keys).
 pub fn counts(conn: &Connection) -> Result<(u64, u64), StoreError> {
     let (all, active): (i64, i64) =

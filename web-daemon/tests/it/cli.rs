@@ -157,3 +157,31 @@ fn stop_command_shuts_the_daemon_down() {
     assert!(status.success(), "log:\n{}", d.log_text());
     assert!(!d.socket.exists());
 }
+
+#[test]
+fn active_keys_per_user_are_capped() {
+    let d = TestDaemon::start();
+    d.cli_json(&["users", "add", "--email", "many@example.com"]);
+    let create = |name: &str| {
+        d.try_admin(pacer_shared::ipc::AdminRequest::KeysCreate {
+            user: "many@example.com".into(),
+            name: name.into(),
+            description: None,
+            tier: pacer_shared::Tier::Free,
+        })
+        .expect("admin")
+    };
+    let mut first_id = String::new();
+    for i in 0..pacerd::accounts::MAX_ACTIVE_KEYS_PER_USER {
+        match create(&format!("k{i}")) {
+            pacer_shared::ipc::AdminResponse::KeyCreated(k) if i == 0 => first_id = k.key_info.id,
+            pacer_shared::ipc::AdminResponse::KeyCreated(_) => {}
+            other => panic!("key {i}: {other:?}"),
+        }
+    }
+    let out = d.cli(&["keys", "create", "--user", "many@example.com", "--name", "one-too-many"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("revoke one first"), "{}", stderr(&out));
+    d.cli_json(&["keys", "revoke", &first_id]);
+    assert!(matches!(create("after-revoke"), pacer_shared::ipc::AdminResponse::KeyCreated(_)));
+}
