@@ -62,6 +62,9 @@ pub struct Config {
     pub sandbox: bool,
     pub strava: StravaSettings,
     pub limits: LimitSettings,
+    /// True when `[limits]` came from the config file; otherwise the per-tier quotas are read
+    /// from the database's `tier_limits` table at start-up.
+    pub limits_configured: bool,
     /// Largest socket frame (bytes).
     pub max_frame_bytes: usize,
     /// Largest HTTP request body (bytes).
@@ -171,6 +174,7 @@ impl Config {
             jwt_secret: secret("PACER_JWT_SECRET", file.jwt_secret)?,
             sandbox,
             strava,
+            limits_configured: file.limits.is_some(),
             limits: file.limits.unwrap_or_default(),
             max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
             max_body_bytes: size("PACER_MAX_BODY_BYTES", file.max_body_bytes, 64 * 1024)?,

@@ -72,6 +72,10 @@ impl Daemon {
         let http_addr = http.local_addr()?;
         let jwt = auth::jwt::JwtKeys::load_or_create(&config.home, config.jwt_secret.as_ref())?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
+        let mut config = config;
+        if !config.limits_configured {
+            apply_tier_limits(&store, &mut config.limits)?;
+        }
         let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
         let strava = strava_client_config(&config, &public_url)?;
@@ -148,6 +152,20 @@ impl Daemon {
         let _ = std::fs::remove_file(state.config.socket_path());
         Ok(())
     }
+}
+
+/// Per-tier quotas from the `tier_limits` table (used when the config file sets no `[limits]`).
+fn apply_tier_limits(store: &Store, limits: &mut config::LimitSettings) -> anyhow::Result<()> {
+    let conn = store.conn()?;
+    for (tier, per_minute) in store::usage::tier_limits(&conn)? {
+        match tier.as_str() {
+            "free" => limits.free_per_minute = per_minute,
+            "premium" => limits.premium_per_minute = per_minute,
+            "enterprise" => limits.enterprise_per_minute = per_minute,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Where the sandbox provider is mounted when enabled.

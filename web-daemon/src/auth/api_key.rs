@@ -3,7 +3,7 @@
 //! Stored as (`key_prefix` = `pk_live_` + the first 6 random characters, SHA-256 of the whole
 //! key). Validation looks candidates up by prefix and compares hashes in constant time.
 
-use pacer_shared::{Secret, Tier};
+use pacer_shared::Secret;
 use rand::Rng;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -78,11 +78,6 @@ pub async fn validate(store: &Store, key: &Secret) -> Result<Principal, AuthErro
         .call(move |c| Ok(validate_with(c, key.expose())))
         .await
         .map_err(|e: StoreError| AuthError::Internal(e.to_string()))?
-}
-
-/// Tier from user input with a message naming the field.
-pub fn parse_tier(s: &str) -> Result<Tier, String> {
-    s.parse()
 }
 
 #[cfg(test)]

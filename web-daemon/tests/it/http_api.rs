@@ -343,3 +343,22 @@ fn openapi_document_lists_every_route() {
         assert!(schemes[name].is_object(), "{name}");
     }
 }
+
+#[test]
+fn tier_quotas_come_from_the_tier_limits_table_unless_configured() {
+    // A home whose tier_limits table says free = 2 per minute, and no [limits] in config.toml.
+    let mut d = TestDaemon::start();
+    d.stop();
+    let db = rusqlite::Connection::open(d.home().join("pacer.db")).expect("db");
+    db.execute("UPDATE tier_limits SET requests_per_minute = 2 WHERE tier = 'free'", []).expect("update");
+    drop(db);
+    let home = std::mem::replace(&mut d.home, crate::fixture::new_home());
+    let d = TestDaemon::start_in(home, Options::default());
+    add_user(&d, "t@example.com", None);
+    let key = add_key(&d, "t@example.com", Tier::Free);
+    let web = Web::new(&d);
+    let r = me(&web, &key);
+    assert_eq!(r.num("x-ratelimit-limit"), 2, "{:?}", r.headers);
+    assert_eq!(me(&web, &key).status, StatusCode::OK);
+    assert_eq!(me(&web, &key).status, StatusCode::TOO_MANY_REQUESTS);
+}
