@@ -130,7 +130,22 @@ async fn start(
         browser_binding,
     };
     state.store.call(move |c| oauth_states::insert(c, &hash, &pending, now)).await?;
-    Ok(state.tokens.provider_for(&principal.tenant_id).authorize_url(&token, &redirect, SCOPE))
+    let url = state.tokens.provider_for(&principal.tenant_id).authorize_url(&token, &redirect, SCOPE);
+    // A link that is not bound to a browser may be opened by anyone: make Strava show its
+    // consent screen every time, so nobody is linked without seeing whose app asks.
+    Ok(if browser_binding.is_none() { force_consent(&url) } else { url })
+}
+
+/// `url` with `approval_prompt=force`.
+fn force_consent(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_string() };
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| if k == "approval_prompt" { (k, "force".to_string()) } else { (k, v) })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    parsed.to_string()
 }
 
 /// The callback's query parameters, plus the browser's binding cookie if it sent one.

@@ -57,8 +57,19 @@ fn without_query(url: &Url) -> String {
     u.to_string()
 }
 
-/// Asserts `url` is the sandbox's authorize URL with exactly pacer's parameters; returns its state.
+/// Asserts `url` is the sandbox's authorize URL of a browser-started flow (bound to the browser,
+/// `approval_prompt=auto`) with exactly pacer's parameters; returns its state.
 pub fn assert_authorize_url(web: &Web, url: &Url) -> String {
+    assert_provider_url(web, url, "auto")
+}
+
+/// Like [`assert_authorize_url`] for a link handed to an API client or an MCP tool: not bound
+/// to a browser, so Strava must always show its consent screen (`approval_prompt=force`).
+pub fn assert_link_url(web: &Web, url: &Url) -> String {
+    assert_provider_url(web, url, "force")
+}
+
+fn assert_provider_url(web: &Web, url: &Url, prompt: &str) -> String {
     assert_eq!(without_query(url), format!("{}/sandbox/strava/oauth/authorize", web.base), "{url}");
     let q = query(url);
     let state = q.get("state").cloned().unwrap_or_default();
@@ -66,7 +77,7 @@ pub fn assert_authorize_url(web: &Web, url: &Url) -> String {
         ("client_id", SANDBOX_CLIENT_ID.to_string()),
         ("response_type", "code".to_string()),
         ("redirect_uri", format!("{}/oauth/strava/callback", web.base)),
-        ("approval_prompt", "auto".to_string()),
+        ("approval_prompt", prompt.to_string()),
         ("scope", SCOPE.to_string()),
         ("state", state.clone()),
     ]

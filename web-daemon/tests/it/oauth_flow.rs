@@ -17,8 +17,8 @@ use url::Url;
 
 use crate::fixture::{Reply, TestDaemon, Web, contains, open_db, raw_db_bytes};
 use crate::flows::{
-    ATHLETE_A, ATHLETE_B, JSON, JWT_SECRET, PASSWORD, SCOPE, assert_authorize_url, begin, callback, consent, query,
-    sandbox_daemon, sandbox_get, stored_tokens, token_rows,
+    ATHLETE_A, ATHLETE_B, JSON, JWT_SECRET, PASSWORD, SCOPE, assert_authorize_url, assert_link_url, begin, callback,
+    consent, query, sandbox_daemon, sandbox_get, stored_tokens, token_rows,
 };
 use crate::mcp_client::McpClient;
 
@@ -79,7 +79,7 @@ fn authorize_redirects_with_every_parameter_and_requires_a_session() {
     let body = r.json();
     assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
     let url = Url::parse(body["authorize_url"].as_str().expect("authorize_url")).expect("URL");
-    let second = assert_authorize_url(&web, &url);
+    let second = assert_link_url(&web, &url);
 
     // The session cookie alone works too.
     let r = web.send(web.get("/oauth/strava/authorize").header("Cookie", &session));
@@ -282,7 +282,7 @@ fn mcp_connect_provider_link_connects_the_user() {
     let link = &r["result"]["structuredContent"];
     assert_eq!(link["provider"], "strava", "{r}");
     let url = Url::parse(link["authorize_url"].as_str().expect("authorize_url")).expect("URL");
-    let state = assert_authorize_url(&web, &url);
+    let state = assert_link_url(&web, &url);
     assert_eq!(state_rows(d.home(), &state), 1);
 
     let back = consent(&web, &url, ATHLETE_B, "approve");
