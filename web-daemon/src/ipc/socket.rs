@@ -34,23 +34,16 @@ pub fn my_uid() -> u32 {
 /// Creates the home `dir` with mode 0700 if missing; otherwise checks it is ours and not writable
 /// by others (everything pacerd creates inside it is 0600 / 0700 on its own).
 pub fn ensure_home_dir(dir: &Path) -> Result<(), SocketError> {
-    if !dir.exists() {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io("cannot create", dir))?;
-    }
-    let meta = fs::metadata(dir).map_err(io("cannot inspect", dir))?;
-    let me = my_uid();
-    if meta.uid() != me {
-        return Err(SocketError::WrongOwner { path: dir.display().to_string(), owner: meta.uid(), me });
-    }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o022 != 0 {
-        return Err(SocketError::WritableHome { path: dir.display().to_string(), mode });
-    }
-    Ok(())
+    ensure_dir(dir, 0o022, |path, mode| SocketError::WritableHome { path, mode })
 }
 
 /// Creates `dir` with mode 0700 if missing; otherwise checks it is ours and private.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), SocketError> {
+    ensure_dir(dir, 0o077, |path, mode| SocketError::InsecureDir { path, mode })
+}
+
+/// Creates `dir` (0700) if missing; refuses another owner or any of the `forbidden` mode bits.
+fn ensure_dir(dir: &Path, forbidden: u32, insecure: fn(String, u32) -> SocketError) -> Result<(), SocketError> {
     if !dir.exists() {
         fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io("cannot create", dir))?;
     }
@@ -60,8 +53,8 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), SocketError> {
         return Err(SocketError::WrongOwner { path: dir.display().to_string(), owner: meta.uid(), me });
     }
     let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(SocketError::InsecureDir { path: dir.display().to_string(), mode });
+    if mode & forbidden != 0 {
+        return Err(insecure(dir.display().to_string(), mode));
     }
     Ok(())
 }
