@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacer_shared::Secret;
@@ -105,6 +105,21 @@ fn direct_session(home: &Path, key: &str) -> (UnixStream, BufReader<UnixStream>)
     (s, reader)
 }
 
+/// A `pacer-mcp` for `key` on `home`, with its stdin and buffered stdout.
+fn spawn_relay(key: &str, home: &Path) -> (Child, ChildStdin, BufReader<ChildStdout>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pacer-mcp"))
+        .env("PACER_API_KEY", key)
+        .env("PACER_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn pacer-mcp");
+    let stdin = child.stdin.take().expect("stdin");
+    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    (child, stdin, out)
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -124,16 +139,7 @@ fn main() {
     let mut rss = Vec::new();
     for _ in 0..COLD_RUNS {
         let t = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pacer-mcp"))
-            .env("PACER_API_KEY", &key)
-            .env("PACER_HOME", &home)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn pacer-mcp");
-        let mut stdin = child.stdin.take().expect("stdin");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let (mut child, mut stdin, mut out) = spawn_relay(&key, &home);
         stdin.write_all(init_lines(1).as_bytes()).expect("write");
         let r = read_until_id(&mut out, 2);
         cold.push(t.elapsed());
@@ -166,16 +172,7 @@ fn main() {
             .to_string()
             + "\n"
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pacer-mcp"))
-        .env("PACER_API_KEY", &key)
-        .env("PACER_HOME", &home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacer-mcp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut child, mut stdin, mut out) = spawn_relay(&key, &home);
     stdin.write_all(init_lines(1).as_bytes()).expect("write");
     read_until_id(&mut out, 2);
     let mut relayed = Vec::with_capacity(CALLS);

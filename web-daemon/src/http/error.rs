@@ -10,6 +10,7 @@ use crate::accounts::AccountError;
 use crate::auth::AuthError;
 use crate::limits::Decision;
 use crate::oauth::OAuthError;
+use crate::provider::ProviderError;
 use crate::store::StoreError;
 
 /// An HTTP-facing error.
@@ -150,6 +151,15 @@ impl From<OAuthError> for ApiError {
             }
             OAuthError::Store(s) => s.into(),
         }
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    /// Provider failures reaching plain HTTP routes (connection status, disconnect): the stored
+    /// connection could not be read or revoked. Details go to the log, never to the client.
+    fn from(e: ProviderError) -> Self {
+        tracing::error!(error = %e, "provider connection operation failed");
+        Self::internal("internal error: cannot read or change the Strava connection")
     }
 }
 

@@ -37,6 +37,7 @@ use super::session::SESSION_COOKIE;
         super::page::connection,
         super::page::disconnect,
         super::page::logout,
+        super::session::login_with_link,
     ),
     modifiers(&SecuritySchemes),
     tags(

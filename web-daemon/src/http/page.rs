@@ -21,7 +21,6 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Authenticated, TenantHeader};
 use super::session::session_cookie;
-use crate::provider::ProviderError;
 use crate::state::AppState;
 use crate::store::users;
 
@@ -171,11 +170,6 @@ pub struct DisconnectedBody {
     pub was_connected: bool,
 }
 
-fn provider_error(e: ProviderError) -> ApiError {
-    tracing::error!(error = %e, "connection lookup failed");
-    ApiError::internal("internal error: cannot read the connection")
-}
-
 fn rfc3339(epoch: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
@@ -196,7 +190,7 @@ fn rfc3339(epoch: i64) -> Option<String> {
 #[get("/api/connection")]
 pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let info = state.tokens.connection(&p.tenant_id, &p.user_id).await.map_err(provider_error)?;
+    let info = state.tokens.connection(&p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
     let body = match info {
         None => ConnectionBody {
             provider: PROVIDER,
@@ -235,7 +229,7 @@ pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Resu
 #[delete("/api/connection")]
 pub async fn disconnect(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let was_connected = state.tokens.disconnect(&p.tenant_id, &p.user_id).await.map_err(provider_error)?;
+    let was_connected = state.tokens.disconnect(&p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
     tracing::info!(tenant = %p.tenant_id, user = %p.user_id, was_connected, "provider disconnected from the web page");
     Ok(HttpResponse::Ok().json(DisconnectedBody { provider: PROVIDER, was_connected }))
 }

@@ -46,14 +46,19 @@ pub fn session_cookie(state: &AppState, jwt: &str) -> Cookie<'static> {
         .finish()
 }
 
-#[derive(Deserialize)]
-struct LoginQuery {
+/// Query of a login link.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LoginQuery {
+    /// The one-time token from `pacerd users login-link`.
     token: String,
 }
 
 /// Consumes a login link and redirects to the web page with a session cookie.
+#[utoipa::path(get, path = "/login", tag = "web", params(LoginQuery),
+    responses((status = 302, description = "Signed in: session cookie set, redirect to /"),
+        (status = 401, description = "HTML page: the link is invalid, used or expired")))]
 #[get("/login")]
-async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
     let hash: [u8; 32] = Sha256::digest(q.token.as_bytes()).into();
     let owner = state.store.call(move |c| login_links::consume(c, &hash, now_epoch())).await?;
     // People open these links in a browser: answer with a page, not JSON.
