@@ -109,23 +109,14 @@ async fn lost_connection_fails_in_flight_then_replays_initialize() {
 async fn daemon_restart_between_requests_is_invisible() {
     let home = Home::new();
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
-    let mut mcp = Mcp::spawn(home.path(), |_| {});
-    mcp.request(json!(0), "initialize", initialize_params()).await;
-    mcp.send(&initialized()).await;
+    let mut mcp = initialized_session(&home).await;
     mcp.send(&json!({"jsonrpc": "2.0", "method": "test/hangup"})).await;
-    daemon.expect_hello().await;
-    for method in ["initialize", "notifications/initialized", "test/hangup"] {
-        assert_eq!(daemon.expect_line().await.1["method"], method);
-    }
+    expect_session(&mut daemon, 0, "test/hangup").await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
     let tools = mcp.request(json!(1), "tools/list", json!({})).await;
     assert!(tools["result"]["tools"].is_array(), "{tools}");
-    assert_eq!(daemon.expect_hello().await.0, 1);
-    for method in ["initialize", "notifications/initialized", "tools/list"] {
-        let (n, line) = daemon.expect_line().await;
-        assert_eq!((n, line["method"].as_str()), (1, Some(method)));
-    }
+    expect_session(&mut daemon, 1, "tools/list").await;
     let (status, rest) = mcp.finish().await;
     assert!(status.success());
     assert!(rest.is_empty(), "{rest:?}");
@@ -135,24 +126,32 @@ async fn daemon_restart_between_requests_is_invisible() {
 async fn failed_write_is_resent_over_a_fresh_connection() {
     let home = Home::new();
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
-    let mut mcp = Mcp::spawn(home.path(), |_| {});
-    mcp.request(json!(0), "initialize", initialize_params()).await;
-    mcp.send(&initialized()).await;
+    let mut mcp = initialized_session(&home).await;
     mcp.send(&json!({"jsonrpc": "2.0", "method": "test/deaf"})).await;
-    daemon.expect_hello().await;
-    for method in ["initialize", "notifications/initialized", "test/deaf"] {
-        assert_eq!(daemon.expect_line().await.1["method"], method);
-    }
+    expect_session(&mut daemon, 0, "test/deaf").await;
 
     let tools = mcp.request(json!(1), "tools/list", json!({})).await;
     assert!(tools["result"]["tools"].is_array(), "{tools}");
-    assert_eq!(daemon.expect_hello().await.0, 1);
-    for method in ["initialize", "notifications/initialized", "tools/list"] {
-        let (n, line) = daemon.expect_line().await;
-        assert_eq!((n, line["method"].as_str()), (1, Some(method)));
-    }
+    expect_session(&mut daemon, 1, "tools/list").await;
     assert!(mcp.stderr().contains("connection lost"), "{}", mcp.stderr());
     let (status, rest) = mcp.finish().await;
     assert!(status.success());
     assert!(rest.is_empty(), "{rest:?}");
+}
+
+/// `pacer-mcp` on `home`, initialized (initialize answered, `notifications/initialized` sent).
+async fn initialized_session(home: &Home) -> Mcp {
+    let mut mcp = Mcp::spawn(home.path(), |_| {});
+    mcp.request(json!(0), "initialize", initialize_params()).await;
+    mcp.send(&initialized()).await;
+    mcp
+}
+
+/// The daemon sees connection `conn` say hello, then initialize, initialized and `method` on it.
+async fn expect_session(daemon: &mut FakeDaemon, conn: usize, method: &str) {
+    assert_eq!(daemon.expect_hello().await.0, conn);
+    for expected in ["initialize", "notifications/initialized", method] {
+        let (n, line) = daemon.expect_line().await;
+        assert_eq!((n, line["method"].as_str()), (conn, Some(expected)));
+    }
 }
