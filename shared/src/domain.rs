@@ -110,6 +110,59 @@ impl fmt::Display for Tier {
     }
 }
 
+/// A connectable fitness provider: the one home of provider names. Its lowercase name
+/// ([`ProviderId::as_str`]) is what storage, token AAD, routes (`/oauth/{provider}/…`), tool
+/// parameters and config use; nothing else spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderId {
+    /// Strava (API v3), or pacer's sandbox that speaks its API.
+    #[default]
+    Strava,
+}
+
+impl ProviderId {
+    /// Every provider, in a stable order.
+    pub const ALL: [ProviderId; 1] = [ProviderId::Strava];
+
+    /// The lowercase name used on the wire, in routes and in the database.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Strava => "strava",
+        }
+    }
+
+    /// The name to show a person, e.g. `Strava`.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Self::Strava => "Strava",
+        }
+    }
+
+    /// The supported names, comma-separated (for error messages).
+    pub fn supported() -> String {
+        Self::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl std::str::FromStr for ProviderId {
+    type Err = String;
+    /// Case-insensitive; surrounding spaces are ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| format!("unsupported provider '{wanted}' (supported: {})", Self::supported()))
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A user as shown to administrators.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {

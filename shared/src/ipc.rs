@@ -33,7 +33,7 @@
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::domain::{KeyCreated, KeyInfo, Secret, StatusInfo, Tier, UserInfo};
+use crate::domain::{KeyCreated, KeyInfo, ProviderId, Secret, StatusInfo, Tier, UserInfo};
 
 /// Version of this protocol; both sides must agree exactly.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -130,7 +130,7 @@ pub enum AdminRequest {
     #[serde(rename = "oauth_apps_set")]
     OAuthAppsSet {
         tenant: String,
-        provider: String,
+        provider: ProviderId,
         client_id: String,
         client_secret: Secret,
         redirect_uri: Option<String>,
@@ -142,7 +142,7 @@ pub enum AdminRequest {
     /// Remove `tenant`'s own app for `provider`; its users fall back to the global app.
     /// Answer: [`AdminResponse::OAuthAppRemoved`], or `not_found` when none was set.
     #[serde(rename = "oauth_apps_remove")]
-    OAuthAppsRemove { tenant: String, provider: String },
+    OAuthAppsRemove { tenant: String, provider: ProviderId },
 }
 
 /// A tenant's own OAuth application as the admin channel shows it: never the client secret.
@@ -210,7 +210,7 @@ pub enum AdminResponse {
     #[serde(rename = "oauth_app_removed")]
     OAuthAppRemoved {
         tenant: String,
-        provider: String,
+        provider: ProviderId,
     },
     Error {
         code: AdminErrorCode,
@@ -351,7 +351,7 @@ mod tests {
     fn oauth_app_requests_are_tagged_and_hide_the_secret() {
         let req = AdminRequest::OAuthAppsSet {
             tenant: "club".into(),
-            provider: "strava".into(),
+            provider: ProviderId::Strava,
             client_id: "123".into(),
             client_secret: Secret::new("s3cret".into()),
             redirect_uri: None,

@@ -5,4 +5,4 @@ pub mod domain;
 pub mod ipc;
 pub mod paths;
 
-pub use domain::{KeyCreated, KeyInfo, NewKeyInfo, Secret, StatusInfo, TenantId, Tier, UserId, UserInfo};
+pub use domain::{KeyCreated, KeyInfo, NewKeyInfo, ProviderId, Secret, StatusInfo, TenantId, Tier, UserId, UserInfo};

@@ -9,21 +9,39 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use pacer_shared::Secret;
+use pacer_shared::{ProviderId, Secret};
 use serde::Deserialize;
 
 /// Default HTTP listen address: loopback only.
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8081";
 
-/// Provider credentials and endpoints for Strava (or the sandbox).
+/// Default cap on a `POST /api/import` upload (a Strava bulk export of several years).
+pub const DEFAULT_MAX_IMPORT_BYTES: usize = 1024 * 1024 * 1024;
+
+/// One provider's credentials and endpoints (`[strava]` in the file, `PACER_STRAVA_*` in the
+/// environment: the section and prefix are the [`ProviderId`]'s name).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StravaSettings {
+pub struct ProviderSettings {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
     pub api_base: Option<String>,
     pub oauth_base: Option<String>,
     pub redirect_uri: Option<String>,
+}
+
+/// The local activity store's cache of provider API data (`[cache]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// Days API data may stay in the local store (Strava's terms: at most 7); 0 disables caching.
+    pub retention_days: u32,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self { retention_days: 7 }
+    }
 }
 
 /// Requests per minute by tier and per client IP.
@@ -60,7 +78,9 @@ pub struct Config {
     pub jwt_secret: Option<Secret>,
     /// Serve the sandbox provider under `/sandbox/strava` and use it as Strava.
     pub sandbox: bool,
-    pub strava: StravaSettings,
+    pub strava: ProviderSettings,
+    /// API data caching (`[cache]`, `PACER_CACHE_RETENTION_DAYS`).
+    pub cache: CacheSettings,
     pub limits: LimitSettings,
     /// True when `[limits]` came from the config file; otherwise the per-tier quotas are read
     /// from the database's `tier_limits` table at start-up.
@@ -69,6 +89,8 @@ pub struct Config {
     pub max_frame_bytes: usize,
     /// Largest HTTP request body (bytes).
     pub max_body_bytes: usize,
+    /// Largest upload to `POST /api/import` (bytes; `PACER_MAX_IMPORT_BYTES`).
+    pub max_import_bytes: usize,
 }
 
 /// The on-disk file: every field optional, unknown keys rejected.
@@ -83,8 +105,11 @@ struct FileConfig {
     sandbox: Option<bool>,
     max_frame_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
+    max_import_bytes: Option<usize>,
     #[serde(default)]
-    strava: StravaSettings,
+    strava: ProviderSettings,
+    #[serde(default)]
+    cache: CacheSettings,
     limits: Option<LimitSettings>,
 }
 
@@ -152,13 +177,21 @@ impl Config {
                 None => file.sandbox.unwrap_or(false),
             },
         };
-        let mut strava = file.strava;
-        let pick = |name: &str, current: Option<String>| get(name).or(current);
-        strava.client_id = pick("PACER_STRAVA_CLIENT_ID", strava.client_id);
-        strava.api_base = pick("PACER_STRAVA_API_BASE", strava.api_base);
-        strava.oauth_base = pick("PACER_STRAVA_OAUTH_BASE", strava.oauth_base);
-        strava.redirect_uri = pick("PACER_STRAVA_REDIRECT_URI", strava.redirect_uri);
-        strava.client_secret = secret("PACER_STRAVA_CLIENT_SECRET", strava.client_secret)?;
+        let provider_env = |provider: ProviderId, mut p: ProviderSettings| -> Result<ProviderSettings, ConfigError> {
+            let var = |key: &str| format!("PACER_{}_{key}", provider.as_str().to_ascii_uppercase());
+            let pick = |key: &str, current: Option<String>| get(&var(key)).or(current);
+            p.client_id = pick("CLIENT_ID", p.client_id);
+            p.api_base = pick("API_BASE", p.api_base);
+            p.oauth_base = pick("OAUTH_BASE", p.oauth_base);
+            p.redirect_uri = pick("REDIRECT_URI", p.redirect_uri);
+            p.client_secret = secret(&var("CLIENT_SECRET"), p.client_secret)?;
+            Ok(p)
+        };
+        let strava = provider_env(ProviderId::Strava, file.strava)?;
+        let mut cache = file.cache;
+        if let Some(days) = get("PACER_CACHE_RETENTION_DAYS") {
+            cache.retention_days = days.parse().map_err(|e| value_err("PACER_CACHE_RETENTION_DAYS", e))?;
+        }
         let size = |name: &str, v: Option<usize>, default: usize| -> Result<usize, ConfigError> {
             let v = match get(name) {
                 Some(s) => s.parse().map_err(|e| value_err(name, e))?,
@@ -174,12 +207,21 @@ impl Config {
             jwt_secret: secret("PACER_JWT_SECRET", file.jwt_secret)?,
             sandbox,
             strava,
+            cache,
             limits_configured: file.limits.is_some(),
             limits: file.limits.unwrap_or_default(),
             max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
             max_body_bytes: size("PACER_MAX_BODY_BYTES", file.max_body_bytes, 64 * 1024)?,
+            max_import_bytes: size("PACER_MAX_IMPORT_BYTES", file.max_import_bytes, DEFAULT_MAX_IMPORT_BYTES)?,
             home,
         })
+    }
+
+    /// The settings of `provider` (its config section).
+    pub fn provider(&self, provider: ProviderId) -> &ProviderSettings {
+        match provider {
+            ProviderId::Strava => &self.strava,
+        }
     }
 
     /// `$PACER_HOME/pacer.db`.

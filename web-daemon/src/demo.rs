@@ -5,6 +5,7 @@
 //! authorize URL → the sandbox consent form → pacer's callback). Prints the web URL, the key and a
 //! Claude Desktop config snippet, and writes the same facts to `$PACER_HOME/demo.json` (0600).
 
+use pacer_shared::ProviderId;
 use std::future::Future;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -125,17 +126,11 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
 /// connected again; any other failure also leads to a fresh connection attempt.
 async fn connection_works(state: &AppState, principal: &Principal) -> anyhow::Result<bool> {
     let (tenant, user) = (&principal.tenant_id, &principal.user_id);
-    if state.tokens.connection(tenant, user).await?.is_none() {
+    if state.tokens.connection(ProviderId::Strava, tenant, user).await?.is_none() {
         return Ok(false);
     }
-    let provider = state.tokens.provider().clone();
-    let probe = state
-        .tokens
-        .with_access_token(tenant, user, |token| {
-            let provider = provider.clone();
-            async move { provider.athlete(&token).await }
-        })
-        .await;
+    let probe =
+        state.tokens.with_session(ProviderId::Strava, tenant, user, |data| async move { data.athlete().await }).await;
     match probe {
         Ok(_) => Ok(true),
         Err(e) => {
@@ -153,7 +148,7 @@ fn random_password() -> Secret {
 
 /// The real flow: pacer's authorize URL → sandbox consent (approve) → pacer's callback.
 async fn connect_through_sandbox(state: &AppState, principal: &Principal) -> anyhow::Result<()> {
-    let authorize = crate::oauth::begin_connect(state, principal, "strava").await?;
+    let authorize = crate::oauth::begin_connect(state, principal, ProviderId::Strava).await?;
     let url = url::Url::parse(&authorize)?;
     let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     form.push(("decision".into(), "approve".into()));

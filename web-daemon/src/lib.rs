@@ -6,6 +6,7 @@
 
 pub mod a2a;
 pub mod accounts;
+pub mod activities;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -144,6 +145,7 @@ impl Daemon {
         tracing::info!(http = %state.http_addr, socket = %state.config.socket_path().display(), "pacerd listening");
         let ipc_task = tokio::spawn(ipc::serve(socket, state.clone(), token.clone()));
         tokio::spawn(oauth::sweep_states(state.clone(), std::time::Duration::from_secs(60)));
+        tokio::spawn(activities::sweep_forever(state.clone(), activities::SWEEP_EVERY));
         token.cancelled().await;
         tracing::info!("pacerd shutting down");
         handle.stop(true).await;

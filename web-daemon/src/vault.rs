@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use pacer_shared::{Secret, TenantId, UserId};
+use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 
 /// File name of the generated master key inside `PACER_HOME`.
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -82,18 +82,18 @@ pub struct TokenAad {
     pub tenant_id: TenantId,
     /// Owning user.
     pub user_id: UserId,
-    /// Provider name, e.g. `strava`.
-    pub provider: String,
+    /// The provider.
+    pub provider: ProviderId,
 }
 
 impl TokenAad {
     /// Builds the AAD for a (tenant, user, provider) row.
-    pub fn new(tenant_id: TenantId, user_id: UserId, provider: impl Into<String>) -> Self {
-        Self { tenant_id, user_id, provider: provider.into() }
+    pub fn new(tenant_id: TenantId, user_id: UserId, provider: ProviderId) -> Self {
+        Self { tenant_id, user_id, provider }
     }
 
     /// Builds the AAD for a tenant's OAuth application secret: `tenant_id|oauth_app|provider`.
-    pub fn oauth_app(tenant_id: TenantId, provider: impl Into<String>) -> Self {
+    pub fn oauth_app(tenant_id: TenantId, provider: ProviderId) -> Self {
         Self::new(tenant_id, UserId::new(OAUTH_APP_AAD_SEGMENT), provider)
     }
 
@@ -236,7 +236,7 @@ mod tests {
     use super::*;
 
     fn aad(tenant: &str, user: &str) -> TokenAad {
-        TokenAad::new(TenantId::new(tenant), UserId::new(user), "strava")
+        TokenAad::new(TenantId::new(tenant), UserId::new(user), ProviderId::Strava)
     }
 
     #[test]
@@ -252,8 +252,7 @@ mod tests {
     fn wrong_aad_fails() {
         let vault = TokenVault::from_key([7; 32]);
         let sealed = vault.seal(&aad("t1", "u1"), b"x").expect("seal");
-        for other in [aad("t1", "u2"), aad("t2", "u1"), TokenAad::new(TenantId::new("t1"), UserId::new("u1"), "garmin")]
-        {
+        for other in [aad("t1", "u2"), aad("t2", "u1")] {
             assert!(matches!(vault.open(&other, &sealed), Err(VaultError::Decrypt)));
         }
         let other_key = TokenVault::from_key([8; 32]);
@@ -263,11 +262,11 @@ mod tests {
     #[test]
     fn oauth_app_aad_is_bound_to_tenant_and_provider() {
         let vault = TokenVault::from_key([7; 32]);
-        let app = |tenant: &str, provider: &str| TokenAad::oauth_app(TenantId::new(tenant), provider);
-        assert_eq!(app("t1", "strava").to_bytes(), b"t1|oauth_app|strava");
-        let sealed = vault.seal(&app("t1", "strava"), b"client secret").expect("seal");
-        assert_eq!(vault.open(&app("t1", "strava"), &sealed).expect("open"), b"client secret");
-        for other in [app("t2", "strava"), app("t1", "garmin"), aad("t1", "u1")] {
+        let app = |tenant: &str| TokenAad::oauth_app(TenantId::new(tenant), ProviderId::Strava);
+        assert_eq!(app("t1").to_bytes(), b"t1|oauth_app|strava");
+        let sealed = vault.seal(&app("t1"), b"client secret").expect("seal");
+        assert_eq!(vault.open(&app("t1"), &sealed).expect("open"), b"client secret");
+        for other in [app("t2"), aad("t1", "u1")] {
             assert!(matches!(vault.open(&other, &sealed), Err(VaultError::Decrypt)));
         }
     }

@@ -103,7 +103,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 pub fn skill(tool: &rmcp::model::Tool) -> AgentSkill {
     let name = tool.name.to_string();
     let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false);
-    let mut tags = strings(&["fitness", "strava"]);
+    let mut tags = strings(&["fitness", pacer_shared::ProviderId::Strava.as_str()]);
     tags.push(if read_only { "read-only" } else { "writes" }.to_string());
     let required = tool.input_schema.get("required").and_then(Value::as_array).map_or(0, Vec::len);
     let examples = if required == 0 { vec![name.clone()] } else { Vec::new() };

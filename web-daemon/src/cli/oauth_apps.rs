@@ -2,6 +2,7 @@
 //! redirect URI) instead of the global `strava.*` one. The secret is read from stdin, never from
 //! the command line, and never printed.
 
+use pacer_shared::ProviderId;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -29,7 +30,7 @@ pub enum OAuthAppsAction {
         #[arg(long, value_name = "URL")]
         redirect_uri: Option<String>,
         #[arg(long, default_value = "strava")]
-        provider: String,
+        provider: ProviderId,
         #[arg(long)]
         json: bool,
     },
@@ -43,7 +44,7 @@ pub enum OAuthAppsAction {
         #[arg(long)]
         tenant: String,
         #[arg(long, default_value = "strava")]
-        provider: String,
+        provider: ProviderId,
         #[arg(long)]
         json: bool,
     },

@@ -137,7 +137,8 @@ impl From<RegistryError> for ApiError {
 impl From<OAuthError> for ApiError {
     fn from(e: OAuthError) -> Self {
         match e {
-            OAuthError::UnknownProvider(_) => Self::not_found(e.to_string()),
+            OAuthError::Provider(ProviderError::NotConfigured(_)) => Self::not_found(e.to_string()),
+            OAuthError::Provider(p) => p.into(),
             OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
             }

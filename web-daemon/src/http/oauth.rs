@@ -1,9 +1,11 @@
-//! `GET /oauth/strava/authorize` and `GET /oauth/strava/callback`: the connect flow over HTTP.
+//! `GET /oauth/{provider}/authorize` and `GET /oauth/{provider}/callback` (`provider`: a
+//! [`ProviderId`] name, e.g. `strava`): the connect flow over HTTP.
 //! The logic lives in [`crate::oauth`]; this file only speaks HTTP (JSON for API clients, a small
 //! HTML page for browsers).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use pacer_shared::ProviderId;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
@@ -36,7 +38,7 @@ pub struct TokenResponse {
 pub struct ConnectedOnly {
     /// Always `true`.
     pub connected: bool,
-    /// `strava`.
+    /// The provider, e.g. `strava`.
     pub provider: &'static str,
     /// The connected athlete, when the provider said.
     pub athlete_id: Option<u64>,
@@ -55,6 +57,11 @@ pub struct CallbackQuery {
     pub error: Option<String>,
 }
 
+/// The `{provider}` path segment; an unknown provider is a JSON 404.
+fn provider(segment: &str) -> Result<ProviderId, ApiError> {
+    segment.parse().map_err(|e: String| ApiError::not_found(e))
+}
+
 fn wants_json(req: &HttpRequest) -> bool {
     req.headers()
         .get("accept")
@@ -66,25 +73,28 @@ fn wants_html(req: &HttpRequest) -> bool {
     req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-/// Starts connecting Strava: redirects to the provider's consent page (or returns the URL as JSON).
-#[utoipa::path(get, path = "/oauth/strava/authorize", tag = "oauth",
+/// Starts connecting a provider: redirects to its consent page (or returns the URL as JSON).
+#[utoipa::path(get, path = "/oauth/{provider}/authorize", tag = "oauth",
+    params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
-        (status = 401, body = super::error::ErrorBody)))]
-#[get("/oauth/strava/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
+        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+#[get("/oauth/{provider}/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
+    path: web::Path<String>,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
+    let provider = provider(&path)?;
     if wants_json(&req) {
         // An API client that will hand the URL to a person: the callback connects the provider
         // but opens no session (the browser completing it is not this client).
-        let url = oauth::begin_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
+        let url = oauth::begin_connect(&state, &auth.0, provider).await.map_err(ApiError::from)?;
         return Ok(HttpResponse::Ok().json(AuthorizeUrl { authorize_url: url }));
     }
     // A browser: bind the flow to it, so only its own callback gets a session.
-    let (url, nonce) = oauth::begin_browser_connect(&state, &auth.0, "strava").await.map_err(ApiError::from)?;
+    let (url, nonce) = oauth::begin_browser_connect(&state, &auth.0, provider).await.map_err(ApiError::from)?;
     let binding = actix_web::cookie::Cookie::build(oauth::BINDING_COOKIE, nonce)
         .http_only(true)
         .secure(state.public_url.starts_with("https://"))
@@ -96,17 +106,21 @@ async fn authorize(
 }
 
 /// The provider redirects here: validates the state, exchanges the code, stores the tokens.
-#[utoipa::path(get, path = "/oauth/strava/callback", tag = "oauth", params(CallbackQuery),
+#[utoipa::path(get, path = "/oauth/{provider}/callback", tag = "oauth",
+    params(("provider" = String, Path, description = "The provider, e.g. `strava`"), CallbackQuery),
     responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly", body = TokenResponse),
         (status = 400, body = super::error::ErrorBody),
+        (status = 404, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody)))]
-#[get("/oauth/strava/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
+#[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
+    path: web::Path<String>,
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&req);
+    let expected = provider(&path)?;
     let cookie = req.cookie(oauth::BINDING_COOKIE);
     let cb = oauth::Callback {
         code: q.code.as_deref(),
@@ -115,7 +129,7 @@ async fn callback(
         scope: q.scope.as_deref(),
         binding_cookie: cookie.as_ref().map(|c| c.value()),
     };
-    let result = oauth::complete(&state, cb).await;
+    let result = oauth::complete(&state, expected, cb).await;
     let connected = match result {
         Ok(c) => c,
         Err(e) if html => {
@@ -138,10 +152,11 @@ async fn callback(
                     .to_string()
             })
             .unwrap_or_default();
+        let name = connected.provider.display_name();
         let mut page = super::page::message_page(
             StatusCode::OK,
-            "Connected to Strava",
-            &format!("Successfully connected to Strava{who}. You can close this tab."),
+            &format!("Connected to {name}"),
+            &format!("Successfully connected to {name}{who}. You can close this tab."),
         );
         if let Some(jwt) = &jwt {
             let _ = page.add_cookie(&super::session::session_cookie(&state, jwt.expose()));
@@ -156,7 +171,11 @@ async fn callback(
                 expires_in: TTL_SECS,
             }))
         }
-        None => Ok(HttpResponse::Ok().json(ConnectedOnly { connected: true, provider: "strava", athlete_id })),
+        None => Ok(HttpResponse::Ok().json(ConnectedOnly {
+            connected: true,
+            provider: connected.provider.as_str(),
+            athlete_id,
+        })),
     }
 }
 

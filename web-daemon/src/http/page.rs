@@ -15,6 +15,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, delete, get, post, web};
+use pacer_shared::ProviderId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -34,7 +35,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The provider the page manages.
-const PROVIDER: &str = "strava";
+const PROVIDER: ProviderId = ProviderId::Strava;
 
 /// A small standalone HTML page with a title and one paragraph (OAuth results, login links).
 pub fn message_page(status: actix_web::http::StatusCode, title: &str, body: &str) -> actix_web::HttpResponse {
@@ -190,10 +191,10 @@ fn rfc3339(epoch: i64) -> Option<String> {
 #[get("/api/connection")]
 pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let info = state.tokens.connection(&p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
+    let info = state.tokens.connection(PROVIDER, &p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
     let body = match info {
         None => ConnectionBody {
-            provider: PROVIDER,
+            provider: PROVIDER.as_str(),
             connected: false,
             athlete_id: None,
             scopes: Vec::new(),
@@ -201,7 +202,7 @@ pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Resu
             updated_at: None,
         },
         Some(c) => ConnectionBody {
-            provider: PROVIDER,
+            provider: PROVIDER.as_str(),
             connected: true,
             athlete_id: c.athlete_id,
             scopes: c.scopes.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
@@ -229,9 +230,9 @@ pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Resu
 #[delete("/api/connection")]
 pub async fn disconnect(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let was_connected = state.tokens.disconnect(&p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
+    let was_connected = state.tokens.disconnect(PROVIDER, &p.tenant_id, &p.user_id).await.map_err(ApiError::from)?;
     tracing::info!(tenant = %p.tenant_id, user = %p.user_id, was_connected, "provider disconnected from the web page");
-    Ok(HttpResponse::Ok().json(DisconnectedBody { provider: PROVIDER, was_connected }))
+    Ok(HttpResponse::Ok().json(DisconnectedBody { provider: PROVIDER.as_str(), was_connected }))
 }
 
 /// Ends the browser session: expires the `pacer_session` cookie. (JWTs stay valid until they

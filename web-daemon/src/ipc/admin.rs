@@ -102,7 +102,7 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
                 state
                     .tokens
                     .registry()
-                    .remove(&tenant, &provider)
+                    .remove(&tenant, provider)
                     .await
                     .map(|()| AdminResponse::OAuthAppRemoved { tenant, provider }),
             ),

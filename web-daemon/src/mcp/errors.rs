@@ -23,6 +23,7 @@ use crate::auth::Principal;
 use crate::limits::Decision;
 use crate::provider::ProviderError;
 use crate::state::AppState;
+use pacer_shared::ProviderId;
 
 /// The session's API key was deactivated; reconnect with an active key.
 pub const KEY_DEACTIVATED: ErrorCode = ErrorCode(-32001);
@@ -75,8 +76,12 @@ pub fn internal(message: &'static str, detail: impl std::fmt::Display) -> ErrorD
 
 /// Maps a provider failure. Not connected (or a token the provider rejects) becomes a tool
 /// result carrying a fresh connect URL for this user.
-pub async fn provider_failure(state: &AppState, principal: &Principal, err: ProviderError) -> ToolError {
-    let provider = state.tokens.provider().name();
+pub async fn provider_failure(
+    state: &AppState,
+    principal: &Principal,
+    provider: ProviderId,
+    err: ProviderError,
+) -> ToolError {
     match err {
         ProviderError::NotConnected => {
             ToolError::Failed(connect_hint(state, principal, provider, "is not connected for this account").await)
@@ -108,10 +113,15 @@ pub async fn provider_failure(state: &AppState, principal: &Principal, err: Prov
                 })),
             ))
         }
-        ProviderError::NotFound(_) | ProviderError::BadRequest(_) => ToolError::Failed(err.to_string()),
+        ProviderError::NotFound(_) | ProviderError::BadRequest(_) | ProviderError::NotConfigured(_) => {
+            ToolError::Failed(err.to_string())
+        }
         ProviderError::Upstream { .. } | ProviderError::Transport(_) | ProviderError::Decode(_) => {
             tracing::warn!(error = %err, "provider call failed");
             ToolError::Rpc(ErrorData::internal_error(err.to_string(), None))
+        }
+        ProviderError::LocalStore(detail) => {
+            ToolError::Rpc(internal("internal error: the local activity store is unavailable", detail))
         }
         ProviderError::TokenStorage(detail) => {
             ToolError::Rpc(internal("internal error: stored provider tokens are unavailable", detail))
@@ -119,8 +129,8 @@ pub async fn provider_failure(state: &AppState, principal: &Principal, err: Prov
     }
 }
 
-async fn connect_hint(state: &AppState, principal: &Principal, provider: &str, problem: &str) -> String {
-    let name = display_name(provider);
+async fn connect_hint(state: &AppState, principal: &Principal, provider: ProviderId, problem: &str) -> String {
+    let name = provider.display_name();
     match crate::oauth::begin_connect(state, principal, provider).await {
         Ok(url) => format!(
             "{name} {problem}. Ask the person to open this link and approve access \
@@ -132,12 +142,6 @@ async fn connect_hint(state: &AppState, principal: &Principal, provider: &str, p
             format!("{name} {problem}. Call connect_provider to get a link for the person to connect.")
         }
     }
-}
-
-/// `strava` → `Strava`.
-pub fn display_name(provider: &str) -> String {
-    let mut chars = provider.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The `status` of a usage row: `ok`, `tool_error`, or the JSON-RPC error's kind.
@@ -169,6 +173,5 @@ mod tests {
         assert_eq!(e.code, RATE_LIMITED);
         assert!(e.message.contains("retry after 12 s (at 20"), "{}", e.message);
         assert_eq!(usage_status(&Err(e)), "rate_limited");
-        assert_eq!(display_name("strava"), "Strava");
     }
 }

@@ -13,6 +13,7 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use pacer_shared::ProviderId;
 use rmcp::ErrorData;
 use rmcp::handler::server::common::FromContextPart;
 use rmcp::handler::server::tool::ToolCallContext;
@@ -158,16 +159,11 @@ pub fn rfc3339(epoch_s: i64) -> String {
         .unwrap_or_else(|| epoch_s.to_string())
 }
 
-/// Providers pacer can connect; `provider` arguments are checked against it.
-pub const PROVIDERS: &[&str] = &["strava"];
-
-/// The `provider` argument: default `strava`, case-insensitive, must be supported.
-pub fn provider_name(provider: Option<String>) -> Result<String, ErrorData> {
-    let name = provider.map_or_else(|| "strava".to_owned(), |p| p.trim().to_ascii_lowercase());
-    if PROVIDERS.contains(&name.as_str()) {
-        Ok(name)
-    } else {
-        Err(invalid("provider", format!("unsupported provider '{name}' (supported: {})", PROVIDERS.join(", "))))
+/// The `provider` argument: default [`ProviderId::default`], case-insensitive, must be supported.
+pub fn provider_id(provider: Option<String>) -> Result<ProviderId, ErrorData> {
+    match provider {
+        None => Ok(ProviderId::default()),
+        Some(name) => name.parse().map_err(|e: String| invalid("provider", e)),
     }
 }
 
@@ -222,8 +218,8 @@ mod tests {
 
     #[test]
     fn providers() {
-        assert_eq!(provider_name(None).ok().as_deref(), Some("strava"));
-        assert_eq!(provider_name(Some(" Strava ".into())).ok().as_deref(), Some("strava"));
-        assert!(provider_name(Some("garmin".into())).is_err_and(|e| e.message.starts_with("provider: unsupported")));
+        assert_eq!(provider_id(None).ok(), Some(ProviderId::Strava));
+        assert_eq!(provider_id(Some(" Strava ".into())).ok(), Some(ProviderId::Strava));
+        assert!(provider_id(Some("garmin".into())).is_err_and(|e| e.message.starts_with("provider: unsupported")));
     }
 }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
-use pacer_shared::Secret;
+use pacer_shared::ProviderId;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ProtocolVersion, ServerCapabilities, ServerConfig,
 };
@@ -14,7 +14,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 use super::output::ToolError;
 use super::{errors, gate, tools};
 use crate::auth::Principal;
-use crate::provider::{FitnessProvider, ProviderError};
+use crate::provider::{ActivityData, ProviderError};
 use crate::state::AppState;
 
 /// The newest protocol version pacer implements; `initialize` negotiation never goes past it.
@@ -55,8 +55,6 @@ to retry.";
 pub struct PacerMcp {
     state: Arc<AppState>,
     principal: Principal,
-    /// The client serving the principal's tenant (its own OAuth app's, else the global one).
-    provider: Arc<dyn FitnessProvider>,
     /// The transport already charged this request to the key's rate limit (one HTTP request
     /// carries at most one tool call: `POST /mcp`, A2A `SendMessage`), so the gate must not
     /// charge it again.
@@ -68,8 +66,7 @@ pub struct PacerMcp {
 
 impl PacerMcp {
     pub fn new(state: Arc<AppState>, principal: Principal) -> Self {
-        let provider = state.tokens.provider_for(&principal.tenant_id);
-        Self { state, principal, provider, prepaid: false, local_files: false }
+        Self { state, principal, prepaid: false, local_files: false }
     }
 
     /// A handler for one HTTP request that the HTTP layer has already rate-limited.
@@ -101,27 +98,37 @@ impl PacerMcp {
         &self.state
     }
 
-    pub(crate) fn provider(&self) -> &Arc<dyn FitnessProvider> {
-        &self.provider
-    }
-
-    /// Runs `f` with the user's access token (refreshed transparently) and maps provider
-    /// failures through [`errors::provider_failure`].
-    pub(crate) async fn with_token<T, F, Fut>(&self, f: F) -> Result<T, ToolError>
+    /// Runs `f` with the person's data at `provider` (the tenant's client and a fresh access
+    /// token, refreshed transparently) and maps provider failures through
+    /// [`errors::provider_failure`].
+    pub(crate) async fn with_data<T, F, Fut>(&self, provider: ProviderId, f: F) -> Result<T, ToolError>
     where
-        F: Fn(Secret) -> Fut,
+        F: Fn(Arc<dyn ActivityData>) -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
         let p = &self.principal;
-        match self.state.tokens.with_access_token(&p.tenant_id, &p.user_id, f).await {
+        match self.state.tokens.with_session(provider, &p.tenant_id, &p.user_id, f).await {
             Ok(value) => Ok(value),
-            Err(e) => Err(self.provider_error(e).await),
+            Err(e) => Err(self.provider_error(provider, e).await),
+        }
+    }
+
+    /// This person's activities: the local store first, the provider API for what it lacks.
+    pub(crate) fn activities(&self) -> crate::activities::ActivityService<'_> {
+        crate::activities::ActivityService::new(&self.state, &self.principal)
+    }
+
+    /// Maps a failure of the activity service (whose provider is the default one).
+    pub(crate) async fn or_provider_error<T>(&self, result: Result<T, ProviderError>) -> Result<T, ToolError> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(e) => Err(self.provider_error(ProviderId::default(), e).await),
         }
     }
 
     /// [`errors::provider_failure`] for this session.
-    pub(crate) async fn provider_error(&self, e: ProviderError) -> ToolError {
-        errors::provider_failure(&self.state, &self.principal, e).await
+    pub(crate) async fn provider_error(&self, provider: ProviderId, e: ProviderError) -> ToolError {
+        errors::provider_failure(&self.state, &self.principal, provider, e).await
     }
 }
 

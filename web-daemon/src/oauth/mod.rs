@@ -6,11 +6,11 @@
 //! the tokens encrypted through [`TokenService`](crate::provider::TokenService). Both use the
 //! OAuth app of the user's tenant when it has one (`pacerd oauth-apps set`: its client id, secret
 //! and redirect URI), else the global `strava.*` app. The HTTP routes
-//! (`/oauth/strava/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
+//! (`/oauth/{provider}/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use pacer_shared::{TenantId, UserId};
+use pacer_shared::{ProviderId, TenantId, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -28,8 +28,8 @@ pub const STATE_TTL_SECS: i64 = 600;
 /// Failures of the connect flow. `Display` is safe to show the person connecting.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
-    #[error("unknown provider '{0}' (supported: strava)")]
-    UnknownProvider(String),
+    #[error("{0}")]
+    Provider(ProviderError),
     #[error("invalid OAuth state: it is unknown or was already used; start the connection again")]
     UnknownState,
     #[error("expired OAuth state: connections must finish within 10 minutes; start again")]
@@ -55,6 +55,8 @@ pub struct Connected {
     pub user_id: UserId,
     pub athlete: Option<Athlete>,
     pub scopes: String,
+    /// The provider that was connected.
+    pub provider: ProviderId,
     /// True when the flow was started by this same browser (its binding cookie matched): only
     /// then may the callback open a pacer session. Flows started by an API client or an MCP tool
     /// connect the provider but open no session, so a connect link can never be turned into a
@@ -66,27 +68,29 @@ fn state_hash(state: &str) -> [u8; 32] {
     Sha256::digest(state.as_bytes()).into()
 }
 
-/// The callback URL registered with the global app.
-pub fn redirect_uri(state: &AppState) -> String {
-    state.config.strava.redirect_uri.clone().unwrap_or_else(|| format!("{}/oauth/strava/callback", state.public_url))
+/// The callback URL registered with `provider`'s global app: configured, else
+/// `{public_url}/oauth/{provider}/callback`.
+pub fn redirect_uri(state: &AppState, provider: ProviderId) -> String {
+    state.config.provider(provider).redirect_uri.clone().unwrap_or_else(|| callback_url(&state.public_url, provider))
+}
+
+/// `{public_url}/oauth/{provider}/callback`: the one place the callback path is spelled.
+pub fn callback_url(public_url: &str, provider: ProviderId) -> String {
+    format!("{public_url}/oauth/{provider}/callback")
 }
 
 /// The callback URL for `tenant`: its own app's, else the global one.
-pub fn redirect_uri_for(state: &AppState, tenant: &TenantId) -> String {
-    state.tokens.registry().redirect_uri(tenant).unwrap_or_else(|| redirect_uri(state))
-}
-
-fn check_provider(state: &AppState, provider: &str) -> Result<(), OAuthError> {
-    if provider == state.tokens.provider().name() {
-        Ok(())
-    } else {
-        Err(OAuthError::UnknownProvider(provider.to_string()))
-    }
+pub fn redirect_uri_for(state: &AppState, provider: ProviderId, tenant: &TenantId) -> String {
+    state.tokens.registry().redirect_uri(provider, tenant).unwrap_or_else(|| redirect_uri(state, provider))
 }
 
 /// Starts a connection for `principal` (API clients, MCP tools, `pacerd demo`); returns the URL
 /// the person opens. The callback connects the provider but opens no session.
-pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &str) -> Result<String, OAuthError> {
+pub async fn begin_connect(
+    state: &AppState,
+    principal: &Principal,
+    provider: ProviderId,
+) -> Result<String, OAuthError> {
     start(state, principal, provider, None).await
 }
 
@@ -95,7 +99,7 @@ pub async fn begin_connect(state: &AppState, principal: &Principal, provider: &s
 pub async fn begin_browser_connect(
     state: &AppState,
     principal: &Principal,
-    provider: &str,
+    provider: ProviderId,
 ) -> Result<(String, String), OAuthError> {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
@@ -110,27 +114,27 @@ pub const BINDING_COOKIE: &str = "pacer_oauth_binding";
 async fn start(
     state: &AppState,
     principal: &Principal,
-    provider: &str,
+    provider: ProviderId,
     browser_binding: Option<[u8; 32]>,
 ) -> Result<String, OAuthError> {
-    check_provider(state, provider)?;
+    let client = state.tokens.client(provider, &principal.tenant_id).map_err(OAuthError::Provider)?;
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     let token = URL_SAFE_NO_PAD.encode(raw);
     let hash = state_hash(&token);
     let now = now_epoch();
-    let redirect = redirect_uri_for(state, &principal.tenant_id);
+    let redirect = redirect_uri_for(state, provider, &principal.tenant_id);
     let pending = PendingState {
         tenant_id: principal.tenant_id.clone(),
         user_id: principal.user_id.clone(),
-        provider: provider.to_string(),
+        provider,
         pkce_verifier: None, // Strava does not support PKCE.
         redirect_uri: redirect.clone(),
         expires_at: now + STATE_TTL_SECS,
         browser_binding,
     };
     state.store.call(move |c| oauth_states::insert(c, &hash, &pending, now)).await?;
-    let url = state.tokens.provider_for(&principal.tenant_id).authorize_url(&token, &redirect, SCOPE);
+    let url = client.authorize_url(&token, &redirect, SCOPE);
     // A link that is not bound to a browser may be opened by anyone: make Strava show its
     // consent screen every time, so nobody is linked without seeing whose app asks.
     Ok(if browser_binding.is_none() { force_consent(&url) } else { url })
@@ -158,8 +162,9 @@ pub struct Callback<'a> {
     pub binding_cookie: Option<&'a str>,
 }
 
-/// Finishes a connection from the callback.
-pub async fn complete(state: &AppState, cb: Callback<'_>) -> Result<Connected, OAuthError> {
+/// Finishes a connection from `provider`'s callback. A state issued for another provider is
+/// spent and refused like an unknown one.
+pub async fn complete(state: &AppState, provider: ProviderId, cb: Callback<'_>) -> Result<Connected, OAuthError> {
     let Callback { code, state: state_param, error, scope, binding_cookie } = cb;
     let state_param = state_param.filter(|s| !s.is_empty()).ok_or(OAuthError::Missing("state"))?;
     let hash = state_hash(state_param);
@@ -170,6 +175,10 @@ pub async fn complete(state: &AppState, cb: Callback<'_>) -> Result<Connected, O
         Err(ConsumeError::Unknown) => return Err(OAuthError::UnknownState),
         Err(ConsumeError::Expired) => return Err(OAuthError::ExpiredState),
     };
+    if pending.provider != provider {
+        tracing::warn!(tenant = %pending.tenant_id, expected = %pending.provider, got = %provider, "OAuth callback for another provider");
+        return Err(OAuthError::UnknownState);
+    }
     let same_browser = match pending.browser_binding {
         None => false,
         Some(expected) => {
@@ -187,8 +196,8 @@ pub async fn complete(state: &AppState, cb: Callback<'_>) -> Result<Connected, O
         None => {}
     }
     let code = code.filter(|c| !c.is_empty()).ok_or(OAuthError::Missing("code"))?;
-    let provider = state.tokens.provider_for(&pending.tenant_id);
-    let exchange = provider.exchange_code(code).await.map_err(OAuthError::Exchange)?;
+    let client = state.tokens.client(pending.provider, &pending.tenant_id).map_err(OAuthError::Provider)?;
+    let exchange = client.exchange_code(code).await.map_err(OAuthError::Exchange)?;
     let mut tokens = exchange.tokens;
     if tokens.scopes.is_none() {
         tokens.scopes = scope.map(str::to_string);
@@ -196,13 +205,18 @@ pub async fn complete(state: &AppState, cb: Callback<'_>) -> Result<Connected, O
     if tokens.athlete_id.is_none() {
         tokens.athlete_id = exchange.athlete.as_ref().map(|a| a.id);
     }
-    state.tokens.store_tokens(&pending.tenant_id, &pending.user_id, &tokens).await.map_err(OAuthError::Exchange)?;
+    state
+        .tokens
+        .store_tokens(pending.provider, &pending.tenant_id, &pending.user_id, &tokens)
+        .await
+        .map_err(OAuthError::Exchange)?;
     tracing::info!(tenant = %pending.tenant_id, user = %pending.user_id, provider = %pending.provider, "provider connected");
     Ok(Connected {
         tenant_id: pending.tenant_id,
         user_id: pending.user_id,
         athlete: exchange.athlete,
         scopes: tokens.scopes.unwrap_or_default(),
+        provider: pending.provider,
         same_browser,
     })
 }

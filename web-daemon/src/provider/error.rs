@@ -59,6 +59,12 @@ pub enum ProviderError {
     /// The provider's response could not be understood.
     #[error("unexpected response from the provider: {0}")]
     Decode(String),
+    /// The local activity store failed (database error; details are logged, not shown).
+    #[error("local activity store unavailable: {0}")]
+    LocalStore(String),
+    /// No client of this provider is configured in this daemon.
+    #[error("{0} is not configured in this pacer daemon")]
+    NotConfigured(pacer_shared::ProviderId),
     /// The stored tokens could not be read, opened or written (database or vault failure).
     #[error("stored provider tokens unavailable: {0}")]
     TokenStorage(String),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use pacer_shared::{TenantId, UserId};
+use pacer_shared::{ProviderId, TenantId, UserId};
 
 /// Tokens expiring within this many seconds are refreshed before use.
 pub const REFRESH_MARGIN_S: i64 = 300;
@@ -31,7 +31,7 @@ pub(crate) fn refresh_decision(changed: bool, forced: bool, expires_at: i64, now
 }
 
 /// (tenant, user, provider).
-pub(crate) type LockKey = (TenantId, UserId, String);
+pub(crate) type LockKey = (TenantId, UserId, ProviderId);
 
 /// One async mutex per (tenant, user, provider); idle entries are pruned.
 #[derive(Debug, Default)]
@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn locks_are_shared_per_key_and_pruned() {
         let locks = RefreshLocks::default();
-        let key = |u: &str| (TenantId::new("t"), UserId::new(u), "strava".to_owned());
+        let key = |u: &str| (TenantId::new("t"), UserId::new(u), ProviderId::Strava);
         let a = locks.get(key("a"));
         assert!(Arc::ptr_eq(&a, &locks.get(key("a"))));
         let b = locks.get(key("b"));

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use pacer_shared::ipc::OAuthAppInfo;
-use pacer_shared::{Secret, TenantId};
+use pacer_shared::{ProviderId, Secret, TenantId};
 
 use super::{FitnessProvider, ProviderError, StravaClient, StravaClientConfig};
 use crate::store::oauth_apps::{self, NamedOAuthApp, OAuthAppRow};
@@ -37,8 +37,8 @@ const MAX_REDIRECT_URI: usize = 2048;
 pub struct OAuthAppInput {
     /// Tenant name (must exist).
     pub tenant: String,
-    /// Provider name; only the registry's provider (`strava`) is accepted.
-    pub provider: String,
+    /// The provider the app belongs to (must have a global client in this registry).
+    pub provider: ProviderId,
     pub client_id: String,
     pub client_secret: Secret,
     /// Callback URL registered with the app; `None` keeps the global one.
@@ -73,12 +73,13 @@ struct TenantClient {
 
 /// Resolves the provider client for a tenant: its own OAuth app's, or the global one.
 pub struct ProviderRegistry {
-    global: Arc<dyn FitnessProvider>,
+    /// The global client of each configured provider.
+    globals: HashMap<ProviderId, Arc<dyn FitnessProvider>>,
     /// Endpoints, timeout and retries for tenant clients; `None`: tenant apps are not supported.
     template: Option<StravaClientConfig>,
     store: Store,
     vault: Arc<TokenVault>,
-    tenants: RwLock<HashMap<TenantId, TenantClient>>,
+    tenants: RwLock<HashMap<(TenantId, ProviderId), TenantClient>>,
     /// Serializes set/remove so the cache always matches the table.
     writes: tokio::sync::Mutex<()>,
 }
@@ -86,16 +87,25 @@ pub struct ProviderRegistry {
 impl std::fmt::Debug for ProviderRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderRegistry")
-            .field("provider", &self.global.name())
+            .field("providers", &self.globals.keys().collect::<Vec<_>>())
             .field("tenant_apps", &self.read().len())
             .finish_non_exhaustive()
     }
 }
 
 impl ProviderRegistry {
-    /// Every tenant uses `global`; tenant apps cannot be set (tests with fake providers).
+    /// Every tenant uses `global` for its provider; tenant apps cannot be set (tests with fake
+    /// providers).
     pub fn new(store: Store, vault: Arc<TokenVault>, global: Arc<dyn FitnessProvider>) -> Self {
-        Self { global, template: None, store, vault, tenants: RwLock::default(), writes: tokio::sync::Mutex::default() }
+        let globals = HashMap::from([(global.id(), global)]);
+        Self {
+            globals,
+            template: None,
+            store,
+            vault,
+            tenants: RwLock::default(),
+            writes: tokio::sync::Mutex::default(),
+        }
     }
 
     /// The global Strava client from `config`; tenant apps reuse its endpoints, timeout and
@@ -107,39 +117,55 @@ impl ProviderRegistry {
         Ok(Self { template: Some(template), ..Self::new(store, vault, global) })
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<TenantId, TenantClient>> {
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<(TenantId, ProviderId), TenantClient>> {
         self.tenants.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The global provider (from `strava.*`).
-    pub fn global(&self) -> &Arc<dyn FitnessProvider> {
-        &self.global
+    /// The providers this registry serves.
+    pub fn providers(&self) -> Vec<ProviderId> {
+        let mut ids: Vec<ProviderId> = self.globals.keys().copied().collect();
+        ids.sort();
+        ids
     }
 
-    /// The provider serving `tenant`: its own app's client, else the global one.
-    pub fn for_tenant(&self, tenant: &TenantId) -> Arc<dyn FitnessProvider> {
-        self.read().get(tenant).map_or_else(|| self.global.clone(), |c| c.provider.clone())
+    /// The global client of `provider` (from its `[provider]` config section).
+    pub fn global(&self, provider: ProviderId) -> Result<Arc<dyn FitnessProvider>, ProviderError> {
+        self.globals.get(&provider).cloned().ok_or(ProviderError::NotConfigured(provider))
     }
 
-    /// The callback URL of `tenant`'s own app, if it set one (else use the global one).
-    pub fn redirect_uri(&self, tenant: &TenantId) -> Option<String> {
-        self.read().get(tenant).and_then(|c| c.redirect_uri.clone())
+    /// The client of `provider` serving `tenant`: its own app's, else the global one.
+    pub fn for_tenant(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+    ) -> Result<Arc<dyn FitnessProvider>, ProviderError> {
+        match self.read().get(&(tenant.clone(), provider)) {
+            Some(c) => Ok(c.provider.clone()),
+            None => self.global(provider),
+        }
     }
 
-    /// Makes `provider` serve `tenant` (replacing any previous client).
-    pub(crate) fn install(&self, tenant: TenantId, provider: Arc<dyn FitnessProvider>, redirect_uri: Option<String>) {
+    /// The callback URL of `tenant`'s own app for `provider`, if it set one (else use the
+    /// global one).
+    pub fn redirect_uri(&self, provider: ProviderId, tenant: &TenantId) -> Option<String> {
+        self.read().get(&(tenant.clone(), provider)).and_then(|c| c.redirect_uri.clone())
+    }
+
+    /// Makes `client` serve `tenant` for its provider (replacing any previous client).
+    pub(crate) fn install(&self, tenant: TenantId, client: Arc<dyn FitnessProvider>, redirect_uri: Option<String>) {
         let mut map = self.tenants.write().unwrap_or_else(PoisonError::into_inner);
-        map.insert(tenant, TenantClient { provider, redirect_uri });
+        map.insert((tenant, client.id()), TenantClient { provider: client, redirect_uri });
     }
 
-    fn evict(&self, tenant: &TenantId) {
-        self.tenants.write().unwrap_or_else(PoisonError::into_inner).remove(tenant);
+    fn evict(&self, tenant: &TenantId, provider: ProviderId) {
+        self.tenants.write().unwrap_or_else(PoisonError::into_inner).remove(&(tenant.clone(), provider));
     }
 
     fn client(&self, client_id: &str, client_secret: Secret) -> Result<Arc<dyn FitnessProvider>, OAuthAppError> {
-        let template = self.template.clone().ok_or_else(|| {
-            invalid("provider", format!("per-tenant OAuth apps are not supported for {}", self.global.name()))
-        })?;
+        let template = self
+            .template
+            .clone()
+            .ok_or_else(|| invalid("provider", "per-tenant OAuth apps are not supported by this registry"))?;
         let config = StravaClientConfig { client_id: client_id.to_owned(), client_secret, ..template };
         Ok(Arc::new(StravaClient::new(config).map_err(OAuthAppError::Client)?))
     }
@@ -152,7 +178,7 @@ impl ProviderRegistry {
         let apps = self.store.call(|c| oauth_apps::list_all(c)).await?;
         let mut loaded = 0;
         for NamedOAuthApp { tenant_name, app } in apps {
-            let client = if app.provider == self.global.name() {
+            let client = if app.provider.parse::<ProviderId>().is_ok_and(|p| self.globals.contains_key(&p)) {
                 app.open_secret(&self.vault)
                     .map_err(OAuthAppError::from)
                     .and_then(|secret| self.client(&app.client_id, secret))
@@ -182,24 +208,24 @@ impl ProviderRegistry {
             .ok_or_else(|| OAuthAppError::NotFound(format!("tenant '{name}'")))
     }
 
-    fn check_provider(&self, provider: &str) -> Result<(), OAuthAppError> {
-        if provider == self.global.name() {
+    fn check_provider(&self, provider: ProviderId) -> Result<(), OAuthAppError> {
+        if self.globals.contains_key(&provider) {
             Ok(())
         } else {
-            Err(invalid("provider", format!("unknown provider '{provider}' (supported: {})", self.global.name())))
+            Err(invalid("provider", format!("provider '{provider}' is not configured")))
         }
     }
 
     /// Validates, seals and stores `input`, then serves its tenant with the new client.
     pub async fn set(&self, input: OAuthAppInput) -> Result<OAuthAppInfo, OAuthAppError> {
         let OAuthAppInput { tenant, provider, client_id, client_secret, redirect_uri } = input;
-        self.check_provider(&provider)?;
+        self.check_provider(provider)?;
         validate(&client_id, &client_secret, redirect_uri.as_deref())?;
         let client = self.client(&client_id, client_secret.clone())?;
         let _writing = self.writes.lock().await;
         let tenant = self.tenant(&tenant).await?;
         let row =
-            OAuthAppRow::seal(&self.vault, tenant.id.clone(), &provider, &client_id, &client_secret, redirect_uri)?;
+            OAuthAppRow::seal(&self.vault, tenant.id.clone(), provider, &client_id, &client_secret, redirect_uri)?;
         let info = info(tenant.name, &row);
         let stored = row.clone();
         self.store.call(move |c| oauth_apps::upsert(c, &stored)).await?;
@@ -209,13 +235,13 @@ impl ProviderRegistry {
     }
 
     /// Deletes `tenant`'s app for `provider`; its users fall back to the global app.
-    pub async fn remove(&self, tenant: &str, provider: &str) -> Result<(), OAuthAppError> {
+    pub async fn remove(&self, tenant: &str, provider: ProviderId) -> Result<(), OAuthAppError> {
         self.check_provider(provider)?;
         let _writing = self.writes.lock().await;
         let found = self.tenant(tenant).await?;
-        let (id, p) = (found.id.clone(), provider.to_owned());
-        let removed = self.store.call(move |c| oauth_apps::delete(c, &id, &p)).await?;
-        self.evict(&found.id);
+        let id = found.id.clone();
+        let removed = self.store.call(move |c| oauth_apps::delete(c, &id, provider.as_str())).await?;
+        self.evict(&found.id, provider);
         if !removed {
             return Err(OAuthAppError::NotFound(format!("{provider} OAuth app of tenant '{tenant}'")));
         }

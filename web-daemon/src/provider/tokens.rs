@@ -8,18 +8,19 @@
 //! refresh if another task already did it, so concurrent callers cause one refresh. The rotated
 //! refresh token is persisted before the new access token is used.
 //!
-//! Refreshes and deauthorizations go through the client serving the user's tenant
-//! ([`ProviderRegistry::for_tenant`]): a tenant's own OAuth app, else the global one.
+//! Every entry point takes the [`ProviderId`] and looks the tenant's client up once
+//! ([`ProviderRegistry::for_tenant`]: a tenant's own OAuth app, else the global one); that same
+//! client refreshes the token and serves the call ([`TokenService::with_session`]).
 
 use std::future::Future;
 use std::sync::Arc;
 
-use pacer_shared::{Secret, TenantId, UserId};
+use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::refresh::{RefreshDecision, RefreshLocks, needs_refresh, refresh_decision};
-use super::{FitnessProvider, ProviderError, ProviderRegistry, TokenSet};
+use super::{ActivityData, FitnessProvider, ProviderError, ProviderRegistry, RateLimitUsage, TokenSet};
 use crate::store::{Store, TokenRow};
 use crate::vault::{Sealed, TokenAad, TokenVault};
 
@@ -45,6 +46,15 @@ struct SealedTokens {
     refresh_token: Secret,
 }
 
+/// Whose tokens, and the client that refreshes them.
+#[derive(Clone, Copy)]
+struct Owner<'a> {
+    provider: ProviderId,
+    tenant: &'a TenantId,
+    user: &'a UserId,
+    client: &'a Arc<dyn FitnessProvider>,
+}
+
 /// A row with its tokens opened.
 struct Opened {
     access: Secret,
@@ -52,7 +62,7 @@ struct Opened {
     row: TokenRow,
 }
 
-/// Seals, stores, refreshes and revokes one provider's tokens.
+/// Seals, stores, refreshes and revokes provider tokens, one row per (tenant, user, provider).
 pub struct TokenService {
     store: Store,
     vault: Arc<TokenVault>,
@@ -62,7 +72,7 @@ pub struct TokenService {
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").field("provider", &self.name()).finish_non_exhaustive()
+        f.debug_struct("TokenService").field("providers", &self.providers.providers()).finish_non_exhaustive()
     }
 }
 
@@ -87,37 +97,29 @@ impl TokenService {
         Self { store, vault, providers, locks: RefreshLocks::default() }
     }
 
-    /// The global provider (the `strava.*` app). Per tenant, use [`provider_for`](Self::provider_for).
-    pub fn provider(&self) -> &Arc<dyn FitnessProvider> {
-        self.providers.global()
-    }
-
-    /// The provider serving `tenant`: its own OAuth app's client, else the global one.
-    pub fn provider_for(&self, tenant: &TenantId) -> Arc<dyn FitnessProvider> {
-        self.providers.for_tenant(tenant)
-    }
-
     /// The per-tenant provider clients (tenant OAuth apps).
     pub fn registry(&self) -> &Arc<ProviderRegistry> {
         &self.providers
     }
 
-    /// The provider's storage name (the same for every tenant's client).
-    fn name(&self) -> &'static str {
-        self.providers.global().name()
+    /// The client of `provider` serving `tenant` (for connecting: authorize URL, code exchange).
+    pub fn client(&self, provider: ProviderId, tenant: &TenantId) -> Result<Arc<dyn FitnessProvider>, ProviderError> {
+        self.providers.for_tenant(provider, tenant)
     }
 
-    fn aad(&self, tenant: &TenantId, user: &UserId) -> TokenAad {
-        TokenAad::new(tenant.clone(), user.clone(), self.name())
+    /// `provider`'s API rate-limit usage as last reported to `tenant`'s client.
+    pub fn rate_limit_usage(&self, provider: ProviderId, tenant: &TenantId) -> Option<RateLimitUsage> {
+        self.client(provider, tenant).ok().and_then(|c| c.rate_limit_usage())
     }
 
-    fn lock(&self, tenant: &TenantId, user: &UserId) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.get((tenant.clone(), user.clone(), self.name().to_owned()))
+    fn lock(&self, provider: ProviderId, tenant: &TenantId, user: &UserId) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.get((tenant.clone(), user.clone(), provider))
     }
 
     /// Seals `tokens` into a row; athlete id and scopes fall back to `previous`.
     fn seal_row(
         &self,
+        provider: ProviderId,
         tenant: &TenantId,
         user: &UserId,
         tokens: &TokenSet,
@@ -126,11 +128,12 @@ impl TokenService {
         let plain =
             SealedTokens { access_token: tokens.access_token.clone(), refresh_token: tokens.refresh_token.clone() };
         let json = serde_json::to_vec(&plain).map_err(storage)?;
-        let Sealed { nonce, ciphertext } = self.vault.seal(&self.aad(tenant, user), &json).map_err(storage)?;
+        let aad = TokenAad::new(tenant.clone(), user.clone(), provider);
+        let Sealed { nonce, ciphertext } = self.vault.seal(&aad, &json).map_err(storage)?;
         Ok(TokenRow {
             tenant_id: tenant.clone(),
             user_id: user.clone(),
-            provider: self.name().to_owned(),
+            provider,
             nonce,
             ciphertext,
             expires_at: tokens.expires_at,
@@ -142,40 +145,52 @@ impl TokenService {
 
     /// Loads and opens the row. A row that does not open (other master key, or moved to
     /// another tenant/user) counts as not connected.
-    async fn load(&self, tenant: &TenantId, user: &UserId) -> Result<Opened, ProviderError> {
+    async fn load(&self, provider: ProviderId, tenant: &TenantId, user: &UserId) -> Result<Opened, ProviderError> {
         let row = self
             .store
-            .get_provider_token(tenant, user, self.name())
+            .get_provider_token(tenant, user, provider)
             .await
             .map_err(storage)?
             .ok_or(ProviderError::NotConnected)?;
         let sealed = Sealed { nonce: row.nonce.clone(), ciphertext: row.ciphertext.clone() };
-        let opened = self.vault.open(&self.aad(tenant, user), &sealed).and_then(|plain| {
+        let aad = TokenAad::new(tenant.clone(), user.clone(), provider);
+        let opened = self.vault.open(&aad, &sealed).and_then(|plain| {
             serde_json::from_slice::<SealedTokens>(&plain).map_err(|_| crate::vault::VaultError::Decrypt)
         });
         match opened {
             Ok(t) => Ok(Opened { access: t.access_token, refresh: t.refresh_token, row }),
             Err(e) => {
-                tracing::warn!(%tenant, %user, provider = self.name(), error = %e, "stored provider tokens do not open; treating as not connected");
+                tracing::warn!(%tenant, %user, %provider, error = %e, "stored provider tokens do not open; treating as not connected");
                 Err(ProviderError::NotConnected)
             }
         }
     }
 
     /// Seals and stores freshly granted tokens (OAuth callback), replacing any previous ones.
-    pub async fn store_tokens(&self, tenant: &TenantId, user: &UserId, tokens: &TokenSet) -> Result<(), ProviderError> {
-        let lock = self.lock(tenant, user);
+    pub async fn store_tokens(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+        tokens: &TokenSet,
+    ) -> Result<(), ProviderError> {
+        let lock = self.lock(provider, tenant, user);
         let _guard = lock.lock().await;
-        let row = self.seal_row(tenant, user, tokens, None)?;
+        let row = self.seal_row(provider, tenant, user, tokens, None)?;
         self.store.upsert_provider_token(row).await.map_err(storage)
     }
 
     /// The connection's public facts, or `None` when not connected (no row, or a row that does
     /// not open for this tenant and user).
-    pub async fn connection(&self, tenant: &TenantId, user: &UserId) -> Result<Option<ConnectionInfo>, ProviderError> {
+    pub async fn connection(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<ConnectionInfo>, ProviderError> {
         // Only a row that opens under this (tenant, user) counts: its plain columns (athlete id,
         // scopes) are not authenticated, so a row moved from another user must not report them.
-        let row = match self.load(tenant, user).await {
+        let row = match self.load(provider, tenant, user).await {
             Ok(opened) => opened.row,
             Err(ProviderError::NotConnected) => return Ok(None),
             Err(e) => return Err(e),
@@ -190,41 +205,90 @@ impl TokenService {
 
     /// Revokes access at the provider (best effort) and deletes the tokens. Returns whether a
     /// connection existed.
-    pub async fn disconnect(&self, tenant: &TenantId, user: &UserId) -> Result<bool, ProviderError> {
-        let lock = self.lock(tenant, user);
+    pub async fn disconnect(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<bool, ProviderError> {
+        let lock = self.lock(provider, tenant, user);
         let _guard = lock.lock().await;
-        match self.load(tenant, user).await {
+        match self.load(provider, tenant, user).await {
             Ok(opened) => {
-                if let Err(e) = self.provider_for(tenant).deauthorize(&opened.access).await {
-                    tracing::warn!(%tenant, %user, provider = self.name(), error = %e, "deauthorize at provider failed; deleting local tokens anyway");
+                let revoked = match self.client(provider, tenant) {
+                    Ok(client) => client.deauthorize(&opened.access).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = revoked {
+                    tracing::warn!(%tenant, %user, %provider, error = %e, "deauthorize at provider failed; deleting local tokens anyway");
                 }
             }
             Err(ProviderError::NotConnected) => {}
             Err(e) => return Err(e),
         }
-        self.store.delete_provider_token(tenant, user, self.name()).await.map_err(storage)
+        self.store.delete_provider_token(tenant, user, provider).await.map_err(storage)
     }
 
-    /// Runs `f` with a valid access token: refreshes first when it expires within 5 minutes,
-    /// and once more (retrying `f` once) when the provider answers `Unauthorized`. Refreshes use
-    /// the tenant's client; `f` should call the API through [`provider_for`](Self::provider_for)
-    /// so the right application's rate limits are tracked.
-    ///
-    /// Errors: [`ProviderError::NotConnected`] without stored tokens,
-    /// [`ProviderError::TokenRefreshFailed`] when a needed refresh fails, else `f`'s error.
-    pub async fn with_access_token<T, F, Fut>(&self, tenant: &TenantId, user: &UserId, f: F) -> Result<T, ProviderError>
+    /// Runs `f` with the user's data at `provider` (a session of the tenant's client and a fresh
+    /// access token); see [`with_client`](Self::with_client) for the refresh rules.
+    pub async fn with_session<T, F, Fut>(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+        f: F,
+    ) -> Result<T, ProviderError>
+    where
+        F: Fn(Arc<dyn ActivityData>) -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        self.with_client(provider, tenant, user, |client, token| f(client.session(token))).await
+    }
+
+    /// Runs `f` with a valid access token; see [`with_client`](Self::with_client).
+    pub async fn with_access_token<T, F, Fut>(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+        f: F,
+    ) -> Result<T, ProviderError>
     where
         F: Fn(Secret) -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
-        let mut current = self.load(tenant, user).await?;
+        self.with_client(provider, tenant, user, |_, token| f(token)).await
+    }
+
+    /// The one entry point: looks up the client of `provider` serving `tenant` once, and runs
+    /// `f` with that client and a valid access token. The token is refreshed first when it
+    /// expires within 5 minutes, and once more (retrying `f` once) when the provider answers
+    /// `Unauthorized`; refreshes use the same client, so the tenant's own OAuth app refreshes
+    /// its own tokens and its rate limits are tracked on one client.
+    ///
+    /// Errors: [`ProviderError::NotConnected`] without stored tokens,
+    /// [`ProviderError::TokenRefreshFailed`] when a needed refresh fails, else `f`'s error.
+    pub async fn with_client<T, F, Fut>(
+        &self,
+        provider: ProviderId,
+        tenant: &TenantId,
+        user: &UserId,
+        f: F,
+    ) -> Result<T, ProviderError>
+    where
+        F: Fn(Arc<dyn FitnessProvider>, Secret) -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let client = self.client(provider, tenant)?;
+        let owner = Owner { provider, tenant, user, client: &client };
+        let mut current = self.load(provider, tenant, user).await?;
         if needs_refresh(current.row.expires_at, now_s()) {
-            current = self.refresh_serialized(tenant, user, &current, false).await?;
+            current = self.refresh_serialized(&owner, &current, false).await?;
         }
-        match f(current.access.clone()).await {
+        match f(client.clone(), current.access.clone()).await {
             Err(ProviderError::Unauthorized) => {
-                let fresh = self.refresh_serialized(tenant, user, &current, true).await?;
-                f(fresh.access).await
+                let fresh = self.refresh_serialized(&owner, &current, true).await?;
+                f(client.clone(), fresh.access).await
             }
             other => other,
         }
@@ -234,30 +298,30 @@ impl TokenService {
     /// [`refresh_decision`](super::refresh::refresh_decision).
     async fn refresh_serialized(
         &self,
-        tenant: &TenantId,
-        user: &UserId,
+        owner: &Owner<'_>,
         seen: &Opened,
         forced: bool,
     ) -> Result<Opened, ProviderError> {
-        let lock = self.lock(tenant, user);
+        let Owner { provider, tenant, user, client } = *owner;
+        let lock = self.lock(provider, tenant, user);
         let _guard = lock.lock().await;
-        let current = self.load(tenant, user).await?;
+        let current = self.load(provider, tenant, user).await?;
         let changed = current.row.nonce != seen.row.nonce || current.access != seen.access;
         if refresh_decision(changed, forced, current.row.expires_at, now_s()) == RefreshDecision::UseCurrent {
             return Ok(current);
         }
         let failed = |reason: String| {
-            tracing::warn!(%tenant, %user, provider = self.name(), %reason, "token refresh failed");
+            tracing::warn!(%tenant, %user, %provider, %reason, "token refresh failed");
             ProviderError::TokenRefreshFailed { reason }
         };
-        let provider = self.provider_for(tenant);
-        let tokens = provider.refresh(&current.refresh).await.map_err(|e| failed(e.to_string()))?;
-        let row = self.seal_row(tenant, user, &tokens, Some(&current.row)).map_err(|e| failed(e.to_string()))?;
+        let tokens = client.refresh(&current.refresh).await.map_err(|e| failed(e.to_string()))?;
+        let row =
+            self.seal_row(provider, tenant, user, &tokens, Some(&current.row)).map_err(|e| failed(e.to_string()))?;
         self.store
             .upsert_provider_token(row.clone())
             .await
             .map_err(|e| failed(format!("persisting rotated tokens: {e}")))?;
-        tracing::info!(%tenant, %user, provider = self.name(), expires_at = tokens.expires_at, "provider token refreshed");
+        tracing::info!(%tenant, %user, %provider, expires_at = tokens.expires_at, "provider token refreshed");
         Ok(Opened { access: tokens.access_token, refresh: tokens.refresh_token, row })
     }
 }

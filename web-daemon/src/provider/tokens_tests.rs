@@ -5,8 +5,8 @@ use futures_util::future::BoxFuture;
 
 use super::*;
 use crate::provider::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, ProviderResult, RateLimitUsage, Streams,
-    TokenExchange, UploadRequest, UploadStatus,
+    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, OAuthConnect, ProviderResult,
+    RateLimitUsage, Streams, TokenExchange, UploadRequest, UploadStatus,
 };
 use crate::store::{tenants, users};
 
@@ -24,39 +24,15 @@ impl FakeProvider {
     }
 }
 
-impl FitnessProvider for FakeProvider {
-    fn name(&self) -> &'static str {
-        "strava"
+impl OAuthConnect for FakeProvider {
+    fn id(&self) -> ProviderId {
+        ProviderId::Strava
     }
     fn authorize_url(&self, _: &str, _: &str, _: &str) -> String {
         String::new()
     }
-    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
-        None
-    }
-    fn athlete<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<Athlete>> {
-        Self::unsupported()
-    }
-    fn activities<'a>(&'a self, _: &'a Secret, _: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
-        Self::unsupported()
-    }
-    fn activity<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
-        Self::unsupported()
-    }
-    fn streams<'a>(&'a self, _: &'a Secret, _: u64, _: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
-        Self::unsupported()
-    }
-    fn stats<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
-        Self::unsupported()
-    }
-    fn upload<'a>(&'a self, _: &'a Secret, _: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        Self::unsupported()
-    }
-    fn upload_status<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        Self::unsupported()
-    }
     fn exchange_code<'a>(&'a self, _: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
-        Self::unsupported()
+        FakeProvider::unsupported()
     }
     fn refresh<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<TokenSet>> {
         Box::pin(async move {
@@ -71,6 +47,42 @@ impl FitnessProvider for FakeProvider {
     fn deauthorize<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
         self.deauthorized.fetch_add(1, Ordering::SeqCst);
         Box::pin(async { Ok(()) })
+    }
+}
+
+impl FitnessProvider for FakeProvider {
+    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
+        None
+    }
+    fn session(self: Arc<Self>, _: Secret) -> Arc<dyn ActivityData> {
+        Arc::new(FakeProviderSession(self))
+    }
+}
+
+/// [`FakeProvider`]'s data for one (any) access token.
+pub struct FakeProviderSession(Arc<FakeProvider>);
+
+impl ActivityData for FakeProviderSession {
+    fn athlete(&self) -> BoxFuture<'_, ProviderResult<Athlete>> {
+        FakeProvider::unsupported()
+    }
+    fn activities<'a>(&'a self, _: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
+        FakeProvider::unsupported()
+    }
+    fn activity<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
+        FakeProvider::unsupported()
+    }
+    fn streams<'a>(&'a self, _: u64, _: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
+        FakeProvider::unsupported()
+    }
+    fn stats<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
+        FakeProvider::unsupported()
+    }
+    fn upload<'a>(&'a self, _: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+        FakeProvider::unsupported()
+    }
+    fn upload_status<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+        FakeProvider::unsupported()
     }
 }
 
@@ -108,27 +120,33 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     async fn stored_refresh_token(&self) -> String {
-        self.service.load(&self.tenant, &self.user).await.expect("load").refresh.expose().to_owned()
+        self.service.load(ProviderId::Strava, &self.tenant, &self.user).await.expect("load").refresh.expose().to_owned()
     }
 }
 
 #[tokio::test]
 async fn store_connection_and_use() {
     let fx = fixture();
-    let missing = fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }).await;
+    let missing = fx.service.with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |_| async { Ok(()) }).await;
     assert_eq!(missing, Err(ProviderError::NotConnected));
-    assert_eq!(fx.service.connection(&fx.tenant, &fx.user).await.expect("conn"), None);
+    assert_eq!(fx.service.connection(ProviderId::Strava, &fx.tenant, &fx.user).await.expect("conn"), None);
 
     let expires_at = now_s() + 3600;
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc-0", "ref-0", expires_at)).await.expect("store");
-    let info = fx.service.connection(&fx.tenant, &fx.user).await.expect("conn").expect("connected");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("acc-0", "ref-0", expires_at))
+        .await
+        .expect("store");
+    let info = fx.service.connection(ProviderId::Strava, &fx.tenant, &fx.user).await.expect("conn").expect("connected");
     assert_eq!((info.athlete_id, info.expires_at), (Some(42), expires_at));
     assert_eq!(info.scopes, "read,activity:read_all");
 
-    let row = fx.store.get_provider_token(&fx.tenant, &fx.user, "strava").await.expect("get").expect("row");
+    let row = fx.store.get_provider_token(&fx.tenant, &fx.user, ProviderId::Strava).await.expect("get").expect("row");
     assert!(!row.ciphertext.windows(5).any(|w| w == b"acc-0"), "sealed at rest");
 
-    let seen = fx.service.with_access_token(&fx.tenant, &fx.user, |t| async move { Ok(t.expose().to_owned()) }).await;
+    let seen = fx
+        .service
+        .with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |t| async move { Ok(t.expose().to_owned()) })
+        .await;
     assert_eq!(seen.as_deref(), Ok("acc-0"));
     assert_eq!(fx.provider.refreshes.load(Ordering::SeqCst), 0);
 }
@@ -136,30 +154,36 @@ async fn store_connection_and_use() {
 #[tokio::test]
 async fn expiring_token_is_refreshed_and_rotation_persisted_first() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("old", "ref-0", now_s() + 120)).await.expect("store");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("old", "ref-0", now_s() + 120))
+        .await
+        .expect("store");
     let fx = Arc::new(fx);
     let inner = fx.clone();
     let used = fx
         .service
-        .with_access_token(&fx.tenant, &fx.user, move |t| {
+        .with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, move |t| {
             let fx = inner.clone();
             async move { Ok((t.expose().to_owned(), fx.stored_refresh_token().await)) }
         })
         .await
         .expect("call");
     assert_eq!(used, ("access-1".to_owned(), "refresh-1".to_owned()), "rotated token stored before use");
-    let info = fx.service.connection(&fx.tenant, &fx.user).await.expect("conn").expect("connected");
+    let info = fx.service.connection(ProviderId::Strava, &fx.tenant, &fx.user).await.expect("conn").expect("connected");
     assert_eq!((info.athlete_id, info.scopes.as_str()), (Some(42), "read,activity:read_all"));
 }
 
 #[tokio::test]
 async fn unauthorized_refreshes_once_and_retries_once() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("revoked", "ref-0", now_s() + 3600)).await.expect("store");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("revoked", "ref-0", now_s() + 3600))
+        .await
+        .expect("store");
     let calls = AtomicUsize::new(0);
     let result =
         fx.service
-            .with_access_token(&fx.tenant, &fx.user, |t| {
+            .with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |t| {
                 calls.fetch_add(1, Ordering::SeqCst);
                 async move {
                     if t.expose() == "revoked" { Err(ProviderError::Unauthorized) } else { Ok(t.expose().to_owned()) }
@@ -172,7 +196,7 @@ async fn unauthorized_refreshes_once_and_retries_once() {
     let calls = AtomicUsize::new(0);
     let always = fx
         .service
-        .with_access_token(&fx.tenant, &fx.user, |_| {
+        .with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |_| {
             calls.fetch_add(1, Ordering::SeqCst);
             async { Err::<(), _>(ProviderError::Unauthorized) }
         })
@@ -184,12 +208,17 @@ async fn unauthorized_refreshes_once_and_retries_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_refresh() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10))
+        .await
+        .expect("store");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (service, tenant, user) = (fx.service.clone(), fx.tenant.clone(), fx.user.clone());
             tokio::spawn(async move {
-                service.with_access_token(&tenant, &user, |t| async move { Ok(t.expose().to_owned()) }).await
+                service
+                    .with_access_token(ProviderId::Strava, &tenant, &user, |t| async move { Ok(t.expose().to_owned()) })
+                    .await
             })
         })
         .collect();
@@ -202,9 +231,16 @@ async fn concurrent_callers_share_one_refresh() {
 #[tokio::test]
 async fn failed_refresh_is_token_refresh_failed() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("expired", "ref-0", now_s() - 10))
+        .await
+        .expect("store");
     fx.provider.fail_refresh.store(true, Ordering::SeqCst);
-    let err = fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }).await.expect_err("fails");
+    let err = fx
+        .service
+        .with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |_| async { Ok(()) })
+        .await
+        .expect_err("fails");
     assert!(matches!(err, ProviderError::TokenRefreshFailed { .. }), "{err:?}");
     assert_eq!(err.to_string(), "Token refresh failed");
     assert_eq!(fx.stored_refresh_token().await, "ref-0", "stored tokens untouched");
@@ -213,32 +249,39 @@ async fn failed_refresh_is_token_refresh_failed() {
 #[tokio::test]
 async fn row_moved_to_another_user_does_not_open() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600)).await.expect("store");
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600))
+        .await
+        .expect("store");
     let conn = fx.store.conn().expect("conn");
     let mallory = users::create(&conn, &fx.tenant, "mallory@example.com", None).expect("user").info.id;
-    let mut row = fx.store.get_provider_token(&fx.tenant, &fx.user, "strava").await.expect("get").expect("row");
+    let mut row =
+        fx.store.get_provider_token(&fx.tenant, &fx.user, ProviderId::Strava).await.expect("get").expect("row");
     row.user_id = mallory.clone();
     fx.store.upsert_provider_token(row).await.expect("copy row");
-    let stolen = fx.service.with_access_token(&fx.tenant, &mallory, |_| async { Ok(()) }).await;
+    let stolen = fx.service.with_access_token(ProviderId::Strava, &fx.tenant, &mallory, |_| async { Ok(()) }).await;
     assert_eq!(stolen, Err(ProviderError::NotConnected));
 }
 
 #[tokio::test]
 async fn disconnect_deauthorizes_and_deletes() {
     let fx = fixture();
-    fx.service.store_tokens(&fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600)).await.expect("store");
-    assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(true));
+    fx.service
+        .store_tokens(ProviderId::Strava, &fx.tenant, &fx.user, &tokens("acc", "ref", now_s() + 3600))
+        .await
+        .expect("store");
+    assert_eq!(fx.service.disconnect(ProviderId::Strava, &fx.tenant, &fx.user).await, Ok(true));
     assert_eq!(fx.provider.deauthorized.load(Ordering::SeqCst), 1);
-    assert_eq!(fx.service.connection(&fx.tenant, &fx.user).await.expect("conn"), None);
-    assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(false));
+    assert_eq!(fx.service.connection(ProviderId::Strava, &fx.tenant, &fx.user).await.expect("conn"), None);
+    assert_eq!(fx.service.disconnect(ProviderId::Strava, &fx.tenant, &fx.user).await, Ok(false));
 }
 
 #[test]
 fn service_futures_are_send() {
     fn assert_send<T: Send>(_: T) {}
     let fx = fixture();
-    assert_send(fx.service.with_access_token(&fx.tenant, &fx.user, |_| async { Ok(()) }));
-    assert_send(fx.service.disconnect(&fx.tenant, &fx.user));
+    assert_send(fx.service.with_access_token(ProviderId::Strava, &fx.tenant, &fx.user, |_| async { Ok(()) }));
+    assert_send(fx.service.disconnect(ProviderId::Strava, &fx.tenant, &fx.user));
 }
 
 #[tokio::test]
@@ -250,13 +293,17 @@ async fn a_tenant_app_refreshes_and_deauthorizes_its_own_users_only() {
     let other = tenants::get_or_create(&conn, "other").expect("tenant").id;
     let bob = users::create(&conn, &other, "bob@example.com", None).expect("user").info.id;
     for (tenant, user) in [(&fx.tenant, &fx.user), (&other, &bob)] {
-        fx.service.store_tokens(tenant, user, &tokens("expired", "ref-0", now_s() - 10)).await.expect("store");
-        fx.service.with_access_token(tenant, user, |_| async { Ok(()) }).await.expect("refreshed");
+        fx.service
+            .store_tokens(ProviderId::Strava, tenant, user, &tokens("expired", "ref-0", now_s() - 10))
+            .await
+            .expect("store");
+        fx.service.with_access_token(ProviderId::Strava, tenant, user, |_| async { Ok(()) }).await.expect("refreshed");
     }
     assert_eq!(club_app.refreshes.load(Ordering::SeqCst), 1, "the tenant's app refreshed its user");
     assert_eq!(fx.provider.refreshes.load(Ordering::SeqCst), 1, "the global app refreshed the other tenant's user");
-    assert!(Arc::ptr_eq(fx.service.provider(), &(fx.provider.clone() as Arc<dyn FitnessProvider>)));
+    let global = fx.service.registry().global(ProviderId::Strava).expect("global client");
+    assert!(Arc::ptr_eq(&global, &(fx.provider.clone() as Arc<dyn FitnessProvider>)));
 
-    assert_eq!(fx.service.disconnect(&fx.tenant, &fx.user).await, Ok(true));
+    assert_eq!(fx.service.disconnect(ProviderId::Strava, &fx.tenant, &fx.user).await, Ok(true));
     assert_eq!((club_app.deauthorized.load(Ordering::SeqCst), fx.provider.deauthorized.load(Ordering::SeqCst)), (1, 0));
 }

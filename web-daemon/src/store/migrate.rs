@@ -52,6 +52,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(4, "004", "oauth_and_tokens"),
     embed!(5, "005", "a2a"),
     embed!(6, "006", "oauth_state_binding"),
+    embed!(7, "007", "activity_store"),
 ];
 
 /// A migration that ran (up or down).

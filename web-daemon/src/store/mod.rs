@@ -6,7 +6,11 @@
 //! [`TenantId`](pacer_shared::TenantId) by type.
 
 pub mod a2a;
+pub mod activities;
+pub mod activity_streams;
 pub mod api_keys;
+pub mod athlete_settings;
+pub mod cache_windows;
 pub mod login_links;
 pub mod migrate;
 pub mod oauth_apps;
@@ -133,4 +137,12 @@ pub fn now_epoch() -> i64 {
 /// A fresh random id (UUID v4 text).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Reads a provider name column as a [`pacer_shared::ProviderId`]; an unknown name is a
+/// conversion error (only pacer writes these columns).
+pub(crate) fn provider_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<pacer_shared::ProviderId> {
+    let name: String = row.get(index)?;
+    name.parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into()))
 }

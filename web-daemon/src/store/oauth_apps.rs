@@ -6,7 +6,7 @@
 //! module is the only place that seals or opens those secrets; `provider::registry` builds the
 //! clients from the opened rows.
 
-use pacer_shared::{Secret, TenantId};
+use pacer_shared::{ProviderId, Secret, TenantId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::StoreError;
@@ -44,7 +44,7 @@ impl OAuthAppRow {
     pub fn seal(
         vault: &TokenVault,
         tenant_id: TenantId,
-        provider: &str,
+        provider: ProviderId,
         client_id: &str,
         client_secret: &Secret,
         redirect_uri: Option<String>,
@@ -53,7 +53,7 @@ impl OAuthAppRow {
             vault.seal(&TokenAad::oauth_app(tenant_id.clone(), provider), client_secret.expose().as_bytes())?;
         Ok(Self {
             tenant_id,
-            provider: provider.to_owned(),
+            provider: provider.as_str().to_owned(),
             client_id: client_id.to_owned(),
             secret,
             redirect_uri,
@@ -63,7 +63,8 @@ impl OAuthAppRow {
 
     /// The client secret; fails unless sealed by this vault for this row's tenant and provider.
     pub fn open_secret(&self, vault: &TokenVault) -> Result<Secret, VaultError> {
-        let plain = vault.open(&TokenAad::oauth_app(self.tenant_id.clone(), &self.provider), &self.secret)?;
+        let provider = self.provider.parse::<ProviderId>().map_err(|_| VaultError::Decrypt)?;
+        let plain = vault.open(&TokenAad::oauth_app(self.tenant_id.clone(), provider), &self.secret)?;
         String::from_utf8(plain).map(Secret::new).map_err(|_| VaultError::Decrypt)
     }
 }
@@ -157,7 +158,7 @@ mod tests {
         OAuthAppRow::seal(
             vault,
             tenant.clone(),
-            "strava",
+            ProviderId::Strava,
             client_id,
             &Secret::new(SECRET.into()),
             redirect.map(Into::into),

@@ -1,7 +1,7 @@
 //! One-time OAuth `state` values. Only the SHA-256 of a state is stored; consuming one validates
 //! and deletes it in a single transaction, so a state works exactly once.
 
-use pacer_shared::{TenantId, UserId};
+use pacer_shared::{ProviderId, TenantId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
@@ -11,7 +11,7 @@ use super::StoreError;
 pub struct PendingState {
     pub tenant_id: TenantId,
     pub user_id: UserId,
-    pub provider: String,
+    pub provider: ProviderId,
     pub pkce_verifier: Option<String>,
     pub redirect_uri: String,
     pub expires_at: i64,
@@ -29,7 +29,7 @@ pub fn insert(conn: &Connection, state_hash: &[u8; 32], s: &PendingState, now: i
             state_hash.as_slice(),
             s.tenant_id.as_str(),
             s.user_id.as_str(),
-            s.provider,
+            s.provider.as_str(),
             s.pkce_verifier,
             s.redirect_uri,
             now,
@@ -65,7 +65,7 @@ pub fn consume(
                 Ok(PendingState {
                     tenant_id: TenantId::new(r.get::<_, String>(0)?),
                     user_id: UserId::new(r.get::<_, String>(1)?),
-                    provider: r.get(2)?,
+                    provider: super::provider_column(r, 2)?,
                     pkce_verifier: r.get(3)?,
                     redirect_uri: r.get(4)?,
                     expires_at: r.get(5)?,

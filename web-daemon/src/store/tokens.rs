@@ -1,7 +1,7 @@
 //! Encrypted provider tokens. This module only moves sealed bytes; `provider::tokens` is the one
 //! writer that seals and opens them (AAD = `tenant_id|user_id|provider`).
 
-use pacer_shared::{TenantId, UserId};
+use pacer_shared::{ProviderId, TenantId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 pub struct TokenRow {
     pub tenant_id: TenantId,
     pub user_id: UserId,
-    pub provider: String,
+    pub provider: ProviderId,
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
     pub expires_at: i64,
@@ -43,7 +43,7 @@ pub fn upsert(conn: &Connection, row: &TokenRow) -> Result<(), StoreError> {
         params![
             row.tenant_id.as_str(),
             row.user_id.as_str(),
-            row.provider,
+            row.provider.as_str(),
             row.nonce,
             row.ciphertext,
             row.expires_at,
@@ -60,18 +60,18 @@ pub fn get(
     conn: &Connection,
     tenant: &TenantId,
     user: &UserId,
-    provider: &str,
+    provider: ProviderId,
 ) -> Result<Option<TokenRow>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT nonce, ciphertext, expires_at, athlete_id, scopes, updated_at FROM provider_tokens
              WHERE tenant_id = ?1 AND user_id = ?2 AND provider = ?3",
         )?
-        .query_row(params![tenant.as_str(), user.as_str(), provider], |r| {
+        .query_row(params![tenant.as_str(), user.as_str(), provider.as_str()], |r| {
             Ok(TokenRow {
                 tenant_id: tenant.clone(),
                 user_id: user.clone(),
-                provider: provider.to_string(),
+                provider,
                 nonce: r.get(0)?,
                 ciphertext: r.get(1)?,
                 expires_at: r.get(2)?,
@@ -84,10 +84,10 @@ pub fn get(
 }
 
 /// Deletes the row; true when one existed.
-pub fn delete(conn: &Connection, tenant: &TenantId, user: &UserId, provider: &str) -> Result<bool, StoreError> {
+pub fn delete(conn: &Connection, tenant: &TenantId, user: &UserId, provider: ProviderId) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "DELETE FROM provider_tokens WHERE tenant_id = ?1 AND user_id = ?2 AND provider = ?3",
-        params![tenant.as_str(), user.as_str(), provider],
+        params![tenant.as_str(), user.as_str(), provider.as_str()],
     )? == 1)
 }
 
@@ -102,10 +102,10 @@ impl Store {
         &self,
         tenant: &TenantId,
         user: &UserId,
-        provider: &str,
+        provider: ProviderId,
     ) -> Result<Option<TokenRow>, StoreError> {
-        let (t, u, p) = (tenant.clone(), user.clone(), provider.to_string());
-        self.call(move |c| get(c, &t, &u, &p)).await
+        let (t, u) = (tenant.clone(), user.clone());
+        self.call(move |c| get(c, &t, &u, provider)).await
     }
 
     /// Async [`delete`].
@@ -113,9 +113,9 @@ impl Store {
         &self,
         tenant: &TenantId,
         user: &UserId,
-        provider: &str,
+        provider: ProviderId,
     ) -> Result<bool, StoreError> {
-        let (t, u, p) = (tenant.clone(), user.clone(), provider.to_string());
-        self.call(move |c| delete(c, &t, &u, &p)).await
+        let (t, u) = (tenant.clone(), user.clone());
+        self.call(move |c| delete(c, &t, &u, provider)).await
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
-use pacer_shared::{Secret, Tier};
+use pacer_shared::{ProviderId, Secret, Tier};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf};
 use tokio_util::sync::CancellationToken;
@@ -17,8 +17,9 @@ use crate::auth::Principal;
 use crate::config::{Config, LimitSettings, Overrides};
 use crate::limits::InMemoryLimiter;
 use crate::provider::{
-    Activity, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, ProviderError, ProviderResult,
-    RateLimitUsage, Streams, TokenExchange, TokenService, TokenSet, UploadRequest, UploadStatus,
+    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, OAuthConnect,
+    ProviderError, ProviderResult, RateLimitUsage, Streams, TokenExchange, TokenService, TokenSet, UploadRequest,
+    UploadStatus,
 };
 use crate::state::AppState;
 use crate::store::{Store, api_keys, tenants, users};
@@ -64,82 +65,12 @@ pub fn activity(id: u64, name: &str, sport: &str) -> Activity {
     }
 }
 
-impl FitnessProvider for FakeProvider {
-    fn name(&self) -> &'static str {
-        "strava"
+impl OAuthConnect for FakeProvider {
+    fn id(&self) -> ProviderId {
+        ProviderId::Strava
     }
     fn authorize_url(&self, state: &str, _: &str, _: &str) -> String {
         format!("https://fake.example/oauth/authorize?state={state}")
-    }
-    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
-        None
-    }
-    fn athlete<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<Athlete>> {
-        ok(Athlete {
-            id: 77,
-            username: None,
-            firstname: Some("Ada".into()),
-            lastname: Some("Runner".into()),
-            city: None,
-            state: None,
-            country: Some("France".into()),
-            sex: None,
-            weight_kg: None,
-            premium: None,
-            created_at: None,
-            profile_url: None,
-        })
-    }
-    fn activities<'a>(&'a self, _: &'a Secret, q: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
-        let all = [activity(3, "Evening Ride", "Ride"), activity(2, "Morning Run", "Run"), activity(1, "Swim", "Swim")];
-        ok(all.into_iter().take(usize::try_from(q.per_page).unwrap_or(0)).collect())
-    }
-    fn activity<'a>(&'a self, _: &'a Secret, id: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
-        Box::pin(async move {
-            if id != 2 {
-                return Err(ProviderError::NotFound(format!("activity {id}")));
-            }
-            let activity = activity(2, "Morning Run", "Run");
-            Ok(ActivityDetail { activity, description: None, calories_kcal: None, device_name: None, gear_id: None })
-        })
-    }
-    fn streams<'a>(&'a self, _: &'a Secret, id: u64, keys: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
-        let series: BTreeMap<String, Vec<Value>> = keys
-            .iter()
-            .filter(|k| ["time", "heartrate"].contains(&k.as_str()))
-            .map(|k| (k.clone(), (0..1000).map(Value::from).collect()))
-            .collect();
-        ok(Streams { activity_id: id, original_points: 1000, returned_points: 1000, series })
-    }
-    fn stats<'a>(&'a self, _: &'a Secret, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
-        ok(AthleteStats::default())
-    }
-    fn upload<'a>(&'a self, _: &'a Secret, request: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        self.polls.store(0, Ordering::SeqCst);
-        let external = request.external_id.clone().unwrap_or_default();
-        *self.last_upload.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((request.bytes.len(), request.data_type.clone()));
-        let mut uploaded = self.uploaded.lock().unwrap_or_else(PoisonError::into_inner);
-        let duplicate = uploaded.contains(&external);
-        uploaded.push(external.clone());
-        ok(UploadStatus {
-            upload_id: if duplicate { 900 } else { 901 },
-            status: "Your activity is still being processed.".into(),
-            activity_id: None,
-            error: duplicate.then(|| format!("{external} duplicate of activity 555")),
-            external_id: Some(external),
-        })
-    }
-    fn upload_status<'a>(&'a self, _: &'a Secret, id: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        let polls = self.polls.fetch_add(1, Ordering::SeqCst) + 1;
-        let done = polls >= 2;
-        ok(UploadStatus {
-            upload_id: id,
-            status: if done { "Your activity is ready." } else { "Your activity is still being processed." }.into(),
-            activity_id: done.then_some(4242),
-            error: None,
-            external_id: None,
-        })
     }
     fn exchange_code<'a>(&'a self, _: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
         Box::pin(async { Err(ProviderError::BadRequest("not in tests".into())) })
@@ -155,6 +86,88 @@ impl FitnessProvider for FakeProvider {
     }
     fn deauthorize<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
         ok(())
+    }
+}
+
+impl FitnessProvider for FakeProvider {
+    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
+        None
+    }
+    fn session(self: Arc<Self>, _: Secret) -> Arc<dyn ActivityData> {
+        Arc::new(FakeProviderSession(self))
+    }
+}
+
+/// [`FakeProvider`]'s data for one (any) access token.
+pub struct FakeProviderSession(Arc<FakeProvider>);
+
+impl ActivityData for FakeProviderSession {
+    fn athlete(&self) -> BoxFuture<'_, ProviderResult<Athlete>> {
+        ok(Athlete {
+            id: 77,
+            username: None,
+            firstname: Some("Ada".into()),
+            lastname: Some("Runner".into()),
+            city: None,
+            state: None,
+            country: Some("France".into()),
+            sex: None,
+            weight_kg: None,
+            premium: None,
+            created_at: None,
+            profile_url: None,
+        })
+    }
+    fn activities<'a>(&'a self, q: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
+        let all = [activity(3, "Evening Ride", "Ride"), activity(2, "Morning Run", "Run"), activity(1, "Swim", "Swim")];
+        ok(all.into_iter().take(usize::try_from(q.per_page).unwrap_or(0)).collect())
+    }
+    fn activity<'a>(&'a self, id: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
+        Box::pin(async move {
+            if id != 2 {
+                return Err(ProviderError::NotFound(format!("activity {id}")));
+            }
+            let activity = activity(2, "Morning Run", "Run");
+            Ok(ActivityDetail { activity, description: None, calories_kcal: None, device_name: None, gear_id: None })
+        })
+    }
+    fn streams<'a>(&'a self, id: u64, keys: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
+        let series: BTreeMap<String, Vec<Value>> = keys
+            .iter()
+            .filter(|k| ["time", "heartrate"].contains(&k.as_str()))
+            .map(|k| (k.clone(), (0..1000).map(Value::from).collect()))
+            .collect();
+        ok(Streams { activity_id: id, original_points: 1000, returned_points: 1000, series })
+    }
+    fn stats<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
+        ok(AthleteStats::default())
+    }
+    fn upload<'a>(&'a self, request: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+        self.0.polls.store(0, Ordering::SeqCst);
+        let external = request.external_id.clone().unwrap_or_default();
+        *self.0.last_upload.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((request.bytes.len(), request.data_type.clone()));
+        let mut uploaded = self.0.uploaded.lock().unwrap_or_else(PoisonError::into_inner);
+        let duplicate = uploaded.contains(&external);
+        uploaded.push(external.clone());
+        ok(UploadStatus {
+            upload_id: if duplicate { 900 } else { 901 },
+            status: "Your activity is still being processed.".into(),
+            activity_id: None,
+            error: duplicate.then(|| format!("{external} duplicate of activity 555")),
+            external_id: Some(external),
+        })
+    }
+    fn upload_status<'a>(&'a self, id: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
+        let polls = self.0.polls.fetch_add(1, Ordering::SeqCst) + 1;
+        let done = polls >= 2;
+        ok(UploadStatus {
+            upload_id: id,
+            status: if done { "Your activity is ready." } else { "Your activity is still being processed." }.into(),
+            activity_id: done.then_some(4242),
+            error: None,
+            external_id: None,
+        })
     }
 }
 
@@ -225,7 +238,11 @@ impl Fixture {
     /// Stores tokens for the user, expiring at `expires_at` (epoch seconds).
     pub async fn connect(&self, expires_at: i64) {
         let p = &self.principal;
-        self.state.tokens.store_tokens(&p.tenant_id, &p.user_id, &tokens(expires_at)).await.expect("store tokens");
+        self.state
+            .tokens
+            .store_tokens(ProviderId::Strava, &p.tenant_id, &p.user_id, &tokens(expires_at))
+            .await
+            .expect("store tokens");
     }
 
     /// A client connected to a fresh session.

@@ -41,7 +41,7 @@ pub struct GetActivitiesParams {
     #[schemars(range(min = 1))]
     page: u32,
     /// Only activities of this sport type, e.g. `Run`, `Ride`, `TrailRun`, `Swim`
-    /// (case-insensitive). Filters the requested page, so it may hold fewer than `limit`.
+    /// (case-insensitive).
     sport_type: Option<String>,
 }
 
@@ -159,13 +159,10 @@ impl PacerMcp {
         &self,
         Parameters(request, _): Parameters<GetActivitiesParams>,
     ) -> Result<Json<ActivityList>, ToolError> {
-        let provider = self.provider();
         let query = request.query;
-        let mut activities = self.with_token(|token| async move { provider.activities(&token, &query).await }).await?;
+        let activities = self.activities().list(query, request.sport_type).await;
+        let activities = self.or_provider_error(activities).await?;
         let full_page = activities.len() >= usize::try_from(query.per_page).unwrap_or(usize::MAX);
-        if let Some(sport) = &request.sport_type {
-            activities.retain(|a| a.sport_type.eq_ignore_ascii_case(sport));
-        }
         let summary = match activities.first() {
             None => format!("No activities on page {}.", query.page),
             Some(newest) => format!(
@@ -192,8 +189,8 @@ impl PacerMcp {
         &self,
         Parameters(activity_id, _): Parameters<GetActivityParams>,
     ) -> Result<Json<ActivityDetail>, ToolError> {
-        let provider = self.provider();
-        let detail = self.with_token(|token| async move { provider.activity(&token, activity_id).await }).await?;
+        let detail = self.activities().get(activity_id).await;
+        let detail = self.or_provider_error(detail).await?;
         let a = &detail.activity;
         let summary = format!(
             "{}; elevation gain {:.0} m, started {}.",
@@ -211,9 +208,9 @@ impl PacerMcp {
         &self,
         Parameters(request, _): Parameters<GetStreamsParams>,
     ) -> Result<Json<Streams>, ToolError> {
-        let provider = self.provider();
         let (id, keys) = (request.activity_id, &request.keys);
-        let streams = self.with_token(|token| async move { provider.streams(&token, id, keys).await }).await?;
+        let streams = self.activities().streams(id, keys).await;
+        let streams = self.or_provider_error(streams).await?;
         let streams = streams.downsample(request.max_points);
         let names: Vec<&str> = streams.series.keys().map(String::as_str).collect();
         let summary = format!(

@@ -8,6 +8,7 @@ use super::format;
 use crate::mcp::output::{Json, ToolError};
 use crate::mcp::server::PacerMcp;
 use crate::provider::{Athlete, AthleteStats};
+use pacer_shared::ProviderId;
 
 /// The athlete's totals.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -24,8 +25,7 @@ impl PacerMcp {
     /// The connected athlete's profile: name, location, weight, account details.
     #[tool(title = "Get athlete profile", annotations(read_only_hint = true, open_world_hint = true))]
     async fn get_athlete(&self) -> Result<Json<Athlete>, ToolError> {
-        let provider = self.provider();
-        let athlete = self.with_token(|token| async move { provider.athlete(&token).await }).await?;
+        let athlete = self.with_data(ProviderId::Strava, |data| async move { data.athlete().await }).await?;
         let name = [athlete.firstname.as_deref(), athlete.lastname.as_deref()]
             .into_iter()
             .flatten()
@@ -46,17 +46,17 @@ impl PacerMcp {
     /// all time (count, distance_m, moving_time_s, elapsed_time_s, elevation_gain_m).
     #[tool(title = "Get athlete totals", annotations(read_only_hint = true, open_world_hint = true))]
     async fn get_athlete_stats(&self) -> Result<Json<AthleteTotals>, ToolError> {
-        let provider = self.provider();
+        let provider = ProviderId::Strava;
         let principal = self.principal();
-        let known = match self.state().tokens.connection(&principal.tenant_id, &principal.user_id).await {
+        let known = match self.state().tokens.connection(provider, &principal.tenant_id, &principal.user_id).await {
             Ok(connection) => connection.and_then(|c| c.athlete_id),
-            Err(e) => return Err(self.provider_error(e).await),
+            Err(e) => return Err(self.provider_error(provider, e).await),
         };
         let athlete_id = match known {
             Some(id) => id,
-            None => self.with_token(|token| async move { provider.athlete(&token).await }).await?.id,
+            None => self.with_data(provider, |data| async move { data.athlete().await }).await?.id,
         };
-        let stats = self.with_token(|token| async move { provider.stats(&token, athlete_id).await }).await?;
+        let stats = self.with_data(provider, |data| async move { data.stats(athlete_id).await }).await?;
         let summary = format!(
             "Year to date: runs {}, rides {}, swims {}. Last 4 weeks: runs {}, rides {}, swims {}.",
             format::totals(&stats.ytd_run_totals),

@@ -1,12 +1,13 @@
 //! `connect_provider`, `get_connection_status`, `disconnect_provider`.
 
+use pacer_shared::ProviderId;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::mcp::errors::{self, display_name};
+use crate::mcp::errors;
 use crate::mcp::output::{Json, ToolError};
-use crate::mcp::params::{Parameters, Validate, invalid, provider_name, rfc3339};
+use crate::mcp::params::{Parameters, Validate, provider_id, rfc3339};
 use crate::mcp::server::PacerMcp;
 use crate::oauth::{OAuthError, STATE_TTL_SECS};
 use crate::provider::RateLimitUsage;
@@ -21,13 +22,13 @@ pub struct ProviderParams {
 }
 
 fn default_provider() -> &'static str {
-    "strava"
+    ProviderId::default().as_str()
 }
 
 impl Validate for ProviderParams {
-    type Output = String;
-    fn validate(self) -> Result<String, ErrorData> {
-        provider_name(self.provider)
+    type Output = ProviderId;
+    fn validate(self) -> Result<ProviderId, ErrorData> {
+        provider_id(self.provider)
     }
 }
 
@@ -35,7 +36,8 @@ impl Validate for ProviderParams {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ConnectLink {
     /// The provider, e.g. `strava`.
-    pub provider: String,
+    #[schemars(with = "String")]
+    pub provider: ProviderId,
     /// The URL the person opens in a browser to approve access.
     pub authorize_url: String,
     /// Seconds the link stays valid.
@@ -48,7 +50,8 @@ pub struct ConnectLink {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ConnectionStatus {
     /// The provider, e.g. `strava`.
-    pub provider: String,
+    #[schemars(with = "String")]
+    pub provider: ProviderId,
     /// Whether tokens are stored for this person.
     pub connected: bool,
     /// The provider's id of the connected athlete, if known.
@@ -67,14 +70,14 @@ pub struct ConnectionStatus {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Disconnected {
     /// The provider, e.g. `strava`.
-    pub provider: String,
+    #[schemars(with = "String")]
+    pub provider: ProviderId,
     /// Whether a connection existed (its tokens are now deleted and access revoked).
     pub was_connected: bool,
 }
 
 fn oauth_error(e: OAuthError) -> ToolError {
     match e {
-        OAuthError::UnknownProvider(_) => ToolError::Rpc(invalid("provider", e)),
         other => ToolError::Rpc(errors::internal("internal error: cannot start the connection", other)),
     }
 }
@@ -91,10 +94,10 @@ impl PacerMcp {
         &self,
         Parameters(provider, _): Parameters<ProviderParams>,
     ) -> Result<Json<ConnectLink>, ToolError> {
-        let url = crate::oauth::begin_connect(self.state(), self.principal(), &provider).await.map_err(oauth_error)?;
+        let url = crate::oauth::begin_connect(self.state(), self.principal(), provider).await.map_err(oauth_error)?;
         let summary = format!(
             "Open this link to connect {} (valid {} minutes): {url}",
-            display_name(&provider),
+            provider.display_name(),
             STATE_TTL_SECS / 60
         );
         let link = ConnectLink {
@@ -114,12 +117,13 @@ impl PacerMcp {
         Parameters(provider, _): Parameters<ProviderParams>,
     ) -> Result<Json<ConnectionStatus>, ToolError> {
         let principal = self.principal();
-        let connection = match self.state().tokens.connection(&principal.tenant_id, &principal.user_id).await {
+        let tokens = &self.state().tokens;
+        let connection = match tokens.connection(provider, &principal.tenant_id, &principal.user_id).await {
             Ok(c) => c,
-            Err(e) => return Err(self.provider_error(e).await),
+            Err(e) => return Err(self.provider_error(provider, e).await),
         };
-        let name = display_name(&provider);
-        let rate_limit = self.provider().rate_limit_usage();
+        let name = provider.display_name();
+        let rate_limit = tokens.rate_limit_usage(provider, &principal.tenant_id);
         let status = match connection {
             None => ConnectionStatus {
                 provider,
@@ -163,11 +167,12 @@ impl PacerMcp {
         Parameters(provider, _): Parameters<ProviderParams>,
     ) -> Result<Json<Disconnected>, ToolError> {
         let principal = self.principal();
-        let was_connected = match self.state().tokens.disconnect(&principal.tenant_id, &principal.user_id).await {
+        let tokens = &self.state().tokens;
+        let was_connected = match tokens.disconnect(provider, &principal.tenant_id, &principal.user_id).await {
             Ok(existed) => existed,
-            Err(e) => return Err(self.provider_error(e).await),
+            Err(e) => return Err(self.provider_error(provider, e).await),
         };
-        let name = display_name(&provider);
+        let name = provider.display_name();
         let summary = if was_connected {
             format!("{name} is disconnected; its tokens were deleted.")
         } else {

@@ -4,6 +4,7 @@
 //! every poll) is sent as `notifications/progress` through the request's `Peer`, with
 //! `progress` counting up and `message` holding the provider's status text.
 
+use pacer_shared::ProviderId;
 use std::time::Duration;
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
@@ -90,9 +91,9 @@ impl PacerMcp {
         let mut progress = Progress::new(&context);
         let request = self.prepare(job).await?;
         progress.report(format!("uploading {} bytes ({})", request.bytes.len(), request.data_type)).await;
-        let provider = self.provider();
+        let provider = ProviderId::Strava;
         let request = &request;
-        let mut status = self.with_token(|token| async move { provider.upload(&token, request.clone()).await }).await?;
+        let mut status = self.with_data(provider, |data| async move { data.upload(request.clone()).await }).await?;
         let upload_id = status.upload_id;
         progress.report(status.status.clone()).await;
         let deadline = Instant::now() + POLL_FOR;
@@ -104,13 +105,15 @@ impl PacerMcp {
             }
             wait = (wait * 2).min(POLL_MAX_WAIT);
             let (tenant, user) = (&self.principal().tenant_id, &self.principal().user_id);
-            let poll = |token| async move { provider.upload_status(&token, upload_id).await };
-            match self.state().tokens.with_access_token(tenant, user, poll).await {
+            let poll = |data: std::sync::Arc<dyn crate::provider::ActivityData>| async move {
+                data.upload_status(upload_id).await
+            };
+            match self.state().tokens.with_session(provider, tenant, user, poll).await {
                 Ok(next) => status = next,
                 Err(e) if e.is_transient() => {
                     tracing::debug!(error = %e, "upload status poll failed; retrying")
                 }
-                Err(e) => return Err(self.provider_error(e).await),
+                Err(e) => return Err(self.provider_error(provider, e).await),
             }
             progress.report(status.status.clone()).await;
         }

@@ -13,7 +13,7 @@ use crate::provider::limits::{LimitHeaders, RateLimitTracker};
 use crate::provider::{ProviderError, RateLimitUsage};
 
 /// Display name used in rate-limit messages.
-const PROVIDER: &str = "Strava";
+const PROVIDER: &str = pacer_shared::ProviderId::Strava.display_name();
 /// Largest response body accepted (streams of long activities are a few MiB).
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 const BACKOFF_BASE_MS: u64 = 100;

@@ -6,7 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::*;
-use crate::provider::{ActivityQuery, FitnessProvider, WINDOW_15_MIN, WINDOW_DAILY};
+use crate::provider::{ActivityQuery, FitnessProvider, OAuthConnect, WINDOW_15_MIN, WINDOW_DAILY};
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]

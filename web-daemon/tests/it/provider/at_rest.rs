@@ -1,5 +1,6 @@
 //! Tokens at rest: sealed on disk and bound to their (tenant, user).
 
+use pacer_shared::ProviderId;
 use pacerd::provider::{FitnessProvider, ProviderError, TokenSet};
 
 use super::{Harness, add_user};
@@ -13,7 +14,7 @@ fn tokens_at_rest_are_sealed_and_bound_to_their_user() {
         let rotated = h.client.refresh(&h.initial.refresh_token).await.expect("refresh");
         assert_ne!(rotated.refresh_token, h.initial.refresh_token);
         let rotated = TokenSet { athlete_id: h.initial.athlete_id, ..rotated };
-        h.service.store_tokens(&h.owner.tenant, &h.owner.user, &rotated).await.expect("store");
+        h.service.store_tokens(ProviderId::Strava, &h.owner.tenant, &h.owner.user, &rotated).await.expect("store");
         assert_eq!(h.athlete().await, Ok(h.athlete_id));
 
         let wal = std::fs::metadata(h.db_dir.path().join("pacer.db-wal")).expect("WAL file");

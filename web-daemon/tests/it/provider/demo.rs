@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
-use pacer_shared::{TenantId, UserId};
+use pacer_shared::{ProviderId, TenantId, UserId};
 use pacerd::provider::{FitnessProvider, ProviderResult, TokenService};
 use pacerd::store::Store;
 use pacerd::vault::TokenVault;
@@ -34,7 +34,7 @@ fn demo_connection_works(d: &TestDaemon, facts: &Value) -> ProviderResult<u64> {
         let provider: Arc<dyn FitnessProvider> = client.clone();
         let service = TokenService::new(store, vault, provider);
         service
-            .with_access_token(&tenant, &user, |t| {
+            .with_access_token(ProviderId::Strava, &tenant, &user, |t| {
                 let client = client.clone();
                 async move { client.athlete(&t).await.map(|a| a.id) }
             })

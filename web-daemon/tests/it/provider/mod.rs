@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pacer_shared::{Secret, TenantId, UserId};
+use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 use pacerd::provider::{
     Activity, ActivityQuery, FitnessProvider, ProviderError, ProviderResult, StravaClient, StravaClientConfig,
     TokenExchange, TokenService, TokenSet, UploadRequest, UploadStatus,
@@ -226,7 +226,10 @@ impl Harness {
         if tokens.athlete_id.is_none() {
             tokens.athlete_id = exchange.athlete.as_ref().map(|a| a.id);
         }
-        self.service.store_tokens(&account.tenant, &account.user, &tokens).await.expect("store tokens");
+        self.service
+            .store_tokens(ProviderId::Strava, &account.tenant, &account.user, &tokens)
+            .await
+            .expect("store tokens");
         TokenExchange { tokens, athlete: exchange.athlete }
     }
 
@@ -237,7 +240,9 @@ impl Harness {
         Fut: Future<Output = ProviderResult<T>>,
     {
         let client = self.client.clone();
-        self.service.with_access_token(&account.tenant, &account.user, move |t| f(client.clone(), t)).await
+        self.service
+            .with_access_token(ProviderId::Strava, &account.tenant, &account.user, move |t| f(client.clone(), t))
+            .await
     }
 
     async fn athlete_as(&self, account: &Account) -> ProviderResult<u64> {
@@ -295,12 +300,15 @@ impl Harness {
     /// Overwrites the owner's stored tokens with the initial ones expiring at `expires_at`.
     async fn store_initial_expiring(&self, expires_at: i64) {
         let tokens = TokenSet { expires_at, ..self.initial.clone() };
-        self.service.store_tokens(&self.owner.tenant, &self.owner.user, &tokens).await.expect("store");
+        self.service
+            .store_tokens(ProviderId::Strava, &self.owner.tenant, &self.owner.user, &tokens)
+            .await
+            .expect("store");
     }
 
     async fn stored_expiry(&self, account: &Account) -> i64 {
         self.service
-            .connection(&account.tenant, &account.user)
+            .connection(ProviderId::Strava, &account.tenant, &account.user)
             .await
             .expect("connection")
             .expect("connected")

@@ -1,5 +1,6 @@
 //! Tokens: refresh ahead of expiry, on 401, rotation, single-flight, failure.
 
+use pacer_shared::ProviderId;
 use pacerd::provider::{FitnessProvider, ProviderError};
 use serde_json::json;
 
@@ -72,7 +73,7 @@ fn concurrent_calls_with_an_expired_token_refresh_once() {
                     let (service, client, owner) = (h.service.clone(), h.client.clone(), h.owner.clone());
                     tokio::spawn(async move {
                         service
-                            .with_access_token(&owner.tenant, &owner.user, |t| {
+                            .with_access_token(ProviderId::Strava, &owner.tenant, &owner.user, |t| {
                                 let client = client.clone();
                                 async move { client.athlete(&t).await.map(|a| a.id) }
                             })
@@ -120,7 +121,7 @@ fn refresh_failure_is_token_refresh_failed() {
         assert_eq!(err.to_string(), "Token refresh failed");
         assert!(matches!(err, ProviderError::TokenRefreshFailed { ref reason } if !reason.contains(h.initial.refresh_token.expose())));
         assert_eq!(h.counter("refresh_count").await, 0);
-        assert!(h.service.connection(&h.owner.tenant, &h.owner.user).await.expect("conn").is_some(), "still connected");
+        assert!(h.service.connection(ProviderId::Strava, &h.owner.tenant, &h.owner.user).await.expect("conn").is_some(), "still connected");
 
         // Once the provider recovers, the same refresh token still works.
         h.faults(json!({"fail_refresh": false})).await;
