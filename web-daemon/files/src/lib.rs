@@ -10,6 +10,8 @@
 //!        XML depth ≤ max_xml_depth) ──▶ ParsedFile ──analyze──▶ Summary + Streams ──lttb──▶ fewer points
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod archive;
 mod data_type;
 mod error;

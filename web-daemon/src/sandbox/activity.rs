@@ -9,8 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::model::{format_utc, legacy_type};
 use super::recipe::Recipe;
-use super::streams::Streams;
-use super::track::{Summary, summarize};
+use super::track::{Streams, Summary, summarize};
 
 /// Where an activity's streams come from.
 #[derive(Debug, Clone)]

@@ -8,12 +8,13 @@ use std::time::Instant;
 use actix_web::dev::{HttpServiceFactory, Payload};
 use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use pacer_files::{StreamKey, Streams};
 use serde_json::{Map, Value, json};
 
 use super::activity::Activity;
 use super::error::Fault;
 use super::request::{bearer, query};
-use super::streams::Streams;
+use super::streams::stream_data;
 use super::tokens::Grant;
 use super::{Shared, limits, stats, uploads};
 
@@ -175,17 +176,18 @@ fn streams_json(
     let step = size.div_ceil(max_points.max(1)).max(1);
     let mut by_type = Map::new();
     let mut list = Vec::new();
-    for key in Streams::KEYS {
-        let wanted = requested.is_empty() || requested.contains(&key) || key == "distance" || key == "time";
-        let Some(data) = wanted.then(|| streams.data(key, step)).flatten() else {
+    for key in StreamKey::ALL {
+        let name = key.as_str();
+        let wanted = requested.is_empty() || requested.contains(&name) || name == "distance" || name == "time";
+        let Some(data) = wanted.then(|| stream_data(streams, key, step)).flatten() else {
             continue;
         };
         let mut entry =
             json!({"data": data, "series_type": series_type, "original_size": size, "resolution": resolution});
         if key_by_type {
-            by_type.insert(key.to_owned(), entry);
+            by_type.insert(name.to_owned(), entry);
         } else {
-            entry["type"] = json!(key);
+            entry["type"] = json!(name);
             list.push(entry);
         }
     }

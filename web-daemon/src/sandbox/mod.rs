@@ -20,11 +20,9 @@ mod activity;
 mod api;
 mod error;
 mod faults;
-mod fit;
 mod limits;
 mod model;
 mod oauth;
-mod parse;
 mod recipe;
 mod request;
 mod seed;
@@ -33,7 +31,6 @@ mod streams;
 mod tokens;
 mod track;
 mod uploads;
-mod xml;
 
 #[cfg(test)]
 mod tests;

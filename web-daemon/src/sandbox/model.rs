@@ -4,23 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-/// Strava's `SportType` values.
-#[rustfmt::skip]
-const SPORT_TYPES: [&str; 50] = [
-    "AlpineSki", "BackcountrySki", "Badminton", "Canoeing", "Crossfit", "EBikeRide", "Elliptical",
-    "EMountainBikeRide", "Golf", "GravelRide", "Handcycle", "HighIntensityIntervalTraining", "Hike",
-    "IceSkate", "InlineSkate", "Kayaking", "Kitesurf", "MountainBikeRide", "NordicSki", "Pickleball",
-    "Pilates", "Racquetball", "Ride", "RockClimbing", "RollerSki", "Rowing", "Run", "Sail",
-    "Skateboard", "Snowboard", "Snowshoe", "Soccer", "Squash", "StairStepper", "StandUpPaddling",
-    "Surfing", "Swim", "TableTennis", "Tennis", "TrailRun", "Velomobile", "VirtualRide", "VirtualRow",
-    "VirtualRun", "Walk", "WeightTraining", "Wheelchair", "Windsurf", "Workout", "Yoga",
-];
-
-/// Parses a `sport_type`/`activity_type` value case-insensitively ("run" → "Run").
-pub(crate) fn sport_type(value: &str) -> Option<&'static str> {
-    let value = value.trim();
-    SPORT_TYPES.iter().copied().find(|s| s.eq_ignore_ascii_case(value))
-}
+pub(crate) use pacer_files::sport_type;
 
 /// The legacy `type` field for a sport type.
 pub(crate) fn legacy_type(sport: &str) -> &str {

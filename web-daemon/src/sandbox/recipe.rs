@@ -162,6 +162,7 @@ impl Recipe {
                 cadence: self.cadence.map(|c| (c + 3.0 * rng.signed()).round()),
                 watts: self.watts.map(|w| (w * (1.0 + 1.5 * effort + 0.12 * rng.signed())).max(0.0).round()),
                 dist: Some(dist),
+                temp: None,
             });
         }
         points

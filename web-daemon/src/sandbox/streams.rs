@@ -1,47 +1,33 @@
-//! Strava streams of one activity and their JSON data (optionally downsampled).
+//! Stream JSON data as Strava returns it: rounded per stream type, optionally thinned.
 
+use pacer_files::{StreamKey, StreamValues, Streams};
 use serde_json::{Value, json};
 
-/// Strava streams of one activity; every vector has the same length.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Streams {
-    pub(crate) time: Vec<i64>,
-    pub(crate) distance: Vec<f64>,
-    pub(crate) latlng: Option<Vec<[f64; 2]>>,
-    pub(crate) altitude: Option<Vec<f64>>,
-    pub(crate) heartrate: Option<Vec<i64>>,
-    pub(crate) watts: Option<Vec<i64>>,
-    pub(crate) cadence: Option<Vec<i64>>,
-    pub(crate) velocity_smooth: Vec<f64>,
-    pub(crate) moving: Vec<bool>,
-    pub(crate) grade_smooth: Vec<f64>,
+use super::track::round_to;
+
+/// Decimals Strava keeps per stream type (`None`: whole numbers).
+fn decimals(key: StreamKey) -> Option<i32> {
+    match key {
+        StreamKey::Distance | StreamKey::Altitude | StreamKey::GradeSmooth => Some(1),
+        StreamKey::VelocitySmooth => Some(3),
+        StreamKey::Latlng => Some(6),
+        StreamKey::Time | StreamKey::Heartrate | StreamKey::Cadence | StreamKey::Watts | StreamKey::Temp => None,
+        StreamKey::Moving => None,
+    }
 }
 
-impl Streams {
-    /// Stream types Strava knows, in the order responses list them.
-    pub(crate) const KEYS: [&'static str; 11] = crate::provider::STREAM_KEYS;
-
-    pub(crate) fn len(&self) -> usize {
-        self.time.len()
-    }
-
-    /// The data of stream `key` at every `step`-th point, or `None` when the activity lacks it.
-    pub(crate) fn data(&self, key: &str, step: usize) -> Option<Value> {
-        fn pick<T: Clone + serde::Serialize>(v: &[T], step: usize) -> Value {
-            json!(v.iter().step_by(step.max(1)).cloned().collect::<Vec<T>>())
+/// The data of stream `key` at every `step`-th point, or `None` when the activity lacks it.
+pub(crate) fn stream_data(streams: &Streams, key: StreamKey, step: usize) -> Option<Value> {
+    let step = step.max(1);
+    Some(match streams.values(key)? {
+        StreamValues::Seconds(v) => json!(v.iter().step_by(step).collect::<Vec<_>>()),
+        StreamValues::Flags(v) => json!(v.iter().step_by(step).collect::<Vec<_>>()),
+        StreamValues::LatLng(v) => {
+            json!(v.iter().step_by(step).map(|[a, b]| [round_to(*a, 6), round_to(*b, 6)]).collect::<Vec<_>>())
         }
-        Some(match key {
-            "time" => pick(&self.time, step),
-            "distance" => pick(&self.distance, step),
-            "latlng" => pick(self.latlng.as_ref()?, step),
-            "altitude" => pick(self.altitude.as_ref()?, step),
-            "velocity_smooth" => pick(&self.velocity_smooth, step),
-            "heartrate" => pick(self.heartrate.as_ref()?, step),
-            "cadence" => pick(self.cadence.as_ref()?, step),
-            "watts" => pick(self.watts.as_ref()?, step),
-            "moving" => pick(&self.moving, step),
-            "grade_smooth" => pick(&self.grade_smooth, step),
-            _ => return None,
-        })
-    }
+        StreamValues::Numbers(v) => match decimals(key) {
+            Some(places) => json!(v.iter().step_by(step).map(|x| round_to(*x, places)).collect::<Vec<_>>()),
+            None => json!(v.iter().step_by(step).map(|x| x.round() as i64).collect::<Vec<_>>()),
+        },
+    })
 }

@@ -10,6 +10,7 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
+use pacer_files::{DataType, Limits, ParseError};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
@@ -18,10 +19,8 @@ use super::activity::{Activity, StreamSource};
 use super::api::{Auth, path_id};
 use super::error::Fault;
 use super::model::{default_name, sport_type};
-use super::parse::{DataType, ParseError, parse_upload};
 use super::request::{PARAMS_CAP, read_field};
-use super::streams::Streams;
-use super::track::{Summary, summarize};
+use super::track::{Streams, Summary, summarize};
 
 /// Largest accepted file (Strava documents 25 MB).
 pub(crate) const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
@@ -93,7 +92,7 @@ struct Processed {
 }
 
 fn process(bytes: &[u8], data_type: DataType) -> Result<Processed, ParseError> {
-    let file = parse_upload(bytes, data_type)?;
+    let file = pacer_files::parse(bytes, data_type, &Limits::DEFAULT)?;
     let (summary, streams) = summarize(&file.points, &file.totals)?;
     Ok(Processed { sport: file.sport, name: file.name, device: file.device, summary, streams })
 }

@@ -108,6 +108,20 @@ impl ArchiveError {
     pub fn is_per_entry(&self) -> bool {
         matches!(self, ArchiveError::EntryTooLarge { .. } | ArchiveError::Bomb { .. } | ArchiveError::Entry { .. })
     }
+
+    /// The entry the error names, if it names one.
+    pub fn entry_name(&self) -> Option<&str> {
+        match self {
+            ArchiveError::UnsafeEntryName { name }
+            | ArchiveError::EntryTooLarge { name, .. }
+            | ArchiveError::Bomb { name, .. }
+            | ArchiveError::Entry { name, .. } => Some(name),
+            ArchiveError::Zip(_)
+            | ArchiveError::TooManyEntries { .. }
+            | ArchiveError::TooLarge { .. }
+            | ArchiveError::Csv(_) => None,
+        }
+    }
 }
 
 /// One activity file of the archive.
@@ -163,7 +177,8 @@ pub struct StravaArchive<R> {
     /// The export's root inside the archive (`""`, or `export_123/` when zipped in a folder).
     root: String,
     csv_by_file: HashMap<String, CsvActivity>,
-    csv_without_file: Vec<CsvActivity>,
+    /// Rows naming no file, then rows naming a file the archive lacks.
+    csv_missing_file: Vec<CsvActivity>,
     pending: std::vec::IntoIter<usize>,
     inflated: u64,
     finished: bool,
@@ -200,15 +215,23 @@ impl<R: Read + Seek> StravaArchive<R> {
             limits,
             root,
             csv_by_file: HashMap::new(),
-            csv_without_file: Vec::new(),
+            csv_missing_file: Vec::new(),
             pending: Vec::new().into_iter(),
             inflated: 0,
             finished: false,
         };
         if let Some((index, _, _)) = &csv_entry {
             let bytes = archive.read(*index)?;
-            (archive.csv_by_file, archive.csv_without_file) = parse_activities_csv(&bytes)?;
+            (archive.csv_by_file, archive.csv_missing_file) = parse_activities_csv(&bytes)?;
         }
+        let mut absent: Vec<CsvActivity> = archive
+            .csv_by_file
+            .iter()
+            .filter(|(file, _)| !files.iter().any(|(_, name, _)| archive.relative(name) == file.as_str()))
+            .map(|(_, row)| row.clone())
+            .collect();
+        absent.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.filename.cmp(&b.filename)));
+        archive.csv_missing_file.extend(absent);
         let wanted: Vec<(usize, u64)> = files
             .iter()
             .filter(|(_, name, _)| {
@@ -225,9 +248,10 @@ impl<R: Read + Seek> StravaArchive<R> {
         Ok(archive)
     }
 
-    /// CSV rows that name no file (manual activities), in file order.
-    pub fn csv_rows_without_file(&self) -> &[CsvActivity] {
-        &self.csv_without_file
+    /// CSV rows with no file in the archive: rows naming none (manual activities), in CSV
+    /// order, then rows naming a file the archive lacks, by date.
+    pub fn csv_rows_missing_file(&self) -> &[CsvActivity] {
+        &self.csv_missing_file
     }
 
     /// The CSV row whose `Filename` is `name`, if any.

@@ -47,8 +47,8 @@ fn export_yields_activities_with_csv_rows_and_skips_the_rest() {
     ]);
     let archive = StravaArchive::open(zip, ArchiveLimits::DEFAULT).expect("open");
     assert_eq!(archive.remaining(), 4);
-    assert_eq!(archive.csv_rows_without_file().len(), 1);
-    assert_eq!(archive.csv_rows_without_file()[0].activity_type.as_deref(), Some("Weight Training"));
+    assert_eq!(archive.csv_rows_missing_file().len(), 1);
+    assert_eq!(archive.csv_rows_missing_file()[0].activity_type.as_deref(), Some("Weight Training"));
     let items: Vec<ArchiveItem> = archive.map(|item| item.expect("item")).collect();
     let ArchiveItem::Activity(run) = &items[0] else { panic!("{:?}", items[0]) };
     assert_eq!(
@@ -83,6 +83,13 @@ fn export_inside_a_folder_and_without_csv() {
     let items: Vec<_> = StravaArchive::open(zip, ArchiveLimits::DEFAULT).expect("open").collect();
     let Some(Ok(ArchiveItem::Activity(entry))) = items.first() else { panic!("{items:?}") };
     assert_eq!((entry.name.as_str(), entry.csv.is_some()), ("activities/10485720936.gpx", true));
+    let archive = StravaArchive::open(
+        zip_of(&[("export_1/activities.csv", CSV.as_bytes()), ("export_1/activities/10485720936.gpx", b"")]),
+        ArchiveLimits::DEFAULT,
+    )
+    .expect("open");
+    let missing: Vec<Option<u64>> = archive.csv_rows_missing_file().iter().map(|r| r.id).collect();
+    assert_eq!(missing, [Some(10485720935), Some(10485720934)], "no file, then a file the archive lacks");
 
     let zip = zip_of(&[("activities/1.fit", &fit)]);
     let items: Vec<_> = StravaArchive::open(zip, ArchiveLimits::DEFAULT).expect("open").collect();
@@ -95,6 +102,7 @@ fn unsafe_entry_names_refuse_the_archive() {
         let zip = zip_of(&[("activities/1.gpx", b"<gpx/>"), (name, b"x")]);
         let err = StravaArchive::open(zip, ArchiveLimits::DEFAULT).err();
         assert_eq!(err, Some(ArchiveError::UnsafeEntryName { name: name.into() }));
+        assert_eq!(err.as_ref().and_then(ArchiveError::entry_name), Some(name));
         let message = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains(name), "{message}");
     }

@@ -92,7 +92,6 @@ macro_rules! settled {
 
 mod api_tests;
 mod faults_tests;
-mod fit_file;
 mod oauth_tests;
 mod parse_tests;
 mod streams_stats_tests;

@@ -1,19 +1,11 @@
 //! Upload parsing through the routes: TCX (lap totals, TPX watts), gzipped GPX, FIT.
 
-use std::io::Write as _;
-
 use chrono::Utc;
 
-use super::fit_file::running_fit;
 use super::{FULL_SCOPE, config, gpx, s};
 use crate::sandbox::SandboxStrava;
 use crate::sandbox::uploads::STATUS_READY;
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = encoder.write_all(bytes);
-    encoder.finish().unwrap_or_default()
-}
+use pacer_files::testing::{gzip, running_fit};
 
 #[actix_web::test]
 async fn tcx_gzipped_gpx_and_fit_parse() {

@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use chrono::Utc;
 use serde_json::Value;
 
-use super::fit_file::running_fit;
 use super::{FULL_SCOPE, config, gpx, s};
 use crate::sandbox::SandboxStrava;
 use crate::sandbox::uploads::{STATUS_ERROR, STATUS_PROCESSING, STATUS_READY};
+use pacer_files::testing::running_fit;
 
 #[actix_web::test]
 async fn gpx_upload_processes_then_appears_everywhere() {
