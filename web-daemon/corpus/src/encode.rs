@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -19,9 +19,10 @@ pub fn encode(activity: &GeneratedActivity, kind: FileKind) -> Vec<u8> {
     if kind.gzip { gzip(&plain) } else { plain }
 }
 
-/// Gzip with a fixed header (mtime 0, OS unknown) so output is identical everywhere.
+/// Gzip (level 1: speed matters more than size here) with a fixed header (mtime 0, OS
+/// unknown) so output is identical everywhere.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(data.len() / 3), Compression::new(6));
+    let mut encoder = GzEncoder::new(Vec::with_capacity(data.len() / 3), Compression::fast());
     encoder.write_all(data).expect("writing to a Vec cannot fail");
     encoder.finish().expect("writing to a Vec cannot fail")
 }
@@ -43,6 +44,17 @@ pub(crate) fn push_escaped(out: &mut String, text: &str) {
 /// Appends `start + t` seconds as `2024-01-05T07:12:34Z` (`millis` adds `.000`, as TCX does).
 pub(crate) fn push_time(out: &mut String, start: DateTime<Utc>, t: u32, millis: bool) {
     let time = start + Duration::seconds(i64::from(t));
-    let format = if millis { "%Y-%m-%dT%H:%M:%S%.3fZ" } else { "%Y-%m-%dT%H:%M:%SZ" };
-    write!(out, "{}", time.format(format)).expect("writing to a String cannot fail");
+    let (date, clock) = (time.date_naive(), time.time());
+    write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
+        date.year(),
+        date.month(),
+        date.day(),
+        clock.hour(),
+        clock.minute(),
+        clock.second(),
+        if millis { ".000Z" } else { "Z" }
+    )
+    .expect("writing to a String cannot fail");
 }

@@ -49,9 +49,10 @@ pub fn export_zip(activities: &[GeneratedActivity], faults: &Faults) -> Result<E
     let time = DateTime::from_date_and_time(2026, 11, 30, 12, 0, 0).expect("valid DOS time");
     let deflated = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(1))
         .last_modified_time(time)
         .unix_permissions(0o644);
-    let stored = deflated.compression_method(CompressionMethod::Stored);
+    let stored = deflated.compression_method(CompressionMethod::Stored).compression_level(None);
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(activities.len() * 64 * 1024)));
     let mut csv = csv::Writer::from_writer(Vec::with_capacity(activities.len() * 600));
     csv.write_record(ACTIVITIES_HEADER)?;

@@ -26,19 +26,26 @@ pub enum BaseType {
     Uint32z = 0x8C,
 }
 
-/// CRC-16 as in the FIT SDK (`fit_crc.c`).
+/// CRC-16 as in the FIT SDK (`fit_crc.c`; CRC-16/ARC), one table lookup per byte.
 pub fn crc(data: &[u8]) -> u16 {
-    const TABLE: [u16; 16] = [
-        0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01,
-        0x8801, 0x4400,
-    ];
-    data.iter().fold(0u16, |mut crc, byte| {
-        let tmp = TABLE[usize::from(crc & 0xF)];
-        crc = ((crc >> 4) & 0x0FFF) ^ tmp ^ TABLE[usize::from(byte & 0xF)];
-        let tmp = TABLE[usize::from(crc & 0xF)];
-        ((crc >> 4) & 0x0FFF) ^ tmp ^ TABLE[usize::from((byte >> 4) & 0xF)]
-    })
+    data.iter().fold(0u16, |crc, byte| (crc >> 8) ^ CRC_TABLE[usize::from((crc as u8) ^ byte)])
 }
+
+const CRC_TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u16;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
 
 /// One message under construction: its global number, field layout and little-endian values.
 #[derive(Clone, Debug, Default)]
@@ -157,4 +164,28 @@ pub fn fit_time(unix: i64) -> u32 {
 /// Degrees to FIT semicircles.
 pub fn semicircles(degrees: f64) -> i32 {
     (degrees * (2_147_483_648.0 / 180.0)).round() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    /// The FIT SDK's nibble-wise CRC, as in `web-daemon/src/sandbox/tests/fit_file.rs`.
+    fn sdk_crc(data: &[u8]) -> u16 {
+        const TABLE: [u16; 16] = [
+            0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00, 0x7800, 0xB401, 0x5000,
+            0x9C01, 0x8801, 0x4400,
+        ];
+        data.iter().fold(0u16, |mut crc, byte| {
+            let tmp = TABLE[usize::from(crc & 0xF)];
+            crc = ((crc >> 4) & 0x0FFF) ^ tmp ^ TABLE[usize::from(byte & 0xF)];
+            let tmp = TABLE[usize::from(crc & 0xF)];
+            ((crc >> 4) & 0x0FFF) ^ tmp ^ TABLE[usize::from((byte >> 4) & 0xF)]
+        })
+    }
+
+    #[test]
+    fn table_crc_equals_the_sdk_crc() {
+        let data: Vec<u8> = (0..5_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        assert_eq!(super::crc(&data), sdk_crc(&data));
+        assert_eq!(super::crc(b"123456789"), 0xBB3D); // CRC-16/ARC check value
+    }
 }

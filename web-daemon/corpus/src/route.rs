@@ -120,6 +120,11 @@ impl Route {
         Route { city, points, cumulative }
     }
 
+    /// The city the route is in.
+    pub fn city(&self) -> &City {
+        &self.city
+    }
+
     /// Length of one lap of the route in metres.
     pub fn length(&self) -> f64 {
         *self.cumulative.last().unwrap_or(&0.0)
@@ -129,11 +134,6 @@ impl Route {
     pub fn position(&self, distance_m: f64) -> Position {
         let (x, y) = self.local(distance_m);
         self.city.to_position(x, y)
-    }
-
-    /// Terrain height after `distance_m` along the route.
-    pub fn elevation(&self, distance_m: f64) -> f64 {
-        self.city.elevation(self.position(distance_m))
     }
 
     fn local(&self, distance_m: f64) -> (f64, f64) {

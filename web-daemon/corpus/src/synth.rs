@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{Lap, Sample, SportType, Workout};
+use crate::model::{Lap, Position, Sample, SportType, Workout};
 use crate::physiology::{self, Heart, HeartResponse, SWIM_SPEED_RANGE};
 use crate::plan::Session;
 use crate::route::Route;
@@ -38,7 +38,9 @@ pub(crate) fn track(
     let mut laps = Vec::with_capacity(blocks.len());
     let (mut t, mut distance, mut stopped_for) = (0u32, 0.0f64, 0u32);
     let mut wobble = 0.0f64;
-    samples.push(sample(0, 0.0, 0.0, heart.step(0.3, 0, 0.0), None, None, route, temperature));
+    let mut here = Terrain::at(route, 0.0);
+    let mut grade = 0.0;
+    samples.push(sample(0, 0.0, 0.0, heart.step(0.3, 0, 0.0), None, None, here, temperature));
     'blocks: for block in blocks {
         let (first, block_t0, block_d0) = (samples.len(), t, distance);
         loop {
@@ -62,7 +64,6 @@ pub(crate) fn track(
             }
             let standing = block.effort == 0.0 || stopped_for > 0;
             stopped_for = stopped_for.saturating_sub(1);
-            let grade = route.map_or(0.0, |r| (r.elevation(distance + 10.0) - r.elevation(distance)) / 10.0);
             let (speed, power, cadence) = if standing {
                 (0.0, sport.is_ride().then_some(0), (sport != SportType::Swim).then_some(0))
             } else {
@@ -72,9 +73,17 @@ pub(crate) fn track(
             if let BlockEnd::Metres(m) = block.end {
                 distance = distance.min(block_d0 + m);
             }
+            // Grade over the last second's travel (kept while standing still).
+            let next = Terrain::at(route, distance);
+            if let (Some(a), Some(b)) = (here.elevation, next.elevation)
+                && speed > 0.5
+            {
+                grade = ((b - a) / speed).clamp(-0.12, 0.12);
+            }
+            here = next;
             let effort = if standing { 0.0 } else { block.effort };
             let bpm = heart.step(effort, t, rng.random_range(-1.0..1.0));
-            samples.push(sample(t, distance, speed, bpm, cadence, power, route, temperature));
+            samples.push(sample(t, distance, speed, bpm, cadence, power, here, temperature));
         }
         laps.push(Lap { first: first.saturating_sub(1), last: samples.len() - 1 });
     }
@@ -118,6 +127,21 @@ fn moving(
     }
 }
 
+/// Position and terrain height at a distance along the route (none indoors).
+#[derive(Clone, Copy)]
+struct Terrain {
+    position: Option<Position>,
+    elevation: Option<f64>,
+}
+
+impl Terrain {
+    fn at(route: Option<&Route>, distance: f64) -> Terrain {
+        let position = route.map(|r| r.position(distance));
+        let elevation = route.zip(position).map(|(r, p)| r.city().elevation(p));
+        Terrain { position, elevation }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn sample(
     t: u32,
@@ -126,14 +150,13 @@ fn sample(
     heart_rate: u8,
     cadence: Option<u8>,
     power: Option<u16>,
-    route: Option<&Route>,
+    here: Terrain,
     temperature: Option<i8>,
 ) -> Sample {
-    let position = route.map(|r| r.position(distance));
     Sample {
         t,
-        altitude_m: route.map(|r| (r.elevation(distance) * 5.0).round() / 5.0),
-        position,
+        altitude_m: here.elevation.map(|e| (e * 5.0).round() / 5.0),
+        position: here.position,
         distance_m: (distance * 100.0).round() / 100.0,
         speed_mps: (speed * 1000.0).round() / 1000.0,
         heart_rate: Some(heart_rate),
