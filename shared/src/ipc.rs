@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::domain::{KeyCreated, KeyInfo, ProviderId, Secret, StatusInfo, Tier, UserInfo};
+use crate::import::{ImportProgress, ImportReport};
 
 /// Version of this protocol; both sides must agree exactly.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -143,6 +144,12 @@ pub enum AdminRequest {
     /// Answer: [`AdminResponse::OAuthAppRemoved`], or `not_found` when none was set.
     #[serde(rename = "oauth_apps_remove")]
     OAuthAppsRemove { tenant: String, provider: ProviderId },
+    /// Import activity files at `path` (a folder, one FIT/TCX/GPX file, or a Strava bulk-export
+    /// ZIP) on the daemon's machine into `user`'s store (email; default: the only user, or the
+    /// demo user). Answers: [`AdminResponse::ImportProgress`] frames while it runs, then
+    /// [`AdminResponse::Imported`] (or an error).
+    #[serde(rename = "import")]
+    Import { path: String, user: Option<String> },
 }
 
 /// A tenant's own OAuth application as the admin channel shows it: never the client secret.
@@ -206,6 +213,12 @@ pub enum AdminResponse {
     OAuthApps {
         apps: Vec<OAuthAppInfo>,
     },
+    /// An import is under way (several may precede the final answer).
+    #[serde(rename = "import_progress")]
+    ImportProgress(ImportProgress),
+    /// An import finished.
+    #[serde(rename = "imported")]
+    Imported(ImportReport),
     /// The tenant's app for `provider` was removed.
     #[serde(rename = "oauth_app_removed")]
     OAuthAppRemoved {

@@ -2,6 +2,7 @@
 //! both sides need. No I/O policy and no SQL live here.
 
 pub mod domain;
+pub mod import;
 pub mod ipc;
 pub mod paths;
 

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacer_shared::Secret;
-use pacerd::provider::{ActivityQuery, FitnessProvider, StravaClient, StravaClientConfig};
+use pacerd::provider::{ActivityQuery, OAuthConnect, StravaClient, StravaClientConfig};
 
 const CALLS: usize = 500;
 

@@ -28,7 +28,7 @@ fn main() {
     let base = ROUNDS as f64 / start.elapsed().as_secs_f64();
 
     let vault = TokenVault::from_key(key);
-    let aad = TokenAad::new(TenantId::new("tenant"), UserId::new("user"), "strava");
+    let aad = TokenAad::new(TenantId::new("tenant"), UserId::new("user"), pacer_shared::ProviderId::Strava);
     let start = Instant::now();
     for _ in 0..ROUNDS {
         let sealed = vault.seal(&aad, plaintext).expect("seal");

@@ -90,6 +90,7 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
         Command::Keys { action } => commands::keys(&socket, action).await,
         Command::OAuthApps { action } => pacerd::cli::oauth_apps::run(&socket, action).await,
         Command::Status { json } => commands::status(&socket, json).await,
+        Command::Import { path, user, json } => pacerd::cli::import::run(&socket, &path, user, json).await,
         Command::Stop => commands::stop(&socket).await,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin_client;
 pub mod commands;
+pub mod import;
 pub mod oauth_apps;
 
 use std::path::PathBuf;
@@ -63,6 +64,18 @@ pub enum Command {
     OAuthApps {
         #[command(subcommand)]
         action: oauth_apps::OAuthAppsAction,
+    },
+    /// Import activity files into a user's local store (needs a running daemon): a folder of
+    /// FIT/TCX/GPX files (optionally .gz), one such file, or a Strava bulk-export ZIP.
+    Import {
+        /// Folder, file or ZIP, on this machine.
+        path: PathBuf,
+        /// Whose activities these are (email). Default: the only user, or the demo user.
+        #[arg(long)]
+        user: Option<String>,
+        /// JSON lines: progress objects, then the report.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the running daemon's status.
     Status {

@@ -58,6 +58,11 @@ impl ApiError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
+    /// 500 with `message`; `detail` goes to the log only.
+    pub fn internal_logged(message: &'static str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "{message}");
+        Self::internal(format!("internal error: {message}"))
+    }
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds {limit} bytes"))
     }

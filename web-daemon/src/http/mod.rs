@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod import;
 pub mod keys;
 pub mod mcp_http;
 pub mod mcp_ws;
@@ -28,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     session::configure(cfg);
     a2a::configure(cfg);
-    cfg.service(mcp_ws::mcp_ws);
+    cfg.service(mcp_ws::mcp_ws).service(import::import_upload);
     mcp_http::configure(cfg);
     page::configure(cfg);
 }

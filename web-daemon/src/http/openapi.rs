@@ -38,6 +38,7 @@ use super::session::SESSION_COOKIE;
         super::page::disconnect,
         super::page::logout,
         super::session::login_with_link,
+        super::import::import_upload,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -45,6 +46,7 @@ use super::session::SESSION_COOKIE;
         (name = "auth", description = "Sessions"),
         (name = "keys", description = "API keys"),
         (name = "oauth", description = "Connecting a fitness provider"),
+        (name = "activities", description = "The person's own activity files"),
         (name = "a2a", description = "Agent registry, pacer's agent card and A2A JSON-RPC"),
         (name = "mcp", description = "MCP over WebSocket and Streamable HTTP"),
         (name = "web", description = "The web page and its assets"),

@@ -26,6 +26,12 @@ pub async fn serve(mut stream: UnixStream, state: Arc<AppState>) {
             }
             Err(_) => return,
         };
+        if let AdminRequest::Import { path, user } = request {
+            if !super::admin_import::serve(&mut stream, &state, path, user).await {
+                return;
+            }
+            continue;
+        }
         let shutdown = matches!(request, AdminRequest::Shutdown);
         let reply = handle(&state, request).await;
         if ipc::write_frame(&mut stream, &reply).await.is_err() {
@@ -98,6 +104,10 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             AdminRequest::OAuthAppsList => {
                 oauth_app_reply(state.tokens.registry().list().await.map(|apps| AdminResponse::OAuthApps { apps }))
             }
+            AdminRequest::Import { .. } => AdminResponse::Error {
+                code: AdminErrorCode::Internal,
+                message: "imports are served by the admin loop".into(),
+            },
             AdminRequest::OAuthAppsRemove { tenant, provider } => oauth_app_reply(
                 state
                     .tokens

@@ -2,6 +2,7 @@
 //! hand each connection to its channel.
 
 pub mod admin;
+pub mod admin_import;
 pub mod socket;
 
 use std::sync::Arc;

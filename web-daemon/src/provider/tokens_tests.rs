@@ -60,7 +60,7 @@ impl FitnessProvider for FakeProvider {
 }
 
 /// [`FakeProvider`]'s data for one (any) access token.
-pub struct FakeProviderSession(Arc<FakeProvider>);
+pub struct FakeProviderSession(#[allow(dead_code)] Arc<FakeProvider>);
 
 impl ActivityData for FakeProviderSession {
     fn athlete(&self) -> BoxFuture<'_, ProviderResult<Athlete>> {

@@ -294,20 +294,9 @@ pub struct RateLimitUsage {
     pub observed_at: String,
 }
 
-/// Stream types Strava records, in the order its responses list them (`time` always included).
-pub const STREAM_KEYS: [&str; 11] = [
-    "time",
-    "distance",
-    "latlng",
-    "altitude",
-    "velocity_smooth",
-    "heartrate",
-    "cadence",
-    "watts",
-    "temp",
-    "moving",
-    "grade_smooth",
-];
+/// Stream types Strava records, in the order its responses list them (`time` always included);
+/// the one list lives with the activity-file streams.
+pub use pacer_files::STREAM_KEYS;
 
 #[cfg(test)]
 mod tests {

@@ -122,7 +122,6 @@ fn files_win_over_api_rows_and_api_rows_expire() {
     let live = |now| list(&conn, &f.tenant, &f.user, &ActivityFilter { limit: 10, ..Default::default() }, now);
     assert_eq!(live(1_500).expect("list").len(), 2);
     assert_eq!(live(2_000).expect("list").len(), 1, "API row past expires_at is not served");
-    drop(live);
     assert_eq!(sweep_expired(&mut conn, 2_000).expect("sweep"), 1);
     assert_eq!(count(&conn, &f.tenant, &f.user, 0).expect("count"), (1, 0), "the file row stays");
 }

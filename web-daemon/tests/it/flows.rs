@@ -172,7 +172,7 @@ pub fn stored_tokens(home: &Path, tenant_id: &str, user_id: &str) -> Option<Stor
         Err(e) => panic!("provider_tokens: {e}"),
     };
     let vault = TokenVault::load_or_create(home, None).expect("master key");
-    let aad = TokenAad::new(TenantId::new(tenant_id), UserId::new(user_id), "strava");
+    let aad = TokenAad::new(TenantId::new(tenant_id), UserId::new(user_id), pacer_shared::ProviderId::Strava);
     let plain = vault
         .open(&aad, &Sealed { nonce: nonce.clone(), ciphertext: ciphertext.clone() })
         .expect("the row opens with its own AAD");

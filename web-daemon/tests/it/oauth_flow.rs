@@ -174,7 +174,14 @@ fn full_flow_stores_encrypted_tokens_and_returns_a_working_jwt() {
     // Another AAD (another user) does not open the row.
     let vault = TokenVault::load_or_create(d.home(), None).expect("master key");
     let sealed = Sealed { nonce: stored.nonce.clone(), ciphertext: stored.ciphertext.clone() };
-    assert!(vault.open(&TokenAad::new(TenantId::new(tenant), UserId::new("someone-else"), "strava"), &sealed).is_err());
+    assert!(
+        vault
+            .open(
+                &TokenAad::new(TenantId::new(tenant), UserId::new("someone-else"), pacer_shared::ProviderId::Strava),
+                &sealed
+            )
+            .is_err()
+    );
 
     // Replaying the callback: 400 invalid_state, nothing changes (JSON and browser alike).
     let r = callback(&web, &back, JSON);

@@ -196,8 +196,86 @@
       }
     });
 
+    initImport();
     loadConnection();
     loadKeys();
+  }
+
+  // Import: XHR for upload progress, then the NDJSON answer (progress lines, then the report)
+  // read as it arrives.
+  function initImport() {
+    const form = $("import-form");
+    const bar = $("import-progress");
+    const status = $("import-status");
+    const issues = $("import-issues");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const file = $("import-file").files[0];
+      if (!file) return;
+      show($("import-error"), "");
+      issues.replaceChildren();
+      issues.hidden = true;
+      bar.hidden = false;
+      bar.value = 0;
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const body = new FormData();
+      body.append("file", file);
+      const xhr = new XMLHttpRequest();
+      let seen = 0;
+      const lines = () => {
+        const text = xhr.responseText;
+        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+        const fresh = complete.slice(seen).split("\n").filter((l) => l.trim() !== "");
+        seen = complete.length;
+        return fresh.map((l) => JSON.parse(l));
+      };
+      const handle = (msg) => {
+        if (msg.progress) {
+          const p = msg.progress;
+          if (p.files_total) bar.value = Math.round((100 * p.files_done) / p.files_total);
+          show(status, "Importing: " + p.files_done + (p.files_total ? " of " + p.files_total : "") + " files, " +
+            (p.bytes_done / 1e6).toFixed(1) + " MB");
+        } else if (msg.report) {
+          const r = msg.report;
+          bar.value = 100;
+          show(status, "Imported " + r.imported + " activities; " + r.duplicates.length + " already there, " +
+            r.failed.length + " failed, " + r.skipped.length + " skipped.");
+          for (const issue of r.failed.concat(r.skipped)) {
+            const li = document.createElement("li");
+            li.textContent = issue.name + ": " + issue.reason;
+            issues.append(li);
+          }
+          issues.hidden = issues.children.length === 0;
+        } else if (msg.error) {
+          show($("import-error"), msg.error.message);
+        }
+      };
+      xhr.upload.addEventListener("progress", (e) => {
+        if (e.lengthComputable) {
+          bar.value = Math.round((100 * e.loaded) / e.total);
+          show(status, "Uploading: " + (e.loaded / 1e6).toFixed(1) + " of " + (e.total / 1e6).toFixed(1) + " MB");
+        }
+      });
+      xhr.addEventListener("progress", () => lines().forEach(handle));
+      xhr.addEventListener("loadend", () => {
+        button.disabled = false;
+        if (xhr.status === 200) {
+          lines().forEach(handle);
+          return;
+        }
+        let message = "Import failed (HTTP " + xhr.status + ")";
+        try {
+          message = JSON.parse(xhr.responseText).error.message || message;
+        } catch (_) {}
+        if (xhr.status === 401) window.location.reload();
+        bar.hidden = true;
+        show($("import-error"), message);
+      });
+      xhr.open("POST", "/api/import");
+      xhr.setRequestHeader("Accept", "application/x-ndjson");
+      xhr.send(body);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -5,6 +5,8 @@ mod activities;
 mod athlete;
 mod connection;
 mod format;
+mod import;
+mod progress;
 mod upload;
 mod upload_file;
 
@@ -19,7 +21,11 @@ use super::server::PacerMcp;
 /// Every tool, built once.
 pub fn router() -> &'static ToolRouter<PacerMcp> {
     static ROUTER: LazyLock<ToolRouter<PacerMcp>> = LazyLock::new(|| {
-        PacerMcp::activity_tools() + PacerMcp::athlete_tools() + PacerMcp::upload_tools() + PacerMcp::connection_tools()
+        PacerMcp::activity_tools()
+            + PacerMcp::athlete_tools()
+            + PacerMcp::upload_tools()
+            + PacerMcp::import_tools()
+            + PacerMcp::connection_tools()
     });
     &ROUTER
 }

@@ -7,13 +7,13 @@
 use pacer_shared::ProviderId;
 use std::time::Duration;
 
-use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData, Peer, RoleServer, tool, tool_router};
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::progress::Progress;
 use super::upload_file::{DataType, LocalFile, Source, UploadActivityParams, UploadJob, read_local};
 use crate::mcp::errors;
 use crate::mcp::output::{Json, ToolError};
@@ -41,30 +41,6 @@ pub struct UploadOutcome {
     pub status: String,
     /// The external id the upload was made with, if any.
     pub external_id: Option<String>,
-}
-
-/// Sends `notifications/progress` when the client asked for them.
-struct Progress {
-    peer: Peer<RoleServer>,
-    token: Option<ProgressToken>,
-    step: u32,
-}
-
-impl Progress {
-    fn new(context: &RequestContext<RoleServer>) -> Self {
-        Self { peer: context.peer.clone(), token: context.meta.get_progress_token(), step: 0 }
-    }
-
-    async fn report(&mut self, message: impl Into<String>) {
-        let Some(token) = self.token.clone() else {
-            return;
-        };
-        self.step = self.step.saturating_add(1);
-        let param = ProgressNotificationParam::new(token, f64::from(self.step)).with_message(message);
-        if let Err(e) = self.peer.notify_progress(param).await {
-            tracing::debug!(error = %e, "progress notification not sent");
-        }
-    }
 }
 
 fn cancelled(upload_id: u64) -> ToolError {

@@ -1,20 +1,19 @@
 //! Strava's endpoints as [`StravaClient`] methods (every API method takes the access token), and
-//! the provider traits on top of them: [`OAuthConnect`] and [`FitnessProvider`] on the client,
-//! [`ActivityData`] on [`StravaSession`] (the client plus one access token).
+//! the provider traits on top of them: [`FitnessProvider`] on the client, [`ActivityData`] on
+//! [`StravaSession`] (the client plus one access token). The connect side
+//! ([`OAuthConnect`](crate::provider::OAuthConnect)) is in `oauth.rs`.
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use futures_util::future::BoxFuture;
-use pacer_shared::{ProviderId, Secret};
+use pacer_shared::Secret;
 
 use super::StravaClient;
-use super::http::{CallKind, transport};
 use super::streams::streams_from_json;
 use super::wire::{WireActivity, WireAthlete, WireStats, WireUpload};
 use crate::provider::{
-    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, OAuthConnect,
-    ProviderError, ProviderResult, RateLimitUsage, Streams, TokenExchange, TokenSet, UploadRequest, UploadStatus,
+    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, ProviderError,
+    ProviderResult, RateLimitUsage, Streams, UploadRequest, UploadStatus,
 };
 
 impl StravaClient {
@@ -72,57 +71,6 @@ impl StravaClient {
         let url = self.url(&self.api_base, &format!("/uploads/{upload_id}"))?;
         let wire: WireUpload = self.get(token, url, "upload status").await?;
         wire.into_status().map_err(ProviderError::Decode)
-    }
-}
-
-impl OAuthConnect for StravaClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::Strava
-    }
-
-    fn authorize_url(&self, state: &str, redirect_uri: &str, scope: &str) -> String {
-        let mut url = match self.url(&self.oauth_base, "/oauth/authorize") {
-            Ok(url) => url,
-            Err(_) => return format!("{}/oauth/authorize", self.oauth_base),
-        };
-        url.query_pairs_mut()
-            .append_pair("client_id", &self.client_id)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("approval_prompt", "auto")
-            .append_pair("scope", scope)
-            .append_pair("state", state);
-        url.into()
-    }
-
-    fn exchange_code<'a>(&'a self, code: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
-        Box::pin(async move {
-            let wire = self.token_grant(&[("code", code), ("grant_type", "authorization_code")]).await?;
-            let tokens = wire.token_set(Utc::now().timestamp()).map_err(ProviderError::Decode)?;
-            Ok(TokenExchange { tokens, athlete: wire.athlete.map(Athlete::from) })
-        })
-    }
-
-    fn refresh<'a>(&'a self, refresh_token: &'a Secret) -> BoxFuture<'a, ProviderResult<TokenSet>> {
-        Box::pin(async move {
-            let grant = [("refresh_token", refresh_token.expose()), ("grant_type", "refresh_token")];
-            let wire = self.token_grant(&grant).await?;
-            wire.token_set(Utc::now().timestamp()).map_err(ProviderError::Decode)
-        })
-    }
-
-    fn deauthorize<'a>(&'a self, token: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
-        Box::pin(async move {
-            let request = self
-                .http
-                .client()
-                .post(self.url(&self.oauth_base, "/oauth/deauthorize")?)
-                .bearer_auth(token.expose())
-                .form(&[("access_token", token.expose())])
-                .build()
-                .map_err(transport)?;
-            self.http.send(request, CallKind::OAuth).await.map(drop)
-        })
     }
 }
 

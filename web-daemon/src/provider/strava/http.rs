@@ -14,8 +14,10 @@ use crate::provider::{ProviderError, RateLimitUsage};
 
 /// Display name used in rate-limit messages.
 const PROVIDER: &str = pacer_shared::ProviderId::Strava.display_name();
-/// Largest response body accepted (streams of long activities are a few MiB).
+/// Largest API response body accepted (streams of long activities are a few MiB).
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Largest OAuth response body accepted (a token response with its athlete is about 1 KiB).
+const MAX_OAUTH_BODY_BYTES: usize = 256 * 1024;
 const BACKOFF_BASE_MS: u64 = 100;
 const BACKOFF_CAP_MS: u64 = 2_000;
 
@@ -26,8 +28,18 @@ pub(super) enum CallKind {
     Read,
     /// An API write: overall limits apply; never retried.
     Write,
-    /// An OAuth endpoint: no API rate limits; never retried.
+    /// An OAuth endpoint: no API rate limits; never retried; small bodies only.
     OAuth,
+}
+
+impl CallKind {
+    /// The largest response body accepted for this kind of call.
+    fn max_body_bytes(self) -> usize {
+        match self {
+            CallKind::Read | CallKind::Write => MAX_BODY_BYTES,
+            CallKind::OAuth => MAX_OAUTH_BODY_BYTES,
+        }
+    }
 }
 
 /// Delay before retry number `attempt` (0-based): exponential from 100 ms, capped at 2 s,
@@ -78,6 +90,16 @@ impl StravaHttp {
 
     /// Sends `request` (retrying reads on 5xx and transport errors) and returns a 2xx body.
     pub(super) async fn send(&self, request: Request, kind: CallKind) -> Result<Vec<u8>, ProviderError> {
+        Ok(self.send_response(request, kind).await?.into_body())
+    }
+
+    /// Like [`send`](Self::send), but returns the whole 2xx response (status, headers and the
+    /// body, read up to the kind's size cap) as an `http` response, e.g. for `oauth2`.
+    pub(super) async fn send_response(
+        &self,
+        request: Request,
+        kind: CallKind,
+    ) -> Result<::http::Response<Vec<u8>>, ProviderError> {
         let mut pending = Some(request);
         let mut attempt = 0;
         loop {
@@ -103,7 +125,7 @@ impl StravaHttp {
         }
     }
 
-    async fn send_once(&self, request: Request, kind: CallKind) -> Result<Vec<u8>, ProviderError> {
+    async fn send_once(&self, request: Request, kind: CallKind) -> Result<::http::Response<Vec<u8>>, ProviderError> {
         let is_read = request.method() == Method::GET;
         if kind != CallKind::OAuth
             && let Some(hit) = self.tracker().check(is_read, Utc::now())
@@ -113,9 +135,13 @@ impl StravaHttp {
         let response = self.client.execute(request).await.map_err(transport)?;
         let status = response.status();
         self.record_limits(&response);
-        let body = read_body(response).await?;
+        let headers = response.headers().clone();
+        let body = read_body(response, kind.max_body_bytes()).await?;
         if status.is_success() {
-            return Ok(body);
+            let mut ok = ::http::Response::new(body);
+            *ok.status_mut() = status;
+            *ok.headers_mut() = headers;
+            return Ok(ok);
         }
         let message = error_message(&body).unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
         Err(match status {
@@ -173,15 +199,15 @@ pub(super) fn error_message(body: &[u8]) -> Option<String> {
     Some(text.chars().take(300).collect())
 }
 
-/// Reads the body, refusing more than [`MAX_BODY_BYTES`].
-async fn read_body(mut response: Response) -> Result<Vec<u8>, ProviderError> {
-    let too_big = || ProviderError::Decode(format!("response larger than {MAX_BODY_BYTES} bytes"));
-    if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+/// Reads the body, refusing more than `max` bytes.
+async fn read_body(mut response: Response, max: usize) -> Result<Vec<u8>, ProviderError> {
+    let too_big = || ProviderError::Decode(format!("response larger than {max} bytes"));
+    if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_big());
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > max {
             return Err(too_big());
         }
         body.extend_from_slice(&chunk);

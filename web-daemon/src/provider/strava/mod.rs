@@ -2,9 +2,11 @@
 //! [`FitnessProvider`](crate::provider::FitnessProvider).
 //!
 //! `http` sends requests (rate-limit check, retries, error mapping), `wire` and `streams` map
-//! Strava's JSON to pacer's types, `api` implements the trait.
+//! Strava's JSON to pacer's types, `api` implements the data side, `oauth` the connect side
+//! (on the `oauth2` crate, its HTTP requests sent through `http`).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use pacer_shared::Secret;
@@ -15,10 +17,12 @@ use url::Url;
 
 use crate::provider::{ProviderError, ProviderResult, UploadRequest, UploadStatus};
 use http::{CallKind, StravaHttp, transport};
-use wire::{WireToken, WireUpload};
+use oauth::StravaOAuth;
+use wire::WireUpload;
 
 mod api;
 mod http;
+mod oauth;
 mod streams;
 mod wire;
 
@@ -66,10 +70,12 @@ impl StravaClientConfig {
 /// Strava API v3 client. One shared connection pool; rate-limit usage tracked across calls.
 pub struct StravaClient {
     client_id: String,
-    client_secret: Secret,
+    /// The application's OAuth 2.0 client (holds the client secret).
+    oauth: StravaOAuth,
     api_base: String,
     oauth_base: String,
-    http: StravaHttp,
+    /// Shared with the `oauth2` HTTP closure, which must not borrow the client.
+    http: Arc<StravaHttp>,
 }
 
 impl fmt::Debug for StravaClient {
@@ -102,12 +108,13 @@ impl StravaClient {
             .user_agent(concat!("pacerd/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(transport)?;
+        let oauth_base = base_url("oauth_base", &config.oauth_base)?;
         Ok(Self {
             api_base: base_url("api_base", &config.api_base)?,
-            oauth_base: base_url("oauth_base", &config.oauth_base)?,
+            oauth: oauth::oauth_client(&config.client_id, &config.client_secret, &oauth_base)?,
+            oauth_base,
             client_id: config.client_id,
-            client_secret: config.client_secret,
-            http: StravaHttp::new(client, config.max_retries),
+            http: Arc::new(StravaHttp::new(client, config.max_retries)),
         })
     }
 
@@ -123,23 +130,6 @@ impl StravaClient {
     async fn get<T: DeserializeOwned>(&self, token: &Secret, url: Url, what: &str) -> ProviderResult<T> {
         let request = self.api_request(Method::GET, url, token)?;
         self.http.json(request, CallKind::Read, what).await
-    }
-
-    /// POSTs a form to the token endpoint.
-    async fn token_grant(&self, grant: &[(&str, &str)]) -> ProviderResult<WireToken> {
-        let mut form = vec![("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose())];
-        form.extend_from_slice(grant);
-        let request = self
-            .http
-            .client()
-            .post(self.url(&self.oauth_base, "/oauth/token")?)
-            .form(&form)
-            .build()
-            .map_err(transport)?;
-        let body = self.http.send(request, CallKind::OAuth).await?;
-        // Generic message: a serde error could quote a token value.
-        serde_json::from_slice(&body)
-            .map_err(|_| ProviderError::Decode("token response: missing or malformed fields".into()))
     }
 
     async fn upload_file(&self, token: &Secret, req: UploadRequest) -> ProviderResult<UploadStatus> {

@@ -28,6 +28,18 @@ impl Seen {
     fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+    /// The body as sorted form pairs (each key once).
+    fn form(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(&self.body).into_owned().collect();
+        pairs.sort();
+        pairs
+    }
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    pairs.sort();
+    pairs
 }
 
 struct Reply {
@@ -281,17 +293,70 @@ async fn token_grants_post_forms() {
     assert_eq!(err, ProviderError::BadRequest("Bad Request (RefreshToken refresh_token invalid)".into()));
     client.deauthorize(&token()).await.expect("deauthorize");
 
+    // oauth2 writes grant_type first and the credentials after the grant: compare the parsed
+    // form pairs, not the byte order.
     let seen = m.seen();
     assert_eq!(seen[0].line(), "POST /oauth/token HTTP/1.1");
     assert_eq!(
-        seen[0].body_text(),
-        "client_id=1234&client_secret=app-secret&code=the-code&grant_type=authorization_code"
+        seen[0].form(),
+        pairs(&[
+            ("client_id", "1234"),
+            ("client_secret", "app-secret"),
+            ("code", "the-code"),
+            ("grant_type", "authorization_code")
+        ])
     );
+    assert_eq!(seen[1].line(), "POST /oauth/token HTTP/1.1");
     assert_eq!(
-        seen[1].body_text(),
-        "client_id=1234&client_secret=app-secret&refresh_token=r1&grant_type=refresh_token"
+        seen[1].form(),
+        pairs(&[
+            ("client_id", "1234"),
+            ("client_secret", "app-secret"),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "r1")
+        ])
     );
+    for request in &seen[..3] {
+        // Strava wants the secret in the body, not in HTTP Basic.
+        assert_eq!(request.header("authorization"), None);
+        assert_eq!(request.header("content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+        assert_eq!(request.header("accept").as_deref(), Some("application/json"));
+    }
     assert_eq!(seen[3].line(), "POST /oauth/deauthorize HTTP/1.1");
+    assert_eq!(seen[3].form(), pairs(&[("access_token", "tok-access")]));
+}
+
+#[tokio::test]
+async fn token_errors_map_like_api_errors() {
+    let m = mock(vec![
+        reply(401, r#"{"message":"Authorization Error","errors":[{"resource":"Application","field":"client_secret","code":"invalid"}]}"#),
+        Reply {
+            status: 429,
+            headers: vec![("X-RateLimit-Limit", "200,2000"), ("X-RateLimit-Usage", "201,300")],
+            body: r#"{"message":"Rate Limit Exceeded"}"#,
+        },
+        reply(503, r#"{"message":"down"}"#),
+        reply(200, r#"{"token_type":"Bearer","access_token":"tok-leak","expires_at":"soon"}"#),
+        reply(200, r#"{"token_type":"Bearer","access_token":"tok-leak","expires_at":1900000000}"#),
+    ])
+    .await;
+    let client = m.client();
+    assert_eq!(client.exchange_code("tok-code").await, Err(ProviderError::Unauthorized));
+    let limited = client.refresh(&Secret::new("tok-refresh".into())).await.expect_err("429");
+    assert!(matches!(limited, ProviderError::RateLimited { window: WINDOW_15_MIN, .. }), "{limited:?}");
+    // OAuth calls are not held back by the API limits, and are never retried.
+    assert_eq!(
+        client.exchange_code("tok-code").await,
+        Err(ProviderError::Upstream { status: 503, message: "down".into() })
+    );
+    let malformed = client.exchange_code("tok-code").await.expect_err("malformed");
+    assert_eq!(malformed, ProviderError::Decode("token response: missing or malformed fields".into()));
+    let no_refresh = client.refresh(&Secret::new("tok-refresh".into())).await.expect_err("no refresh token");
+    assert!(matches!(no_refresh, ProviderError::Decode(_)), "{no_refresh:?}");
+    for err in [&malformed, &no_refresh] {
+        assert!(!err.to_string().contains("tok-"), "no token in {err}");
+    }
+    assert_eq!(m.seen().len(), 5);
 }
 
 #[tokio::test]
@@ -310,12 +375,26 @@ fn authorize_url_and_config_checks() {
     let mut config = StravaClientConfig::new("1234", Secret::new("s".into()));
     config.oauth_base = "http://127.0.0.1:8081/sandbox/strava/".into();
     let client = StravaClient::new(config.clone()).expect("client");
+    let url = client.authorize_url("st ate", "http://127.0.0.1:8081/oauth/strava/callback", "read,activity:read_all");
+    // oauth2 orders the query differently from the old hand-built URL: compare parsed pairs.
+    let (base, query) = url.split_once('?').expect("query");
+    assert_eq!(base, "http://127.0.0.1:8081/sandbox/strava/oauth/authorize");
+    let mut query: Vec<&str> = query.split('&').collect();
+    query.sort_unstable();
     assert_eq!(
-        client.authorize_url("st ate", "http://127.0.0.1:8081/oauth/strava/callback", "read,activity:read_all"),
-        "http://127.0.0.1:8081/sandbox/strava/oauth/authorize?client_id=1234&response_type=code\
-         &redirect_uri=http%3A%2F%2F127.0.0.1%3A8081%2Foauth%2Fstrava%2Fcallback&approval_prompt=auto\
-         &scope=read%2Cactivity%3Aread_all&state=st+ate"
+        query,
+        [
+            "approval_prompt=auto",
+            "client_id=1234",
+            "redirect_uri=http%3A%2F%2F127.0.0.1%3A8081%2Foauth%2Fstrava%2Fcallback",
+            "response_type=code",
+            "scope=read%2Cactivity%3Aread_all",
+            "state=st+ate",
+        ]
     );
+    // A redirect URI that is not an absolute URL is passed through as given.
+    let url = client.authorize_url("s", "r", "read");
+    assert!(url.contains("&redirect_uri=r&") || url.ends_with("&redirect_uri=r"), "{url}");
     assert!(!format!("{client:?}").contains("\"s\""));
     config.api_base = "ftp://example.com".into();
     assert!(StravaClient::new(config).is_err());

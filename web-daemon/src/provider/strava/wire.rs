@@ -2,8 +2,10 @@
 //! leniently (integers or floats) and missing optional fields default.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone};
+use oauth2::basic::BasicTokenType;
+use oauth2::{ExtraTokenFields, StandardTokenResponse, TokenResponse};
 use pacer_shared::Secret;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::provider::{Activity, ActivityDetail, Athlete, AthleteStats, TokenSet, Totals, UploadStatus};
 
@@ -121,7 +123,7 @@ fn local_with_offset(start_date: &str, start_date_local: &str) -> String {
         .unwrap_or_else(|| start_date_local.to_owned())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub(super) struct WireAthlete {
     id: u64,
     username: Option<String>,
@@ -237,32 +239,41 @@ impl WireUpload {
     }
 }
 
-/// The token endpoint's answer (`authorization_code` and `refresh_token` grants).
-#[derive(Deserialize)]
-pub(super) struct WireToken {
-    access_token: Secret,
-    refresh_token: Secret,
-    expires_at: Option<i64>,
-    expires_in: Option<i64>,
-    scope: Option<String>,
+/// Strava's additions to the RFC 6749 token response (`authorization_code` and `refresh_token`
+/// grants): when the access token expires, and (code exchange only) the athlete.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub(super) struct StravaExtraFields {
+    /// Expiry of the access token, epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
+    /// The athlete who granted access (sent with the code exchange only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) athlete: Option<WireAthlete>,
 }
 
-impl WireToken {
-    /// The token set; `now_s` (epoch seconds) fills `expires_at` from `expires_in` if needed.
-    pub(super) fn token_set(&self, now_s: i64) -> Result<TokenSet, String> {
-        let expires_at = self
-            .expires_at
-            .or_else(|| self.expires_in.map(|secs| now_s.saturating_add(secs)))
-            .ok_or("token response has neither expires_at nor expires_in")?;
-        Ok(TokenSet {
-            access_token: self.access_token.clone(),
-            refresh_token: self.refresh_token.clone(),
-            expires_at,
-            athlete_id: self.athlete.as_ref().map(|a| a.id),
-            scopes: self.scope.clone(),
-        })
-    }
+impl ExtraTokenFields for StravaExtraFields {}
+
+/// The token endpoint's answer as `oauth2` reads it: the standard fields plus Strava's.
+pub(super) type StravaTokenResponse = StandardTokenResponse<StravaExtraFields, BasicTokenType>;
+
+/// The token set in `response`; `now_s` (epoch seconds) fills `expires_at` from `expires_in` if
+/// Strava left it out. Strava rotates refresh tokens, so one is required. Scopes (comma-separated
+/// by Strava, so one `oauth2` "scope") are joined back with spaces.
+pub(super) fn token_set(response: &StravaTokenResponse, now_s: i64) -> Result<TokenSet, String> {
+    let extra = response.extra_fields();
+    let expires_in = response.expires_in().map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let expires_at = extra
+        .expires_at
+        .or_else(|| expires_in.map(|secs| now_s.saturating_add(secs)))
+        .ok_or("token response has neither expires_at nor expires_in")?;
+    let refresh_token = response.refresh_token().ok_or("token response has no refresh_token")?;
+    Ok(TokenSet {
+        access_token: Secret::new(response.access_token().secret().clone()),
+        refresh_token: Secret::new(refresh_token.secret().clone()),
+        expires_at,
+        athlete_id: extra.athlete.as_ref().map(|a| a.id),
+        scopes: response.scopes().map(|scopes| scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+    })
 }
 
 #[cfg(test)]

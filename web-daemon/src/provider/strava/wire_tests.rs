@@ -122,16 +122,35 @@ fn upload_status() {
 
 #[test]
 fn token_response() {
-    let wire: WireToken = serde_json::from_value(json!({
+    let response: StravaTokenResponse = serde_json::from_value(json!({
         "token_type": "Bearer", "access_token": "tok-A1b2", "refresh_token": "tok-R9z8",
         "expires_in": 21600, "athlete": {"id": 42}
     }))
     .expect("decode");
-    let set = wire.token_set(1_000).expect("set");
-    assert_eq!((set.expires_at, set.athlete_id), (22_600, Some(42)));
-    assert_eq!(set.access_token.expose(), "tok-A1b2");
-    let debug = format!("{set:?}");
+    let set = token_set(&response, 1_000).expect("set");
+    assert_eq!((set.expires_at, set.athlete_id, set.scopes.as_deref()), (22_600, Some(42), None));
+    assert_eq!((set.access_token.expose(), set.refresh_token.expose()), ("tok-A1b2", "tok-R9z8"));
+    let debug = format!("{set:?} {response:?}");
     assert!(!debug.contains("tok-"), "tokens are redacted in Debug: {debug}");
+
+    // Strava's own expiry wins over expires_in; a comma-separated scope comes back whole.
+    let response: StravaTokenResponse = serde_json::from_value(json!({
+        "token_type": "bearer", "access_token": "a", "refresh_token": "r", "expires_in": 10,
+        "expires_at": 1_900_000_000, "scope": "read,activity:read_all"
+    }))
+    .expect("decode");
+    let set = token_set(&response, 1_000).expect("set");
+    assert_eq!((set.expires_at, set.athlete_id), (1_900_000_000, None));
+    assert_eq!(set.scopes.as_deref(), Some("read,activity:read_all"));
+
+    for (body, missing) in [
+        (json!({"token_type": "Bearer", "access_token": "a", "refresh_token": "r"}), "expires"),
+        (json!({"token_type": "Bearer", "access_token": "a", "expires_at": 1}), "refresh_token"),
+    ] {
+        let response: StravaTokenResponse = serde_json::from_value(body).expect("decode");
+        let err = token_set(&response, 1_000).expect_err("incomplete");
+        assert!(err.contains(missing), "{err}");
+    }
 }
 
 #[test]

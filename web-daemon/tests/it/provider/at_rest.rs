@@ -1,7 +1,7 @@
 //! Tokens at rest: sealed on disk and bound to their (tenant, user).
 
 use pacer_shared::ProviderId;
-use pacerd::provider::{FitnessProvider, ProviderError, TokenSet};
+use pacerd::provider::{OAuthConnect, ProviderError, TokenSet};
 
 use super::{Harness, add_user};
 use crate::fixture::{contains, raw_db_bytes};

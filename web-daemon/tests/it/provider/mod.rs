@@ -25,8 +25,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 use pacerd::provider::{
-    Activity, ActivityQuery, FitnessProvider, ProviderError, ProviderResult, StravaClient, StravaClientConfig,
-    TokenExchange, TokenService, TokenSet, UploadRequest, UploadStatus,
+    Activity, ActivityQuery, FitnessProvider, OAuthConnect, ProviderError, ProviderResult, StravaClient,
+    StravaClientConfig, TokenExchange, TokenService, TokenSet, UploadRequest, UploadStatus,
 };
 use pacerd::store::{Store, tenants, users};
 use pacerd::vault::TokenVault;

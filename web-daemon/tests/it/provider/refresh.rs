@@ -1,7 +1,7 @@
 //! Tokens: refresh ahead of expiry, on 401, rotation, single-flight, failure.
 
 use pacer_shared::ProviderId;
-use pacerd::provider::{FitnessProvider, ProviderError};
+use pacerd::provider::{OAuthConnect, ProviderError};
 use serde_json::json;
 
 use super::{Harness, SANDBOX_TTL_S, now_s};

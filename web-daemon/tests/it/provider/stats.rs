@@ -1,7 +1,7 @@
 //! Athlete stats against the activity list they summarise.
 
 use chrono::{Datelike, TimeZone, Utc};
-use pacerd::provider::{Activity, FitnessProvider, Totals};
+use pacerd::provider::{Activity, Totals};
 
 use super::{Harness, start_ts};
 

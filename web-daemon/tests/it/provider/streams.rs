@@ -1,6 +1,6 @@
 //! Activity detail and streams: aligned series, downsampling, unknown activities.
 
-use pacerd::provider::{FitnessProvider, ProviderError};
+use pacerd::provider::ProviderError;
 
 use super::Harness;
 

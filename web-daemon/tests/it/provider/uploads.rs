@@ -1,7 +1,7 @@
 //! Uploads: processing, duplicates (same bytes or same external id) and corrupt files.
 
 use chrono::Utc;
-use pacerd::provider::{Activity, ActivityQuery, FitnessProvider};
+use pacerd::provider::{Activity, ActivityQuery};
 use serde_json::json;
 
 use super::{Harness, STATUS_ERROR, STATUS_PROCESSING, STATUS_READY, start_ts, upload_request};
