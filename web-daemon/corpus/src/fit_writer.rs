@@ -108,11 +108,14 @@ impl Message {
     }
 }
 
+/// A local message type's current definition: global number and (field, size, base type)s.
+type Definition = (u16, Vec<(u8, u8, u8)>);
+
 /// Writes messages, re-defining a local message type only when its layout changes.
 #[derive(Debug, Default)]
 pub struct FitWriter {
     data: Vec<u8>,
-    defined: [Option<(u16, Vec<(u8, u8, u8)>)>; 16],
+    defined: [Option<Definition>; 16],
 }
 
 impl FitWriter {

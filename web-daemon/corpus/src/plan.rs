@@ -120,7 +120,7 @@ fn day(season: &Season, date: NaiveDate, rng: &mut ChaCha8Rng, out: &mut Vec<Ses
         }
     };
     if after_race {
-        if date.weekday().number_from_monday() % 2 == 0 {
+        if date.weekday().number_from_monday().is_multiple_of(2) {
             add(8, Workout::EasyRun, 0.7, rng);
         }
         return;
@@ -135,7 +135,7 @@ fn day(season: &Season, date: NaiveDate, rng: &mut ChaCha8Rng, out: &mut Vec<Ses
             add(12, Workout::EasyRun, 0.3, rng);
         }
         Weekday::Thu => {
-            let tempo = date.iso_week().week() % 2 == 0 || race_week;
+            let tempo = date.iso_week().week().is_multiple_of(2) || race_week;
             add(18, if tempo { Workout::Tempo } else { Workout::EasyRun }, 0.8, rng);
         }
         Weekday::Sat if travelling => add(9, Workout::TrailRun, 0.9, rng),

@@ -66,7 +66,7 @@ impl City {
             + 0.15 * a * libm::cos((0.9 * x - 0.4 * y) / 230.0)
     }
 
-    fn to_position(&self, x: f64, y: f64) -> Position {
+    fn position_at(&self, x: f64, y: f64) -> Position {
         let lat = self.lat + y / METRES_PER_DEGREE;
         let lon = self.lon + x / (METRES_PER_DEGREE * libm::cos(self.lat.to_radians()));
         Position { lat: (lat * 1e7).round() / 1e7, lon: (lon * 1e7).round() / 1e7 }
@@ -133,7 +133,7 @@ impl Route {
     /// Position after `distance_m` along the route (repeating it when longer).
     pub fn position(&self, distance_m: f64) -> Position {
         let (x, y) = self.local(distance_m);
-        self.city.to_position(x, y)
+        self.city.position_at(x, y)
     }
 
     fn local(&self, distance_m: f64) -> (f64, f64) {

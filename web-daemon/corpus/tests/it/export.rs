@@ -108,7 +108,11 @@ fn faults_are_reported_exactly() {
 fn zip_bomb_is_tiny_and_inflates_to_zeros() {
     let bomb = zip_bomb(64 << 20);
     assert_eq!(bomb.uncompressed_size, 64 << 20);
-    assert!(bomb.zip.len() * 500 < bomb.uncompressed_size as usize, "ratio {}", bomb.uncompressed_size as usize / bomb.zip.len());
+    assert!(
+        bomb.zip.len() * 500 < bomb.uncompressed_size as usize,
+        "ratio {}",
+        bomb.uncompressed_size as usize / bomb.zip.len()
+    );
     let mut zip = zip::ZipArchive::new(Cursor::new(&bomb.zip[..])).unwrap();
     let mut entry = zip.by_name(&bomb.entry).unwrap();
     assert_eq!(entry.size(), bomb.uncompressed_size);

@@ -42,11 +42,8 @@ fn one_half_marathon_near_the_end_after_a_taper() {
 
     let weekly_seconds = |from: NaiveDate, weeks: i64| {
         let to = from + Duration::days(7 * weeks);
-        let total: u32 = year
-            .iter()
-            .filter(|a| (from..to).contains(&a.local_start().date_naive()))
-            .map(|a| a.totals.moving_s)
-            .sum();
+        let total: u32 =
+            year.iter().filter(|a| (from..to).contains(&a.local_start().date_naive())).map(|a| a.totals.moving_s).sum();
         f64::from(total) / weeks as f64
     };
     let build = weekly_seconds(season.race - Duration::days(35), 3);
