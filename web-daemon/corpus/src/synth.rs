@@ -40,7 +40,9 @@ pub(crate) fn track(
     let mut wobble = 0.0f64;
     let mut here = Terrain::at(route, 0.0);
     let mut grade = 0.0;
-    samples.push(sample(0, 0.0, 0.0, heart.step(0.3, 0, 0.0), None, None, here, temperature));
+    // Standing at the start: cadence and power read 0, like a watch that has its sensors paired.
+    let (power0, cadence0) = (sport.is_ride().then_some(0), (sport != SportType::Swim).then_some(0));
+    samples.push(sample(0, 0.0, 0.0, heart.step(0.3, 0, 0.0), cadence0, power0, here, temperature));
     'blocks: for block in blocks {
         let (first, block_t0, block_d0) = (samples.len(), t, distance);
         loop {
