@@ -2,8 +2,8 @@
 //!
 //! The `oauth2` [`Client`] builds the authorize URL and the two token-endpoint requests
 //! (`authorization_code`, `refresh_token`) and reads the token response, including Strava's extra
-//! fields ([`StravaExtraFields`]: `expires_at`, `athlete`). Strava departs from RFC 6749 in ways
-//! handled here:
+//! fields ([`StravaExtraFields`](super::wire::StravaExtraFields): `expires_at`, `athlete`).
+//! Strava departs from RFC 6749 in ways handled here:
 //! - the client secret goes in the form body ([`AuthType::RequestBody`]), not HTTP Basic;
 //! - scopes are comma-separated, so the caller's scope string is passed as one [`Scope`] (no
 //!   space joining), and `approval_prompt=auto` is an extra parameter;
