@@ -17,7 +17,6 @@ pub mod limits;
 pub mod mcp;
 pub mod oauth;
 pub mod provider;
-pub mod sandbox;
 pub mod secrets_file;
 pub mod state;
 pub mod store;
@@ -84,7 +83,8 @@ impl Daemon {
         let tenant_apps = providers.load().await?;
         tracing::debug!(tenant_apps, "provider clients ready");
         let tokens = Arc::new(provider::TokenService::with_registry(store.clone(), vault, providers));
-        let sandbox = config.sandbox.then(|| sandbox::SandboxStrava::new(sandbox::SandboxConfig::default()));
+        let sandbox =
+            config.sandbox.then(|| pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig::default()));
         let state = AppState {
             config,
             store,
@@ -178,7 +178,7 @@ pub const SANDBOX_PREFIX: &str = "/sandbox/strava";
 fn strava_client_config(config: &Config, public_url: &str) -> anyhow::Result<provider::StravaClientConfig> {
     let s = &config.strava;
     let (client_id, secret, api, oauth) = if config.sandbox {
-        let defaults = sandbox::SandboxConfig::default();
+        let defaults = pacer_sandbox::SandboxConfig::default();
         let base = format!("{public_url}{SANDBOX_PREFIX}");
         (
             s.client_id.clone().unwrap_or(defaults.client_id),

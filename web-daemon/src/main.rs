@@ -83,7 +83,7 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
         Command::Sandbox { http } => {
             let addr = http.parse().map_err(|e| format!("--http '{http}': {e}"))?;
             eprintln!("pacerd: Strava sandbox on http://{addr}");
-            pacerd::sandbox::serve(addr, Default::default(), shutdown_signal()).await.map_err(|e| e.to_string())
+            pacer_sandbox::serve(addr, Default::default(), shutdown_signal()).await.map_err(|e| e.to_string())
         }
         Command::Migrate { action } => migrate(&config, action),
         Command::Users { action } => commands::users(&socket, action).await,

@@ -4,13 +4,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use pacer_sandbox::SandboxStrava;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::limits::RateLimiter;
 use crate::provider::TokenService;
-use crate::sandbox::SandboxStrava;
 use crate::store::Store;
 
 /// Everything a request handler may need. Cheap to share behind an `Arc`.

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde_json::json;
 
 use super::{FULL_SCOPE, config, query_value, s};
-use crate::sandbox::SandboxStrava;
+use crate::SandboxStrava;
 
 #[actix_web::test]
 async fn consent_page_escapes_and_offers_athletes() {

@@ -5,8 +5,8 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{FULL_SCOPE, config, gpx, s};
-use crate::sandbox::SandboxStrava;
-use crate::sandbox::uploads::{STATUS_ERROR, STATUS_PROCESSING, STATUS_READY};
+use crate::SandboxStrava;
+use crate::uploads::{STATUS_ERROR, STATUS_PROCESSING, STATUS_READY};
 use pacer_files::testing::running_fit;
 
 #[actix_web::test]

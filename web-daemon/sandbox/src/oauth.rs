@@ -60,7 +60,10 @@ fn validate(params: &HashMap<String, String>, config_client_id: &str) -> Result<
     Ok(AuthorizeRequest { redirect_uri, scopes, state: get("state").to_owned() })
 }
 
-use crate::http::page::escape as escape_html;
+/// Escapes `s` for HTML text and double-quoted attribute values (the only places it is used).
+fn escape_html(s: &str) -> String {
+    html_escape::encode_double_quoted_attribute(s).into_owned()
+}
 
 /// `GET /oauth/authorize`: the consent page.
 async fn authorize_page(req: HttpRequest, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {

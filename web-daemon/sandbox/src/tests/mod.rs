@@ -15,24 +15,22 @@ pub(super) const PREFIX: &str = "/sandbox/strava";
 /// Builds the app for a `SandboxStrava` mounted at [`PREFIX`].
 macro_rules! app {
     ($sb:expr) => {
-        actix_web::test::init_service(
-            actix_web::App::new().configure(|c| $sb.configure($crate::sandbox::tests::PREFIX, c)),
-        )
-        .await
+        actix_web::test::init_service(actix_web::App::new().configure(|c| $sb.configure($crate::tests::PREFIX, c)))
+            .await
     };
 }
 
 /// Sends a `TestRequest` and reads the whole reply.
 macro_rules! send {
     ($app:expr, $req:expr) => {
-        $crate::sandbox::tests::Reply::read(actix_web::test::call_service(&$app, $req.to_request()).await).await
+        $crate::tests::Reply::read(actix_web::test::call_service(&$app, $req.to_request()).await).await
     };
 }
 
 /// `TestRequest` for `method` on `PREFIX + path`, with an optional bearer token.
 macro_rules! req {
     ($method:ident, $path:expr) => {
-        actix_web::test::TestRequest::$method().uri(&format!("{}{}", $crate::sandbox::tests::PREFIX, $path))
+        actix_web::test::TestRequest::$method().uri(&format!("{}{}", $crate::tests::PREFIX, $path))
     };
     ($method:ident, $path:expr, $token:expr) => {
         req!($method, $path).insert_header(("Authorization", format!("Bearer {}", $token)))
@@ -55,7 +53,7 @@ macro_rules! login {
             ])
         );
         assert_eq!(consent.status, actix_web::http::StatusCode::FOUND);
-        let code = $crate::sandbox::tests::query_value(consent.header("location"), "code");
+        let code = $crate::tests::query_value(consent.header("location"), "code");
         let reply = send!(
             $app,
             req!(post, "/oauth/token").set_form([
@@ -73,7 +71,7 @@ macro_rules! login {
 /// POSTs an upload and returns `(status, body)`.
 macro_rules! upload {
     ($app:expr, $token:expr, $fields:expr, $file:expr) => {{
-        let (content_type, body) = $crate::sandbox::tests::multipart($fields, $file);
+        let (content_type, body) = $crate::tests::multipart($fields, $file);
         let reply = send!(
             $app,
             req!(post, "/api/v3/uploads", $token).insert_header(("Content-Type", content_type)).set_payload(body)

@@ -172,7 +172,7 @@ impl Recipe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::track::summarize;
+    use crate::track::summarize;
 
     #[test]
     fn long_ride_has_a_point_every_five_seconds() {

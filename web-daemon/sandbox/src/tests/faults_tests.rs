@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::{FULL_SCOPE, config, s};
-use crate::sandbox::{SandboxConfig, SandboxStrava, serve};
+use crate::{SandboxConfig, SandboxStrava, serve};
 
 fn refresh_form(token: &str) -> [(&'static str, String); 4] {
     [

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use serde_json::Value;
 
 use super::{FULL_SCOPE, config, s};
-use crate::sandbox::SandboxStrava;
+use crate::SandboxStrava;
 
 #[actix_web::test]
 async fn streams_have_strava_shapes() {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{FULL_SCOPE, config, s};
-use crate::sandbox::SandboxStrava;
+use crate::SandboxStrava;
 
 fn ids(list: &Value) -> Vec<u64> {
     list.as_array().map(|a| a.iter().filter_map(|x| x["id"].as_u64()).collect()).unwrap_or_default()

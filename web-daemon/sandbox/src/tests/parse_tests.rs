@@ -3,8 +3,8 @@
 use chrono::Utc;
 
 use super::{FULL_SCOPE, config, gpx, s};
-use crate::sandbox::SandboxStrava;
-use crate::sandbox::uploads::STATUS_READY;
+use crate::SandboxStrava;
+use crate::uploads::STATUS_READY;
 use pacer_files::testing::{gzip, running_fit};
 
 #[actix_web::test]
