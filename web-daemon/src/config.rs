@@ -15,6 +15,9 @@ use serde::Deserialize;
 /// Default HTTP listen address: loopback only.
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8081";
 
+/// Activities `pacerd demo` imports by default: a year of training.
+pub const DEFAULT_DEMO_ACTIVITIES: usize = 250;
+
 /// Default cap on a `POST /api/import` upload (a Strava bulk export of several years).
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 1024 * 1024 * 1024;
 
@@ -91,6 +94,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest upload to `POST /api/import` (bytes; `PACER_MAX_IMPORT_BYTES`).
     pub max_import_bytes: usize,
+    /// Activities `pacerd demo` generates and imports for the demo user once
+    /// (`PACER_DEMO_ACTIVITIES`, default 250; 0: none).
+    pub demo_activities: usize,
 }
 
 /// The on-disk file: every field optional, unknown keys rejected.
@@ -106,6 +112,7 @@ struct FileConfig {
     max_frame_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
     max_import_bytes: Option<usize>,
+    demo_activities: Option<usize>,
     #[serde(default)]
     strava: ProviderSettings,
     #[serde(default)]
@@ -213,6 +220,10 @@ impl Config {
             max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
             max_body_bytes: size("PACER_MAX_BODY_BYTES", file.max_body_bytes, 64 * 1024)?,
             max_import_bytes: size("PACER_MAX_IMPORT_BYTES", file.max_import_bytes, DEFAULT_MAX_IMPORT_BYTES)?,
+            demo_activities: match get("PACER_DEMO_ACTIVITIES") {
+                Some(v) => v.parse().map_err(|e| value_err("PACER_DEMO_ACTIVITIES", e))?,
+                None => file.demo_activities.unwrap_or(DEFAULT_DEMO_ACTIVITIES),
+            },
             home,
         })
     }

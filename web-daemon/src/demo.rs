@@ -46,7 +46,14 @@ pub async fn run(mut config: Config, shutdown: impl Future<Output = ()> + Send +
     match prepare(&state).await {
         Ok(facts) => {
             state.mcp_ready.send_replace(true);
-            print_facts(&state, &facts)
+            print_facts(&state, &facts);
+            // The year of own files arrives in the background: tools work meanwhile.
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = import_year(&state).await {
+                    tracing::warn!(error = %format!("{e:#}"), "demo activity import failed");
+                }
+            });
         }
         Err(e) => {
             state.shutdown.cancel();
@@ -118,6 +125,49 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
     };
     write_private(&path, &serde_json::to_vec_pretty(&facts)?)?;
     Ok(facts)
+}
+
+/// Imports a generated year of training (FIT/GPX/TCX files packed as a Strava bulk export, from
+/// `pacer-corpus` with a fixed seed, ending today) into the demo user's store, once: skipped when
+/// the user already has imported files. `demo_activities = 0` turns it off.
+pub async fn import_year(state: &AppState) -> anyhow::Result<()> {
+    let count = state.config.demo_activities;
+    if count == 0 {
+        return Ok(());
+    }
+    let user = state
+        .store
+        .call(|c| users::find_by_email(c, DEMO_EMAIL))
+        .await?
+        .ok_or_else(|| anyhow!("demo user missing"))?
+        .info;
+    let (t, u) = (user.tenant_id.clone(), user.id.clone());
+    let (files, _) =
+        state.store.call(move |c| crate::store::activities::count(c, &t, &u, crate::store::now_epoch())).await?;
+    if files > 0 {
+        return Ok(());
+    }
+    let dir = state.config.home.join("tmp");
+    let zip = tokio::task::spawn_blocking(move || -> anyhow::Result<std::fs::File> {
+        let spec = pacer_corpus::CorpusSpec {
+            end_date: chrono::Utc::now().date_naive(),
+            activities: count,
+            ..pacer_corpus::CorpusSpec::default()
+        };
+        let export = pacer_corpus::export_zip(&pacer_corpus::generate(&spec), &pacer_corpus::Faults::default())?;
+        crate::ipc::socket::ensure_private_dir(&dir)?;
+        let mut file = tempfile::tempfile_in(&dir)?;
+        file.write_all(&export.zip)?;
+        Ok(file)
+    })
+    .await??;
+    let owner = crate::activities::import::Owner { tenant: user.tenant_id, user: user.id };
+    let mut running =
+        crate::activities::import::start(state, owner, crate::activities::import::ImportSource::Upload(zip));
+    while running.next_progress().await.is_some() {}
+    let report = running.report().await?;
+    tracing::info!("demo activities imported: {}", report.summary());
+    Ok(())
 }
 
 /// Whether the demo user has a stored connection the provider still accepts (one cheap

@@ -84,6 +84,51 @@ impl DataType {
     pub fn label(self) -> String {
         self.to_string()
     }
+
+    /// Every data type, plain before gzipped for each kind.
+    pub const ALL: [DataType; 6] = [
+        DataType::new(FileKind::Fit, false),
+        DataType::new(FileKind::Fit, true),
+        DataType::new(FileKind::Tcx, false),
+        DataType::new(FileKind::Tcx, true),
+        DataType::new(FileKind::Gpx, false),
+        DataType::new(FileKind::Gpx, true),
+    ];
+
+    /// The data type of `bytes` by content: a FIT/TCX/GPX file, or one gzipped (the first 4 KiB
+    /// are inflated to look inside). `None` when unrecognisable.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        use std::io::Read as _;
+        match crate::sniff(bytes)? {
+            crate::Sniffed::File(kind) => Some(Self::new(kind, false)),
+            crate::Sniffed::Gzip => {
+                let mut head = Vec::new();
+                flate2::read::MultiGzDecoder::new(bytes).take(4096).read_to_end(&mut head).ok();
+                match crate::sniff(&head)? {
+                    crate::Sniffed::File(kind) => Some(Self::new(kind, true)),
+                    _ => None,
+                }
+            }
+            crate::Sniffed::Zip => None,
+        }
+    }
+}
+
+/// JSON Schema: a string, one of the labels (feature `schema`).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for DataType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DataType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let labels: Vec<String> = Self::ALL.iter().map(|d| d.label()).collect();
+        schemars::json_schema!({
+            "description": "Activity file format: fit, tcx or gpx, optionally gzipped (.gz).",
+            "type": "string",
+            "enum": labels,
+        })
+    }
 }
 
 impl fmt::Display for DataType {

@@ -3,7 +3,7 @@
 //! what needs the API; [`import`] brings files in; [`sweep`] enforces the cache retention.
 
 pub mod import;
-// pub mod local;
+pub mod local;
 pub mod record;
 mod service;
 

@@ -9,7 +9,7 @@ use pacer_shared::import::ImportReport;
 use pacer_shared::ipc::{AdminRequest, AdminResponse};
 
 use super::admin_client;
-use super::commands::{print_json, unexpected};
+use super::commands::unexpected;
 
 fn bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
@@ -56,7 +56,11 @@ pub async fn run(socket: &Path, path: &Path, user: Option<String>, json: bool) -
         bar.finish_and_clear();
     }
     match answer? {
-        AdminResponse::Imported(report) if json => print_json(&serde_json::json!({ "report": report })),
+        AdminResponse::Imported(report) if json => {
+            // JSON lines: the report is one line like every progress object before it.
+            println!("{}", serde_json::json!({ "report": report }));
+            Ok(())
+        }
         AdminResponse::Imported(report) => {
             print_report(&report);
             Ok(())

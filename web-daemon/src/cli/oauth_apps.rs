@@ -30,7 +30,7 @@ pub enum OAuthAppsAction {
         #[arg(long, value_name = "URL")]
         redirect_uri: Option<String>,
         #[arg(long, default_value = "strava")]
-        provider: ProviderId,
+        provider: String,
         #[arg(long)]
         json: bool,
     },
@@ -44,10 +44,15 @@ pub enum OAuthAppsAction {
         #[arg(long)]
         tenant: String,
         #[arg(long, default_value = "strava")]
-        provider: ProviderId,
+        provider: String,
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--provider`: one line naming the supported ones when unknown.
+fn parse_provider(name: &str) -> Result<ProviderId, String> {
+    name.parse().map_err(|e: String| format!("provider: {e}"))
 }
 
 fn read_secret() -> Result<Secret, String> {
@@ -79,6 +84,7 @@ pub async fn run(socket: &Path, action: OAuthAppsAction) -> Result<(), String> {
                 return Err("--client-secret-stdin is required: the secret is read from stdin, never from flags".into());
             }
             let client_secret = read_secret()?;
+            let provider = parse_provider(&provider)?;
             let request = AdminRequest::OAuthAppsSet { tenant, provider, client_id, client_secret, redirect_uri };
             match call(socket, request).await? {
                 AdminResponse::OAuthApp(app) if json => print_json(&app),
@@ -105,6 +111,7 @@ pub async fn run(socket: &Path, action: OAuthAppsAction) -> Result<(), String> {
             other => Err(unexpected(other)),
         },
         OAuthAppsAction::Remove { tenant, provider, json } => {
+            let provider = parse_provider(&provider)?;
             match call(socket, AdminRequest::OAuthAppsRemove { tenant, provider }).await? {
                 AdminResponse::OAuthAppRemoved { tenant, provider } if json => {
                     print_json(&serde_json::json!({ "tenant": tenant, "provider": provider, "removed": true }))

@@ -118,6 +118,31 @@ impl PacerMcp {
         crate::activities::ActivityService::new(&self.state, &self.principal)
     }
 
+    /// Own-data mode: the local store as this person's data source when no provider is
+    /// connected (`None` when one is). With `need_data`, an empty store counts as no source.
+    pub(crate) async fn own_data(
+        &self,
+        need_data: bool,
+    ) -> Result<Option<crate::activities::local::LocalFiles>, ToolError> {
+        let p = &self.principal;
+        let provider = ProviderId::default();
+        match self.state.tokens.connection(provider, &p.tenant_id, &p.user_id).await {
+            Ok(Some(_)) => return Ok(None),
+            Ok(None) => {}
+            Err(e) => return Err(self.provider_error(provider, e).await),
+        }
+        let local = crate::activities::local::LocalFiles::new(
+            self.state.store.clone(),
+            self.state.config.home.clone(),
+            p.tenant_id.clone(),
+            p.user_id.clone(),
+        );
+        if need_data && self.or_provider_error(local.is_empty().await).await? {
+            return Ok(None);
+        }
+        Ok(Some(local))
+    }
+
     /// Maps a failure of the activity service (whose provider is the default one).
     pub(crate) async fn or_provider_error<T>(&self, result: Result<T, ProviderError>) -> Result<T, ToolError> {
         match result {

@@ -226,7 +226,18 @@ impl TokenService {
             Err(ProviderError::NotConnected) => {}
             Err(e) => return Err(e),
         }
-        self.store.delete_provider_token(tenant, user, provider).await.map_err(storage)
+        let existed = self.store.delete_provider_token(tenant, user, provider).await.map_err(storage)?;
+        // Data fetched through the connection goes with it (imported files stay).
+        let (t, u) = (tenant.clone(), user.clone());
+        let removed = self
+            .store
+            .call(move |c| crate::store::activities::delete_api_rows(c, &t, &u, provider))
+            .await
+            .map_err(storage)?;
+        if removed > 0 {
+            tracing::info!(%tenant, %user, %provider, removed, "cached provider activities deleted with the connection");
+        }
+        Ok(existed)
     }
 
     /// Runs `f` with the user's data at `provider` (a session of the tenant's client and a fresh

@@ -437,6 +437,24 @@ pub fn count(conn: &Connection, tenant: &TenantId, user: &UserId, now: i64) -> R
     Ok((to_u64(files), to_u64(api)))
 }
 
+/// Deletes every row of the owner that came from `provider`'s API (with laps, streams and cache
+/// windows), e.g. when the connection is removed; imported files stay. Returns how many.
+pub fn delete_api_rows(
+    conn: &mut Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    provider: ProviderId,
+) -> Result<usize, StoreError> {
+    let tx = conn.transaction()?;
+    let removed = tx.execute(
+        "DELETE FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND source = ?3",
+        params![tenant.as_str(), user.as_str(), provider.as_str()],
+    )?;
+    super::cache_windows::clear(&tx, tenant, user, provider)?;
+    tx.commit()?;
+    Ok(removed)
+}
+
 /// Deletes API rows (with their laps and streams) and cache windows past their expiry; returns
 /// how many activities were removed. Imported rows never expire.
 pub fn sweep_expired(conn: &mut Connection, now: i64) -> Result<usize, StoreError> {

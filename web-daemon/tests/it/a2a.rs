@@ -216,7 +216,7 @@ fn agent_card_and_json_rpc_skills() {
     assert_eq!(card["securitySchemes"]["apiKey"]["name"], "X-API-Key");
     assert!(card["defaultInputModes"].as_array().is_some_and(|m| !m.is_empty()));
     let skills = card["skills"].as_array().expect("skills");
-    assert_eq!(skills.len(), 9, "{card}");
+    assert_eq!(skills.len(), crate::data::TOOLS.len(), "{card}");
     let activities = skills.iter().find(|s| s["id"] == "get_activities").expect("get_activities skill");
     assert!(activities["name"].is_string() && activities["description"].is_string());
     assert!(activities["tags"].is_array() && activities["inputSchema"]["properties"]["limit"].is_object());

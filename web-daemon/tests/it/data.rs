@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 /// Every MCP tool pacer serves, sorted by name.
-pub const TOOLS: [&str; 9] = [
+pub const TOOLS: [&str; 10] = [
     "connect_provider",
     "disconnect_provider",
     "get_activities",
@@ -12,6 +12,7 @@ pub const TOOLS: [&str; 9] = [
     "get_athlete",
     "get_athlete_stats",
     "get_connection_status",
+    "import_activities",
     "upload_activity",
 ];
 

@@ -344,6 +344,7 @@ fn openapi_document_lists_every_route() {
         ("/api/auth/logout", "post"),
         ("/api/connection", "delete"),
         ("/api/connection", "get"),
+        ("/api/import", "post"),
         ("/api/keys/create", "post"),
         ("/api/keys/list", "get"),
         ("/api/keys/{key_id}", "delete"),
@@ -353,8 +354,8 @@ fn openapi_document_lists_every_route() {
         ("/login", "get"),
         ("/mcp", "post"),
         ("/mcp/ws", "get"),
-        ("/oauth/strava/authorize", "get"),
-        ("/oauth/strava/callback", "get"),
+        ("/oauth/{provider}/authorize", "get"),
+        ("/oauth/{provider}/callback", "get"),
         ("/static/pacer.css", "get"),
         ("/static/pacer.js", "get"),
     ];

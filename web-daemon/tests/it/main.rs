@@ -1,11 +1,13 @@
 //! pacerd integration tests: one binary, real daemons on temp homes.
 
 mod a2a;
+mod cache;
 mod cli;
 mod data;
 mod fixture;
 mod flows;
 mod http_api;
+mod import;
 mod isolation;
 mod jsonrpc;
 mod mcp_client;

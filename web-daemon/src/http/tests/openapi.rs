@@ -20,8 +20,9 @@ async fn openapi_document_lists_routes_and_security() {
         ("/api/keys/list", "get"),
         ("/api/keys/{key_id}", "delete"),
         ("/api/me", "get"),
-        ("/oauth/strava/authorize", "get"),
-        ("/oauth/strava/callback", "get"),
+        ("/oauth/{provider}/authorize", "get"),
+        ("/oauth/{provider}/callback", "get"),
+        ("/api/import", "post"),
     ] {
         assert!(r.body["paths"][path][method].is_object(), "{path} {method}");
     }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::fixture::Fixture;
 
-const TOOLS: [&str; 9] = [
+const TOOLS: [&str; 10] = [
     "connect_provider",
     "disconnect_provider",
     "get_activities",
@@ -13,6 +13,7 @@ const TOOLS: [&str; 9] = [
     "get_athlete",
     "get_athlete_stats",
     "get_connection_status",
+    "import_activities",
     "upload_activity",
 ];
 
@@ -103,7 +104,7 @@ async fn bad_arguments_name_the_field() {
         ("upload_activity", json!({"path": "/a.fit", "content_base64": "AA=="}), "path: give either"),
         ("upload_activity", json!({"content_base64": "%%%"}), "content_base64: not valid base64"),
         ("upload_activity", json!({"content_base64": "aGVsbG8="}), "data_type: required"),
-        ("upload_activity", json!({"content_base64": "aGVsbG8=", "data_type": "zip"}), "data_type: unknown variant"),
+        ("upload_activity", json!({"content_base64": "aGVsbG8=", "data_type": "zip"}), "data_type: unknown data type"),
     ] {
         let response = client.call(tool, arguments.clone()).await;
         let error = &response["error"];

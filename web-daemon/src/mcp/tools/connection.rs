@@ -78,6 +78,7 @@ pub struct Disconnected {
 
 fn oauth_error(e: OAuthError) -> ToolError {
     match e {
+        OAuthError::Provider(p @ crate::provider::ProviderError::NotConfigured(_)) => ToolError::Failed(p.to_string()),
         other => ToolError::Rpc(errors::internal("internal error: cannot start the connection", other)),
     }
 }

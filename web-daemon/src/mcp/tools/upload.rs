@@ -19,7 +19,7 @@ use crate::mcp::errors;
 use crate::mcp::output::{Json, ToolError};
 use crate::mcp::params::Parameters;
 use crate::mcp::server::PacerMcp;
-use crate::provider::{UploadRequest, UploadStatus};
+use crate::provider::{ActivityData as _, UploadRequest, UploadStatus};
 
 /// Wait before the first status poll; it doubles up to [`POLL_MAX_WAIT`], so a slow upload
 /// costs ~30 provider requests per minute rather than 240 (Strava allows 100–200 per 15 min).
@@ -66,6 +66,17 @@ impl PacerMcp {
     ) -> Result<Json<UploadOutcome>, ToolError> {
         let mut progress = Progress::new(&context);
         let request = self.prepare(job).await?;
+        if let Some(local) = self.own_data(false).await? {
+            // Own-data mode: no provider to upload to, so the file goes into the local store.
+            progress.report(format!("importing {} bytes ({})", request.bytes.len(), request.data_type)).await;
+            let status = self.or_provider_error(local.upload(request).await).await?;
+            let mut outcome = finish(status, 0)?;
+            outcome.summary = format!(
+                "{} Stored in pacer's local store (no provider is connected; connect_provider uploads to Strava).",
+                outcome.summary
+            );
+            return Ok(outcome);
+        }
         progress.report(format!("uploading {} bytes ({})", request.bytes.len(), request.data_type)).await;
         let provider = ProviderId::Strava;
         let request = &request;
@@ -128,14 +139,7 @@ impl PacerMcp {
                 (bytes, data_type.unwrap_or(from_name))
             }
         };
-        Ok(UploadRequest {
-            bytes,
-            data_type: data_type.as_str().to_owned(),
-            name,
-            description,
-            external_id,
-            sport_type,
-        })
+        Ok(UploadRequest { bytes, data_type: data_type.label(), name, description, external_id, sport_type })
     }
 }
 

@@ -15,80 +15,7 @@ use crate::mcp::params::{Validate, invalid};
 /// Largest activity file accepted (Strava's own limit is 25 MB).
 pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 
-/// Activity file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum DataType {
-    #[serde(rename = "fit")]
-    Fit,
-    #[serde(rename = "fit.gz")]
-    FitGz,
-    #[serde(rename = "tcx")]
-    Tcx,
-    #[serde(rename = "tcx.gz")]
-    TcxGz,
-    #[serde(rename = "gpx")]
-    Gpx,
-    #[serde(rename = "gpx.gz")]
-    GpxGz,
-}
-
-impl DataType {
-    const ALL: [Self; 6] = [Self::Fit, Self::FitGz, Self::Tcx, Self::TcxGz, Self::Gpx, Self::GpxGz];
-
-    /// The provider's name for the format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Fit => "fit",
-            Self::FitGz => "fit.gz",
-            Self::Tcx => "tcx",
-            Self::TcxGz => "tcx.gz",
-            Self::Gpx => "gpx",
-            Self::GpxGz => "gpx.gz",
-        }
-    }
-
-    fn gzipped(self) -> Self {
-        match self {
-            Self::Fit => Self::FitGz,
-            Self::Tcx => Self::TcxGz,
-            Self::Gpx => Self::GpxGz,
-            other => other,
-        }
-    }
-
-    /// From a file name's extension (case-insensitive), e.g. `ride.FIT.gz`.
-    pub fn from_file_name(name: &str) -> Option<Self> {
-        let lower = name.to_ascii_lowercase();
-        // Longest extensions first, so `x.fit.gz` is not taken for `gz` of `fit`.
-        let mut all = Self::ALL;
-        all.sort_by_key(|t| std::cmp::Reverse(t.as_str().len()));
-        all.into_iter().find(|t| lower.ends_with(&format!(".{}", t.as_str())))
-    }
-
-    /// From the content: FIT header, TCX/GPX root element, gzip wrapping.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(&[0x1f, 0x8b]) {
-            let mut head = Vec::new();
-            flate2::read::GzDecoder::new(bytes).take(4096).read_to_end(&mut head).ok()?;
-            return Self::sniff_plain(&head).map(Self::gzipped);
-        }
-        Self::sniff_plain(bytes)
-    }
-
-    fn sniff_plain(bytes: &[u8]) -> Option<Self> {
-        if bytes.get(8..12) == Some(b".FIT") {
-            return Some(Self::Fit);
-        }
-        let head = String::from_utf8_lossy(bytes.get(..4096).unwrap_or(bytes)).to_ascii_lowercase();
-        if head.contains("<trainingcenterdatabase") {
-            Some(Self::Tcx)
-        } else if head.contains("<gpx") {
-            Some(Self::Gpx)
-        } else {
-            None
-        }
-    }
-}
+pub use pacer_files::DataType;
 
 /// Arguments of `upload_activity`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -245,17 +172,18 @@ mod tests {
 
     #[test]
     fn data_types() {
-        assert_eq!(DataType::from_file_name("Ride.FIT.gz"), Some(DataType::FitGz));
-        assert_eq!(DataType::from_file_name("a.gpx"), Some(DataType::Gpx));
+        use pacer_files::FileKind::{Fit, Gpx, Tcx};
+        assert_eq!(DataType::from_file_name("Ride.FIT.gz"), Some(DataType::new(Fit, true)));
+        assert_eq!(DataType::from_file_name("a.gpx"), Some(DataType::new(Gpx, false)));
         assert_eq!(DataType::from_file_name("master.key"), None);
         let mut fit = vec![14u8, 0x10, 0, 0, 0, 0, 0, 0];
         fit.extend_from_slice(b".FIT");
-        assert_eq!(DataType::sniff(&fit), Some(DataType::Fit));
-        assert_eq!(DataType::sniff(b"<?xml?><gpx version=\"1.1\">"), Some(DataType::Gpx));
+        assert_eq!(DataType::sniff(&fit), Some(DataType::new(Fit, false)));
+        assert_eq!(DataType::sniff(b"<?xml?><gpx version=\"1.1\">"), Some(DataType::new(Gpx, false)));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"<TrainingCenterDatabase>").ok();
         let gz = gz.finish().unwrap_or_default();
-        assert_eq!(DataType::sniff(&gz), Some(DataType::TcxGz));
+        assert_eq!(DataType::sniff(&gz), Some(DataType::new(Tcx, true)));
         assert_eq!(DataType::sniff(b"hello"), None);
     }
 
@@ -283,7 +211,8 @@ mod tests {
         let ok = other.path().join("run.gpx");
         std::fs::write(&ok, b"<gpx>").expect("write");
         let file = read_local(&ok, home.path()).expect("readable");
-        assert_eq!((file.data_type, file.file_name.as_str(), file.bytes.len()), (DataType::Gpx, "run.gpx", 5));
+        let gpx = DataType::new(pacer_files::FileKind::Gpx, false);
+        assert_eq!((file.data_type, file.file_name.as_str(), file.bytes.len()), (gpx, "run.gpx", 5));
         assert!(
             read_local(&other.path().join("missing.fit"), home.path())
                 .is_err_and(|e| e.message.starts_with("path: cannot open"))

@@ -1,0 +1,225 @@
+//! `get_activities` for a 30-day window (`after`/`before`) through a real `pacerd demo` (release
+//! build) over `POST /mcp`: answered from the local store (the window cached by the first call)
+//! versus answered through the provider API (the built-in Strava sandbox with its latency switch
+//! at 150 ms, on a second daemon with `PACER_CACHE_RETENTION_DAYS=0` so nothing is cached).
+//! Same query, same sandbox data, same answer size; side by side in one run.
+//!
+//! Run: `cargo bench -p pacerd --bench activity_store` (or `bench/run`).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const STORE_CALLS: usize = 200;
+const API_CALLS: usize = 30;
+const LATENCY_MS: u64 = 150;
+const WINDOW_S: i64 = 30 * 86_400;
+
+struct Daemon(Child, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `pacerd demo` on a temp home (no generated year imported) with `env`; its `demo.json`.
+#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
+fn start(env: &[(&str, &str)]) -> (Daemon, Value) {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir for pacer home");
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod pacer home");
+    // Per-key limiter on, but high enough that the calls are measured, not denied.
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[limits]\nfree_per_minute = 10000000\npremium_per_minute = 10000000\nenterprise_per_minute = 10000000\nip_per_minute = 10000000\n",
+    )
+    .expect("write config.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_pacerd"))
+        .args(["demo", "--http", "127.0.0.1:0", "--home"])
+        .arg(home.path())
+        .env("PACER_LOG", "warn")
+        .env("PACER_DEMO_ACTIVITIES", "0")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn pacerd demo");
+    let facts_path = home.path().join("demo.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(b) = std::fs::read(&facts_path)
+            && let Ok(v) = serde_json::from_slice::<Value>(&b)
+        {
+            return (Daemon(child, home), v);
+        }
+        assert!(Instant::now() < deadline, "pacerd demo did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Mcp {
+    client: reqwest::Client,
+    url: String,
+    key: String,
+    id: u64,
+}
+
+impl Mcp {
+    fn new(client: &reqwest::Client, facts: &Value) -> Self {
+        let s = |k: &str| facts[k].as_str().unwrap_or_else(|| panic!("demo.json lacks {k}")).to_string();
+        Mcp { client: client.clone(), url: s("http_url"), key: s("api_key"), id: 0 }
+    }
+
+    /// One stateless `tools/call get_activities`; the number of activities answered.
+    async fn get_activities(&mut self, after: i64, before: i64) -> usize {
+        self.id += 1;
+        let body = json!({"jsonrpc": "2.0", "id": self.id, "method": "tools/call", "params": {
+            "name": "get_activities", "arguments": {"after": after, "before": before, "limit": 200},
+        }});
+        let res = self
+            .client
+            .post(format!("{}/mcp", self.url))
+            .header("x-api-key", &self.key)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&body)
+            .send()
+            .await
+            .expect("POST /mcp");
+        let status = res.status();
+        let text = res.text().await.expect("POST /mcp body");
+        assert!(status.is_success(), "POST /mcp answered {status}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST /mcp not JSON ({e}): {text}"));
+        assert!(v.get("error").is_none() && v["result"]["isError"] != true, "get_activities failed: {text}");
+        v["result"]["structuredContent"]["activities"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or_else(|| panic!("no activities in {text}"))
+    }
+
+    /// One stateless MCP `ping` (the transport's floor: key check, limiter, rmcp, no tool).
+    async fn ping(&mut self) {
+        self.id += 1;
+        let res = self
+            .client
+            .post(format!("{}/mcp", self.url))
+            .header("x-api-key", &self.key)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&json!({"jsonrpc": "2.0", "id": self.id, "method": "ping"}))
+            .send()
+            .await
+            .expect("POST /mcp ping");
+        let status = res.status();
+        let text = res.text().await.expect("POST /mcp ping body");
+        assert!(status.is_success() && text.contains("\"result\""), "ping answered {status}: {text}");
+    }
+
+    /// `POST /sandbox/strava/_sandbox/faults`; the sandbox's state document.
+    async fn faults(&self, faults: Value) -> Value {
+        let res = self
+            .client
+            .post(format!("{}/sandbox/strava/_sandbox/faults", self.url))
+            .json(&faults)
+            .send()
+            .await
+            .expect("sandbox faults");
+        assert!(res.status().is_success(), "sandbox faults answered {}", res.status());
+        res.json().await.expect("sandbox state JSON")
+    }
+
+    async fn api_calls(&self) -> u64 {
+        let state: Value = self
+            .client
+            .get(format!("{}/sandbox/strava/_sandbox/state", self.url))
+            .send()
+            .await
+            .expect("sandbox state")
+            .json()
+            .await
+            .expect("sandbox state JSON");
+        state["api_calls"].as_u64().unwrap_or_else(|| panic!("no api_calls in {state}"))
+    }
+}
+
+fn pct(v: &mut [Duration], p: usize) -> f64 {
+    v.sort();
+    v[(v.len() - 1) * p / 100].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let (cached_daemon, cached_facts) = start(&[]);
+    let (live_daemon, live_facts) = start(&[("PACER_CACHE_RETENTION_DAYS", "0")]);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+    rt.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        let mut store = Mcp::new(&client, &cached_facts);
+        let mut live = Mcp::new(&client, &live_facts);
+        let huge = json!({"limit_15min": 100_000_000, "limit_daily": 100_000_000,
+            "read_limit_15min": 100_000_000, "read_limit_daily": 100_000_000});
+        store.faults(huge.clone()).await;
+        live.faults(huge).await;
+
+        let before = chrono::Utc::now().timestamp();
+        let after = before - WINDOW_S;
+
+        // (a) From the store: the first call copies the window from the API; the rest read it.
+        let first = Instant::now();
+        let n_store = store.get_activities(after, before).await;
+        let first = first.elapsed();
+        for _ in 0..20 {
+            store.get_activities(after, before).await;
+        }
+        // Floor: the same transport without a tool.
+        let mut pings = Vec::with_capacity(STORE_CALLS);
+        for i in 0..STORE_CALLS + 20 {
+            let t = Instant::now();
+            store.ping().await;
+            if i >= 20 {
+                pings.push(t.elapsed());
+            }
+        }
+        let api_before = store.api_calls().await;
+        let mut from_store = Vec::with_capacity(STORE_CALLS);
+        for _ in 0..STORE_CALLS {
+            let t = Instant::now();
+            let n = store.get_activities(after, before).await;
+            from_store.push(t.elapsed());
+            assert_eq!(n, n_store);
+        }
+        assert_eq!(store.api_calls().await, api_before, "store calls reached the API");
+
+        // (b) Through the API, 150 ms per sandbox call, nothing cached.
+        live.faults(json!({"latency_ms": LATENCY_MS})).await;
+        let n_live = live.get_activities(after, before).await;
+        let api_before = live.api_calls().await;
+        let mut from_api = Vec::with_capacity(API_CALLS);
+        for _ in 0..API_CALLS {
+            let t = Instant::now();
+            let n = live.get_activities(after, before).await;
+            from_api.push(t.elapsed());
+            assert_eq!(n, n_live);
+        }
+        let api_used = live.api_calls().await - api_before;
+        assert!(api_used >= API_CALLS as u64, "live calls did not reach the API ({api_used} calls)");
+
+        let (s50, s99) = (pct(&mut from_store, 50), pct(&mut from_store, 99));
+        let (a50, a99) = (pct(&mut from_api, 50), pct(&mut from_api, 99));
+        println!(
+            "get_activities, 30-day window, POST /mcp, 2 cores shared by client and daemon; {n_store} activities (store), {n_live} (API)"
+        );
+        println!("first call (copies the window from the sandbox API, no added latency): {:.2} ms", first.as_secs_f64() * 1e3);
+        let (p50, p99) = (pct(&mut pings, 50), pct(&mut pings, 99));
+        println!("baseline MCP ping x{STORE_CALLS}: p50 {p50:.3} ms  p99 {p99:.3} ms");
+        println!("from the store (cached window) x{STORE_CALLS}: p50 {s50:.3} ms  p99 {s99:.3} ms  (goal p50 < 1 ms); {:.3} ms above ping", s50 - p50);
+        println!(
+            "through the API ({LATENCY_MS} ms sandbox latency, cache off) x{API_CALLS}: p50 {a50:.1} ms  p99 {a99:.1} ms  ({api_used} API calls)"
+        );
+        println!("ratio API/store p50: {:.0}x  (goal ≥ 100x)", a50 / s50);
+    });
+    drop(live_daemon);
+    drop(cached_daemon);
+}
