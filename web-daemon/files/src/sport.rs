@@ -52,3 +52,24 @@ mod tests {
         assert_eq!(sport_type(" alpineski "), Some("AlpineSki"));
     }
 }
+
+/// Strava's default activity title by local start hour: "Morning Run", "Lunch Ride",
+/// "Evening Weight Training", …
+pub fn default_name(sport: &str, local_hour: u32) -> String {
+    let part = match local_hour {
+        4..=10 => "Morning",
+        11..=13 => "Lunch",
+        14..=17 => "Afternoon",
+        18..=20 => "Evening",
+        _ => "Night",
+    };
+    let noun = match sport {
+        "WeightTraining" => "Weight Training",
+        "VirtualRide" => "Virtual Ride",
+        "TrailRun" => "Trail Run",
+        "MountainBikeRide" => "Mountain Bike Ride",
+        "GravelRide" => "Gravel Ride",
+        other => other,
+    };
+    format!("{part} {noun}")
+}

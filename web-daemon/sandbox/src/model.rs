@@ -25,23 +25,7 @@ pub(crate) fn legacy_type(sport: &str) -> &str {
     }
 }
 
-/// Strava-style default name: "Morning Run", "Lunch Ride", …
-pub(crate) fn default_name(sport: &str, local_hour: u32) -> String {
-    let part = match local_hour {
-        4..=10 => "Morning",
-        11..=13 => "Lunch",
-        14..=17 => "Afternoon",
-        18..=20 => "Evening",
-        _ => "Night",
-    };
-    let noun = match sport {
-        "WeightTraining" => "Weight Training",
-        "VirtualRide" => "Virtual Ride",
-        "TrailRun" => "Trail Run",
-        other => other,
-    };
-    format!("{part} {noun}")
-}
+pub(crate) use pacer_files::default_name;
 
 pub(crate) fn format_utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()

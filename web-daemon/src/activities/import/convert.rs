@@ -25,25 +25,6 @@ pub fn activity_id(csv: Option<&CsvActivity>, hash: &[u8; 32]) -> u64 {
     FILE_ID_BASE | (u64::from_be_bytes(head) & (FILE_ID_BASE - 1))
 }
 
-/// Strava's default title: `Morning Run`, `Evening Ride`, … by the local start hour.
-fn default_name(sport: &str, local_hour: u32) -> String {
-    let part = match local_hour {
-        5..=11 => "Morning",
-        12..=16 => "Afternoon",
-        17..=20 => "Evening",
-        _ => "Night",
-    };
-    let sport = match sport {
-        "VirtualRide" => "Virtual Ride",
-        "TrailRun" => "Trail Run",
-        "WeightTraining" => "Weight Training",
-        "MountainBikeRide" => "Mountain Bike Ride",
-        "GravelRide" => "Gravel Ride",
-        other => other,
-    };
-    format!("{part} {sport}")
-}
-
 fn round(v: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (v * f).round() / f
@@ -83,7 +64,7 @@ pub fn record(
         .and_then(|c| c.name.clone())
         .or_else(|| file.name.clone())
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| default_name(&sport, local_hour));
+        .unwrap_or_else(|| pacer_files::default_name(&sport, local_hour));
     let id = activity_id(csv, &hash);
     let activity = Activity {
         id,
