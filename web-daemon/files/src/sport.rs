@@ -38,21 +38,6 @@ pub fn sport_from_file(value: &str) -> Option<&'static str> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_sports_map_to_sport_types() {
-        assert_eq!(sport_from_file("Running"), Some("Run"));
-        assert_eq!(sport_from_file("Biking"), Some("Ride"));
-        assert_eq!(sport_from_file("trail_running"), Some("TrailRun"));
-        assert_eq!(sport_from_file("yoga"), Some("Yoga"));
-        assert_eq!(sport_from_file("Other"), None);
-        assert_eq!(sport_type(" alpineski "), Some("AlpineSki"));
-    }
-}
-
 /// Strava's default activity title by local start hour: "Morning Run", "Lunch Ride",
 /// "Evening Weight Training", …
 pub fn default_name(sport: &str, local_hour: u32) -> String {
@@ -72,4 +57,19 @@ pub fn default_name(sport: &str, local_hour: u32) -> String {
         other => other,
     };
     format!("{part} {noun}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_sports_map_to_sport_types() {
+        assert_eq!(sport_from_file("Running"), Some("Run"));
+        assert_eq!(sport_from_file("Biking"), Some("Ride"));
+        assert_eq!(sport_from_file("trail_running"), Some("TrailRun"));
+        assert_eq!(sport_from_file("yoga"), Some("Yoga"));
+        assert_eq!(sport_from_file("Other"), None);
+        assert_eq!(sport_type(" alpineski "), Some("AlpineSki"));
+    }
 }
