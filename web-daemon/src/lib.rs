@@ -7,6 +7,7 @@
 pub mod a2a;
 pub mod accounts;
 pub mod activities;
+pub mod analytics;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -33,6 +33,8 @@ pub fn from_api(
         start_latlng: None,
         has_detail,
         laps: Vec::new(),
+        normalized_watts: None,
+        efforts: Vec::new(),
         fetched_at: now,
         expires_at: Some(expires_at),
         detail,

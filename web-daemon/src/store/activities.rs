@@ -102,6 +102,10 @@ pub struct ActivityRecord {
     /// API rows: whether the detail view was fetched.
     pub has_detail: bool,
     pub laps: Vec<LapRecord>,
+    /// Normalized power (W), when the activity has a power stream.
+    pub normalized_watts: Option<f64>,
+    /// Best efforts (`time_5k` → seconds, `power_20min` → watts), computed at import.
+    pub efforts: Vec<(String, f64)>,
     pub fetched_at: i64,
     /// API rows: when the row stops being served; `None` for files.
     pub expires_at: Option<i64>,
@@ -122,7 +126,7 @@ const COLUMNS: &str = "id, source, source_id, content_hash, name, sport_type, de
     utc_offset_s, time_zone, time_zone_source, distance_m, moving_time_s, elapsed_time_s, total_elevation_gain_m, \
     average_speed_mps, max_speed_mps, average_heartrate_bpm, max_heartrate_bpm, average_cadence_rpm, \
     average_watts, max_watts, kilojoules, calories_kcal, trainer, commute, manual, device_name, gear_id, \
-    external_id, start_lat_deg, start_lng_deg, has_detail, fetched_at, expires_at";
+    external_id, start_lat_deg, start_lng_deg, has_detail, fetched_at, expires_at, normalized_watts";
 
 /// RFC 3339 of `epoch` shifted by `offset_s` (`Z` for a zero offset in UTC form).
 pub fn rfc3339_at(epoch: i64, offset_s: i32) -> String {
@@ -194,6 +198,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
         start_latlng: lat.zip(lng).map(|(a, b)| [a, b]),
         has_detail: r.get(32)?,
         laps: Vec::new(),
+        normalized_watts: r.get(35)?,
+        efforts: Vec::new(),
         fetched_at: r.get(33)?,
         expires_at: r.get(34)?,
     })
@@ -204,7 +210,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
 fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityRecord) -> Result<bool, StoreError> {
     let a = &rec.detail.activity;
     let id = i64::try_from(a.id).map_err(|_| StoreError::Invalid(format!("activity id {} out of range", a.id)))?;
-    let placeholders = (1..=37).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let placeholders = (1..=38).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "INSERT INTO activities (tenant_id, user_id, {COLUMNS}) VALUES ({placeholders})
          ON CONFLICT (tenant_id, user_id, id) DO UPDATE SET
@@ -224,7 +230,8 @@ fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityReco
            gear_id = CASE WHEN excluded.has_detail OR excluded.source = 'file' THEN excluded.gear_id ELSE activities.gear_id END,
            external_id = excluded.external_id, start_lat_deg = excluded.start_lat_deg, start_lng_deg = excluded.start_lng_deg,
            has_detail = MAX(activities.has_detail, excluded.has_detail), fetched_at = excluded.fetched_at,
-           expires_at = excluded.expires_at
+           expires_at = excluded.expires_at,
+           normalized_watts = COALESCE(excluded.normalized_watts, activities.normalized_watts)
          WHERE activities.source = excluded.source OR excluded.source = 'file'"
     );
     let lat = rec.start_latlng.map(|l| l[0]);
@@ -268,7 +275,8 @@ fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityReco
             lng,
             rec.has_detail,
             rec.fetched_at,
-            rec.expires_at
+            rec.expires_at,
+            rec.normalized_watts
         ],
     )?;
     if changed == 0 {
@@ -283,6 +291,13 @@ fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityReco
             moving_time_s, distance_m, average_heartrate_bpm, average_watts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
+    let mut effort = conn.prepare_cached(
+        "INSERT OR REPLACE INTO activity_efforts (tenant_id, user_id, activity_id, effort, value)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (name, value) in &rec.efforts {
+        effort.execute(params![tenant.as_str(), user.as_str(), id, name, value])?;
+    }
     for (index, lap) in rec.laps.iter().enumerate() {
         insert.execute(params![
             tenant.as_str(),
@@ -383,6 +398,116 @@ pub fn list(
             filter.sport_type,
             i64::from(filter.limit),
             i64::try_from(filter.offset).unwrap_or(i64::MAX)
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Orders of [`search`] (each with a keyset cursor on (value, id)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSort {
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Longest distance first.
+    Longest,
+    /// Longest moving time first.
+    LongestTime,
+}
+
+impl SearchSort {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Newest | Self::Oldest => "start_epoch_s",
+            Self::Longest => "distance_m",
+            Self::LongestTime => "moving_time_s",
+        }
+    }
+
+    fn descending(self) -> bool {
+        !matches!(self, Self::Oldest)
+    }
+
+    /// The sort value of `rec` (what a cursor after it holds).
+    pub fn value_of(self, rec: &ActivityRecord) -> f64 {
+        let a = &rec.detail.activity;
+        match self {
+            Self::Newest | Self::Oldest => rec.start_epoch_s as f64,
+            Self::Longest => a.distance_m,
+            Self::LongestTime => a.moving_time_s as f64,
+        }
+    }
+}
+
+/// What [`search`] matches; every bound optional.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchFilter {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub sport_type: Option<String>,
+    pub min_distance_m: Option<f64>,
+    pub max_distance_m: Option<f64>,
+    pub min_moving_time_s: Option<i64>,
+    pub max_moving_time_s: Option<i64>,
+    /// Case-insensitive text in the name.
+    pub name_contains: Option<String>,
+    pub sort: SearchSort,
+    pub limit: u32,
+    /// Continue after the row with this (sort value, id).
+    pub after_key: Option<(f64, i64)>,
+}
+
+/// `text` as a LIKE pattern matching it anywhere (`%` and `_` taken literally).
+fn like_anywhere(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The owner's live activities matching `filter`, in its order, after its cursor.
+pub fn search(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    filter: &SearchFilter,
+    now: i64,
+) -> Result<Vec<ActivityRecord>, StoreError> {
+    let column = filter.sort.column();
+    let (cmp, dir) = if filter.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM activities
+         WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
+           AND (?4 IS NULL OR start_epoch_s > ?4) AND (?5 IS NULL OR start_epoch_s < ?5)
+           AND (?6 IS NULL OR sport_type = ?6 COLLATE NOCASE)
+           AND (?7 IS NULL OR distance_m >= ?7) AND (?8 IS NULL OR distance_m <= ?8)
+           AND (?9 IS NULL OR moving_time_s >= ?9) AND (?10 IS NULL OR moving_time_s <= ?10)
+           AND (?11 IS NULL OR name LIKE ?11 ESCAPE '\\')
+           AND (?12 IS NULL OR {column} {cmp} ?12 OR ({column} = ?12 AND id {cmp} ?13))
+         ORDER BY {column} {dir}, id {dir} LIMIT ?14"
+    );
+    let (key_value, key_id) = match filter.after_key {
+        Some((v, id)) => (Some(v), Some(id)),
+        None => (None, None),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            tenant.as_str(),
+            user.as_str(),
+            now,
+            filter.after,
+            filter.before,
+            filter.sport_type,
+            filter.min_distance_m,
+            filter.max_distance_m,
+            filter.min_moving_time_s,
+            filter.max_moving_time_s,
+            filter.name_contains.as_deref().map(like_anywhere),
+            key_value,
+            key_id,
+            i64::from(filter.limit)
         ],
         from_row,
     )?;

@@ -73,6 +73,8 @@ pub(crate) fn record(id: u64, start: i64, source: RowSource) -> ActivityRecord {
             average_heartrate_bpm: Some(150.0),
             average_watts: None,
         }],
+        normalized_watts: None,
+        efforts: vec![("time_1k".into(), 240.0)],
         fetched_at: 1_000,
         expires_at: if file { None } else { Some(2_000) },
     }

@@ -8,6 +8,7 @@
 pub mod a2a;
 pub mod activities;
 pub mod activity_streams;
+pub mod analytics;
 pub mod api_keys;
 pub mod athlete_settings;
 pub mod cache_windows;

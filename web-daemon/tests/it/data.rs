@@ -3,16 +3,22 @@
 use chrono::{DateTime, Utc};
 
 /// Every MCP tool pacer serves, sorted by name.
-pub const TOOLS: [&str; 10] = [
+pub const TOOLS: [&str; 16] = [
     "connect_provider",
     "disconnect_provider",
     "get_activities",
     "get_activity",
     "get_activity_streams",
     "get_athlete",
+    "get_athlete_settings",
     "get_athlete_stats",
     "get_connection_status",
+    "get_personal_records",
+    "get_training_load",
+    "get_weekly_summary",
     "import_activities",
+    "search_activities",
+    "set_athlete_settings",
     "upload_activity",
 ];
 

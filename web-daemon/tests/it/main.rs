@@ -1,6 +1,7 @@
 //! pacerd integration tests: one binary, real daemons on temp homes.
 
 mod a2a;
+mod analytics;
 mod cache;
 mod cli;
 mod data;

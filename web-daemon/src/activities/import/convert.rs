@@ -66,6 +66,7 @@ pub fn record(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| pacer_files::default_name(&sport, local_hour));
     let id = activity_id(csv, &hash);
+    let efforts = crate::analytics::efforts::of_streams(&sport, &analysis.streams);
     let activity = Activity {
         id,
         name,
@@ -108,6 +109,8 @@ pub fn record(
         start_latlng: s.start_latlng,
         has_detail: true,
         laps: Vec::new(),
+        normalized_watts: crate::analytics::efforts::normalized_power_of(&analysis.streams),
+        efforts,
         fetched_at: now,
         expires_at: None,
     };

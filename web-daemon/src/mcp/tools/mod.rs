@@ -2,6 +2,7 @@
 //! [`PacerMcp`]; [`router`] joins them once per process.
 
 mod activities;
+mod analytics;
 mod athlete;
 mod connection;
 mod format;
@@ -22,6 +23,7 @@ use super::server::PacerMcp;
 pub fn router() -> &'static ToolRouter<PacerMcp> {
     static ROUTER: LazyLock<ToolRouter<PacerMcp>> = LazyLock::new(|| {
         PacerMcp::activity_tools()
+            + PacerMcp::analytics_tools()
             + PacerMcp::athlete_tools()
             + PacerMcp::upload_tools()
             + PacerMcp::import_tools()
