@@ -94,6 +94,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest upload to `POST /api/import` (bytes; `PACER_MAX_IMPORT_BYTES`).
     pub max_import_bytes: usize,
+    /// Largest tool result in bytes of JSON (`PACER_RESULT_BUDGET_BYTES`, default 16 KiB).
+    pub result_budget_bytes: usize,
     /// Activities `pacerd demo` generates and imports for the demo user once
     /// (`PACER_DEMO_ACTIVITIES`, default 250; 0: none).
     pub demo_activities: usize,
@@ -113,6 +115,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_import_bytes: Option<usize>,
     demo_activities: Option<usize>,
+    result_budget_bytes: Option<usize>,
     #[serde(default)]
     strava: ProviderSettings,
     #[serde(default)]
@@ -220,6 +223,11 @@ impl Config {
             max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
             max_body_bytes: size("PACER_MAX_BODY_BYTES", file.max_body_bytes, 64 * 1024)?,
             max_import_bytes: size("PACER_MAX_IMPORT_BYTES", file.max_import_bytes, DEFAULT_MAX_IMPORT_BYTES)?,
+            result_budget_bytes: size(
+                "PACER_RESULT_BUDGET_BYTES",
+                file.result_budget_bytes,
+                crate::mcp::budget::DEFAULT_RESULT_BUDGET,
+            )?,
             demo_activities: match get("PACER_DEMO_ACTIVITIES") {
                 Some(v) => v.parse().map_err(|e| value_err("PACER_DEMO_ACTIVITIES", e))?,
                 None => file.demo_activities.unwrap_or(DEFAULT_DEMO_ACTIVITIES),

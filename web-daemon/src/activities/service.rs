@@ -16,11 +16,14 @@ use super::record;
 use crate::auth::Principal;
 use crate::provider::{Activity, ActivityDetail, ActivityQuery, ProviderError, Streams};
 use crate::state::AppState;
-use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource};
+use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource, SearchFilter, SearchSort};
 use crate::store::{StoreError, activity_streams, cache_windows, now_epoch};
 
 /// The provider whose API backs the cache.
 const PROVIDER: ProviderId = ProviderId::Strava;
+
+/// How stale an open-ended cached window ("after X, up to now") may be before it is fetched again.
+const OPEN_WINDOW_STALE_S: i64 = 900;
 
 /// Most activities one list request copies from the API (pages of 200).
 const MAX_SYNC_PAGES: u32 = 10;
@@ -88,11 +91,14 @@ impl<'a> ActivityService<'a> {
         };
         let before = query.before.unwrap_or(now);
         let window = (after, before);
+        // The recent edge ("up to now") counts as covered by a window fetched up to
+        // OPEN_WINDOW_STALE_S ago; activities newer than that show up at the next fetch.
+        let needed = (after, before.min(now - OPEN_WINDOW_STALE_S).max(after));
         let (t, u) = (p.tenant_id.clone(), p.user_id.clone());
         let covered = self
             .state
             .store
-            .call(move |c| cache_windows::covers(c, &t, &u, PROVIDER, window, now))
+            .call(move |c| cache_windows::covers(c, &t, &u, PROVIDER, needed, now))
             .await
             .map_err(local)?;
         if covered {
@@ -121,8 +127,14 @@ impl<'a> ActivityService<'a> {
         Ok(())
     }
 
-    /// One page of activities, newest first (own files and cached provider data together).
-    pub async fn list(&self, query: ActivityQuery, sport_type: Option<String>) -> Result<Vec<Activity>, ProviderError> {
+    /// One page of activities, newest first (own files and cached provider data together);
+    /// with `after_key` (a cursor's start time and id) the page continues after that activity.
+    pub async fn list(
+        &self,
+        query: ActivityQuery,
+        sport_type: Option<String>,
+        after_key: Option<(f64, i64)>,
+    ) -> Result<Vec<Activity>, ProviderError> {
         let connected = self.connected().await?;
         if connected && self.retention_s() == 0 {
             let mut live = self.api_list(query).await?;
@@ -136,16 +148,36 @@ impl<'a> ActivityService<'a> {
         } else if !self.has_local().await? {
             return Err(ProviderError::NotConnected);
         }
-        let filter = ActivityFilter {
-            before: query.before,
-            after: query.after,
-            sport_type,
-            limit: query.per_page,
-            offset: u64::from(query.page.saturating_sub(1)) * u64::from(query.per_page),
-        };
         let (t, u) = (self.principal.tenant_id.clone(), self.principal.user_id.clone());
-        let rows =
-            self.state.store.call(move |c| activities::list(c, &t, &u, &filter, now_epoch())).await.map_err(local)?;
+        let rows = match after_key {
+            Some(key) => {
+                let filter = SearchFilter {
+                    after: query.after,
+                    before: query.before,
+                    sport_type,
+                    min_distance_m: None,
+                    max_distance_m: None,
+                    min_moving_time_s: None,
+                    max_moving_time_s: None,
+                    name_contains: None,
+                    sort: SearchSort::Newest,
+                    limit: query.per_page,
+                    after_key: Some(key),
+                };
+                self.state.store.call(move |c| activities::search(c, &t, &u, &filter, now_epoch())).await
+            }
+            None => {
+                let filter = ActivityFilter {
+                    before: query.before,
+                    after: query.after,
+                    sport_type,
+                    limit: query.per_page,
+                    offset: u64::from(query.page.saturating_sub(1)) * u64::from(query.per_page),
+                };
+                self.state.store.call(move |c| activities::list(c, &t, &u, &filter, now_epoch())).await
+            }
+        }
+        .map_err(local)?;
         Ok(rows.into_iter().map(|r| r.detail.activity).collect())
     }
 

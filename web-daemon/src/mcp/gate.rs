@@ -19,7 +19,7 @@ use rmcp::{ErrorData, RoleServer};
 use tracing::Instrument;
 
 use super::server::PacerMcp;
-use super::{errors, tools};
+use super::{budget, errors, tools};
 use crate::limits::LimitKey;
 use crate::store::api_keys;
 use crate::store::usage::{self, UsageRecord};
@@ -39,7 +39,9 @@ pub async fn call_tool(
     async move {
         let started = Instant::now();
         admit(mcp).await?;
-        let result = router.call(ToolCallContext::new(mcp, request, context)).await;
+        let budget = mcp.state().config.result_budget_bytes;
+        let result =
+            router.call(ToolCallContext::new(mcp, request, context)).await.map(|r| budget::enforce(r, budget, &name));
         let status = errors::usage_status(&result);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         record(mcp, &name, status, duration_ms).await;

@@ -13,12 +13,15 @@
 //!
 //! Errors follow the one mapping in [`errors`]; tool arguments are parsed by [`params`].
 
+pub mod budget;
+pub mod cursor;
 mod direct;
 pub mod errors;
 mod gate;
 mod line_cap;
 pub mod output;
 pub mod params;
+mod schema_tidy;
 mod server;
 mod tools;
 

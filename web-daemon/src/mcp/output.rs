@@ -1,8 +1,9 @@
 //! Tool results: typed data with a one-line summary, or a failure.
 //!
-//! rmcp's `Json<T>` puts `T` in `structuredContent` and the same JSON as the only text block.
-//! pacer's [`Json`] adds a short human summary as the first text block (clients that only read
-//! `content` — and the model — see the summary first, then the JSON). It is called `Json` on
+//! rmcp's `Json<T>` puts `T` in `structuredContent` and the same JSON again as the only text
+//! block, doubling every result. pacer's [`Json`] sends the data once, in `structuredContent`,
+//! and as text only a short human summary carrying the numbers that matter (clients that read
+//! only `content` still get the answer; the model is not fed the data twice). It is called `Json` on
 //! purpose: rmcp's `#[tool]` macro derives the tool's `outputSchema` from `T` when the return
 //! type is spelled `Json<T>` or `Result<Json<T>, E>` (an alias would hide it from the macro).
 
@@ -27,8 +28,8 @@ impl<T: Serialize + 'static> IntoCallToolResult for Json<T> {
     fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
         let value = serde_json::to_value(&self.value)
             .map_err(|e| ErrorData::internal_error(format!("cannot serialize the result: {e}"), None))?;
-        let mut result = CallToolResult::structured(value);
-        result.content.insert(0, ContentBlock::text(self.summary));
+        let mut result = CallToolResult::success(vec![ContentBlock::text(self.summary)]);
+        result.structured_content = Some(value);
         Ok(result.into())
     }
 }

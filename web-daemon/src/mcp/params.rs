@@ -60,9 +60,25 @@ pub fn invalid(field: &str, problem: impl std::fmt::Display) -> ErrorData {
     ErrorData::invalid_params(format!("{field}: {problem}"), Some(json!({ "field": field })))
 }
 
+/// Whole numbers sent as floats (`3.0`, as protobuf-based clients do) become integers, so an
+/// integer parameter accepts them; a float parameter takes an integer all the same.
+pub fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// Deserializes `arguments` into `P`; on failure names the offending field.
 pub fn parse<P: DeserializeOwned>(arguments: JsonObject) -> Result<P, ErrorData> {
-    let value = Value::Object(arguments);
+    let mut value = Value::Object(arguments);
+    whole_numbers_as_integers(&mut value);
     let error = match P::deserialize(&value) {
         Ok(p) => return Ok(p),
         Err(e) => e.to_string(),
@@ -96,14 +112,31 @@ fn quoted_after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// A point in time given as RFC 3339 / ISO-8601 text or as epoch seconds.
-#[derive(Debug, Clone, PartialEq, JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TimeArg {
     /// Epoch seconds, e.g. `1795564800`.
     Epoch(i64),
     /// ISO-8601, e.g. `2026-11-25T07:30:00Z`, `2026-11-25T08:30:00+01:00` or `2026-11-25`
     /// (midnight UTC); a time without an offset is UTC.
     Text(String),
+}
+
+/// One compact, inlined schema (it appears in several tools' inputs).
+impl JsonSchema for TimeArg {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeArg".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": ["string", "integer"],
+            "description": "ISO-8601 (2026-11-25T07:30:00Z, 2026-11-25) or epoch seconds"
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for TimeArg {

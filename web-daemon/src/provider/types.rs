@@ -158,25 +158,6 @@ pub struct Streams {
     pub series: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
-impl Streams {
-    /// Keeps at most `max_points` evenly spaced samples of every series, always including the
-    /// first and the last sample. `max_points == 0` leaves the streams unchanged.
-    pub fn downsample(mut self, max_points: usize) -> Self {
-        let len = self.series.values().map(Vec::len).max().unwrap_or(0);
-        if max_points == 0 || len <= max_points {
-            self.returned_points = len;
-            return self;
-        }
-        let indices: Vec<usize> =
-            if max_points == 1 { vec![0] } else { (0..max_points).map(|i| i * (len - 1) / (max_points - 1)).collect() };
-        for values in self.series.values_mut() {
-            *values = indices.iter().filter_map(|&i| values.get(i).cloned()).collect();
-        }
-        self.returned_points = indices.len();
-        self
-    }
-}
-
 /// The state of an upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct UploadStatus {
@@ -297,19 +278,3 @@ pub struct RateLimitUsage {
 /// Stream types Strava records, in the order its responses list them (`time` always included);
 /// the one list lives with the activity-file streams.
 pub use pacer_files::STREAM_KEYS;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn downsample_keeps_ends() {
-        let series = BTreeMap::from([("time".to_owned(), (0..10).map(serde_json::Value::from).collect())]);
-        let streams = Streams { activity_id: 1, original_points: 10, returned_points: 10, series };
-        let small = streams.clone().downsample(4);
-        assert_eq!(small.returned_points, 4);
-        assert_eq!(small.series["time"], [0, 3, 6, 9].map(serde_json::Value::from));
-        assert_eq!(streams.clone().downsample(0).returned_points, 10);
-        assert_eq!(streams.downsample(1).series["time"], [serde_json::Value::from(0)]);
-    }
-}

@@ -31,11 +31,12 @@ fn a_cached_window_makes_no_provider_requests_and_detail_and_streams_are_cached_
     let (d, key) = demo(Vec::new());
     let mut mcp = McpClient::start(d.home(), Some(&key), &[]);
     mcp.initialize("2025-11-25");
-    let first = mcp.call("get_activities", last_90_days());
+    let window = last_90_days();
+    let first = mcp.call("get_activities", window.clone());
     let listed = first["result"]["structuredContent"]["activities"].as_array().expect("activities").clone();
     assert!(!listed.is_empty(), "{first:#}");
     let calls = sandbox_calls(&d);
-    let again = mcp.call("get_activities", last_90_days());
+    let again = mcp.call("get_activities", window);
     assert_eq!(again["result"]["structuredContent"], first["result"]["structuredContent"]);
     let narrower = json!({"after": chrono::Utc::now().timestamp() - 30 * 86_400, "limit": 5});
     let inside = mcp.call("get_activities", narrower);

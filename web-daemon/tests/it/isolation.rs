@@ -84,14 +84,21 @@ fn structured(r: &Value) -> &Value {
     &r["result"]["structuredContent"]
 }
 
-/// Every activity id the MCP session can list, page by page.
+/// Every activity id the MCP session can list, following `next_cursor` (pages are cut to the
+/// result budget, so a page may hold fewer than `limit`).
 fn mcp_activity_ids(c: &mut McpClient) -> BTreeSet<u64> {
     let mut ids = BTreeSet::new();
-    for page in 1.. {
-        let r = c.call("get_activities", json!({"limit": 200, "page": page}));
-        let list = structured(&r)["activities"].as_array().expect("activities").clone();
-        ids.extend(list.iter().map(|a| a["id"].as_u64().expect("id")));
-        if list.len() < 200 {
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let mut args = json!({"limit": 200});
+        if let Some(next) = &cursor {
+            args["cursor"] = json!(next);
+        }
+        let r = c.call("get_activities", args);
+        let page = structured(&r).clone();
+        ids.extend(page["activities"].as_array().expect("activities").iter().map(|a| a["id"].as_u64().expect("id")));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
             break;
         }
     }

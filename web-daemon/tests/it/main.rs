@@ -2,6 +2,7 @@
 
 mod a2a;
 mod analytics;
+mod budget;
 mod cache;
 mod cli;
 mod data;

@@ -2,18 +2,16 @@
 //! needed): `search_activities`, `get_training_load`, `get_weekly_summary`,
 //! `get_personal_records`, `get_athlete_settings`, `set_athlete_settings`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::format;
 use crate::analytics::{Analytics, PersonalRecords, TrainingLoad, WeeklySummary};
-use crate::mcp::errors;
 use crate::mcp::output::{Json, ToolError};
 use crate::mcp::params::{Parameters, TimeArg, Validate, invalid};
 use crate::mcp::server::PacerMcp;
+use crate::mcp::{budget, errors};
 use crate::provider::Activity;
 use crate::store::activities::{self, SearchFilter, SearchSort};
 use crate::store::athlete_settings::AthleteSettings;
@@ -31,25 +29,21 @@ fn default_search_limit() -> u32 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// Only activities that started after this time (ISO-8601 or epoch seconds).
+    /// Started after.
     after: Option<TimeArg>,
-    /// Only activities that started before this time.
+    /// Started before.
     before: Option<TimeArg>,
-    /// Sport type, e.g. `Run`, `Ride`, `Swim` (case-insensitive).
+    /// e.g. `Run`, `Ride`, `Swim`.
     sport_type: Option<String>,
-    /// Minimum distance in meters.
     min_distance_m: Option<f64>,
-    /// Maximum distance in meters.
     max_distance_m: Option<f64>,
-    /// Minimum moving time in seconds.
     min_moving_time_s: Option<i64>,
-    /// Maximum moving time in seconds.
     max_moving_time_s: Option<i64>,
-    /// Text the name contains (case-insensitive).
+    /// Text in the name (case-insensitive).
     name_contains: Option<String>,
-    /// `newest` (default), `oldest`, `longest` (distance) or `longest_time`.
+    /// Default `newest`.
     sort: Option<SearchSort>,
-    /// Results per page, 1–50.
+    /// Per page, 1–50.
     #[serde(default = "default_search_limit")]
     #[schemars(range(min = 1, max = 50))]
     limit: u32,
@@ -57,12 +51,21 @@ pub struct SearchParams {
     cursor: Option<String>,
 }
 
-/// The opaque cursor: the sort and the last row's (value, id).
-#[derive(Serialize, Deserialize)]
-struct Cursor {
-    s: SearchSort,
-    v: f64,
-    i: i64,
+/// The cursor's name of a search order.
+fn sort_name(sort: SearchSort) -> &'static str {
+    match sort {
+        SearchSort::Newest => "newest",
+        SearchSort::Oldest => "oldest",
+        SearchSort::Longest => "longest",
+        SearchSort::LongestTime => "longest_time",
+    }
+}
+
+/// A page as serialized, for measuring it against the budget.
+#[derive(Serialize)]
+struct SearchPage<'a> {
+    activities: Vec<&'a Activity>,
+    next_cursor: Option<String>,
 }
 
 impl Validate for SearchParams {
@@ -74,15 +77,7 @@ impl Validate for SearchParams {
         let sort = self.sort.unwrap_or(SearchSort::Newest);
         let after_key = match self.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(text) => {
-                let bad = || invalid("cursor", "not a cursor from this tool's next_cursor");
-                let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-                let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-                if cursor.s != sort {
-                    return Err(invalid("cursor", "belongs to another sort order"));
-                }
-                Some((cursor.v, cursor.i))
-            }
+            Some(text) => Some(crate::mcp::cursor::decode(text, sort_name(sort))?),
         };
         let text = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let name_contains = text(self.name_contains);
@@ -180,13 +175,13 @@ impl Validate for RecordsParams {
 pub struct SettingsParams {
     /// IANA time zone, e.g. `Europe/Amsterdam`.
     time_zone: Option<String>,
-    /// Functional threshold power, 50–600 W.
+    /// 50–600.
     ftp_watts: Option<f64>,
-    /// Resting heart rate, 25–120 bpm.
+    /// 25–120.
     resting_heartrate_bpm: Option<f64>,
-    /// Maximum heart rate, 120–230 bpm.
+    /// 120–230.
     max_heartrate_bpm: Option<f64>,
-    /// Threshold running pace, 150–600 s per km.
+    /// 150–600.
     threshold_pace_s_per_km: Option<f64>,
 }
 
@@ -247,13 +242,16 @@ impl PacerMcp {
             .call(move |c| activities::search(c, &t, &u, &probe, now_epoch()))
             .await
             .map_err(store_error)?;
-        let more = rows.len() > usize::try_from(filter.limit).unwrap_or(usize::MAX);
+        let mut more = rows.len() > usize::try_from(filter.limit).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(filter.limit).unwrap_or(usize::MAX));
+        let budget = self.state().config.result_budget_bytes;
+        more |= budget::fit_list(&mut rows, budget, |page| {
+            let activities: Vec<&Activity> = page.iter().map(|r| &r.detail.activity).collect();
+            budget::size_of(&SearchPage { activities, next_cursor: Some("x".repeat(64)) })
+        });
         let next_cursor = match rows.last() {
             Some(last) if more => {
-                let cursor =
-                    Cursor { s: sort, v: sort.value_of(last), i: i64::try_from(last.detail.activity.id).unwrap_or(0) };
-                serde_json::to_vec(&cursor).ok().map(|b| URL_SAFE_NO_PAD.encode(b))
+                Some(crate::mcp::cursor::encode(sort_name(sort), sort.value_of(last), last.detail.activity.id))
             }
             _ => None,
         };

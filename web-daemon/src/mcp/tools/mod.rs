@@ -22,12 +22,24 @@ use super::server::PacerMcp;
 /// Every tool, built once.
 pub fn router() -> &'static ToolRouter<PacerMcp> {
     static ROUTER: LazyLock<ToolRouter<PacerMcp>> = LazyLock::new(|| {
-        PacerMcp::activity_tools()
+        let mut router = PacerMcp::activity_tools()
             + PacerMcp::analytics_tools()
             + PacerMcp::athlete_tools()
             + PacerMcp::upload_tools()
             + PacerMcp::import_tools()
-            + PacerMcp::connection_tools()
+            + PacerMcp::connection_tools();
+        for route in router.map.values_mut() {
+            let tool = &mut route.attr;
+            let mut input = (*tool.input_schema).clone();
+            super::schema_tidy::input(&mut input);
+            tool.input_schema = std::sync::Arc::new(input);
+            if let Some(schema) = &tool.output_schema {
+                let mut output = (**schema).clone();
+                super::schema_tidy::output(&mut output);
+                tool.output_schema = Some(std::sync::Arc::new(output));
+            }
+        }
+        router
     });
     &ROUTER
 }
@@ -41,4 +53,17 @@ pub fn definitions() -> Vec<rmcp::model::Tool> {
 /// The tool names, sorted.
 pub fn names() -> Vec<String> {
     router().list_all().into_iter().map(|t| t.name.into_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tools_list_fits_the_result_budget() {
+        let tools = super::definitions();
+        let mut sizes: Vec<(usize, String)> =
+            tools.iter().map(|t| (serde_json::to_vec(t).map(|v| v.len()).unwrap_or(0), t.name.to_string())).collect();
+        sizes.sort();
+        let total = crate::mcp::budget::size_of(&serde_json::json!({ "tools": tools }));
+        assert!(total <= crate::mcp::budget::DEFAULT_RESULT_BUDGET, "tools/list is {total} bytes: {sizes:?}");
+    }
 }

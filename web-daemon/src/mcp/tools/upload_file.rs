@@ -21,24 +21,19 @@ pub use pacer_files::DataType;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadActivityParams {
-    /// Absolute path of a FIT, TCX or GPX file (optionally gzip-compressed: `.fit.gz`,
-    /// `.tcx.gz`, `.gpx.gz`) on the machine running pacer; the pacer daemon reads it. Give
-    /// either `path` or `content_base64`.
+    /// Absolute path of a .fit/.tcx/.gpx(.gz) file on this machine (or give content_base64).
     path: Option<String>,
-    /// The file's bytes, base64-encoded, for small files (a message is limited to 1 MiB over
-    /// the local connection; use `path` for bigger files). Give either `path` or
-    /// `content_base64`.
+    /// The file's bytes, base64 (small files; messages are capped at 1 MiB).
     content_base64: Option<String>,
-    /// The file format. When absent it is taken from the path's extension or the content.
+    /// The format; default: from the extension or the content.
     data_type: Option<DataType>,
-    /// Title of the new activity (default: the provider's, e.g. "Morning Run").
+    /// Title (default e.g. "Morning Run").
     name: Option<String>,
-    /// Description of the new activity.
+    /// Description.
     description: Option<String>,
-    /// Your own id for the file, used by the provider to detect duplicates (default: the file
-    /// name for `path`).
+    /// Your id for the file, for duplicate detection (default: the file name).
     external_id: Option<String>,
-    /// Sport type of the new activity, e.g. `Run`, `Ride`, `TrailRun` (default: from the file).
+    /// Sport type, e.g. `Run`, `Ride` (default: from the file).
     sport_type: Option<String>,
 }
 

@@ -46,16 +46,15 @@ fn streams_are_aligned_and_downsampled() {
         assert!(streams.series["heartrate"].iter().all(|v| (60.0..=220.0).contains(&v.as_f64().expect("bpm"))));
         assert!(streams.series["latlng"].iter().all(|v| v.as_array().is_some_and(|p| p.len() == 2)));
 
-        let small = streams.clone().downsample(100);
-        assert_eq!(small.returned_points, 100);
-        assert_eq!(small.original_points, n);
-        for (key, values) in &small.series {
+        // Shape-keeping downsampling (LTTB) as the tools and the store use it.
+        use pacerd::activities::record::{select, shape_keeping_indices};
+        let small = select(&streams.series, &shape_keeping_indices(&streams.series, 100));
+        for (key, values) in &small {
             assert_eq!(values.len(), 100, "{key}");
             assert_eq!(values.first(), streams.series[key].first(), "{key} keeps the first sample");
             assert_eq!(values.last(), streams.series[key].last(), "{key} keeps the last sample");
         }
-        assert_eq!(streams.clone().downsample(0).returned_points, n);
-        assert_eq!(streams.clone().downsample(n + 10).returned_points, n);
+        assert_eq!(shape_keeping_indices(&streams.series, n + 10).len(), n);
 
         let missing = h.call_as(&h.owner, |c, t| async move { c.streams(&t, 1, &[]).await }).await;
         assert!(matches!(missing, Err(ProviderError::NotFound(_))), "{missing:?}");
