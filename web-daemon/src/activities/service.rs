@@ -129,56 +129,96 @@ impl<'a> ActivityService<'a> {
 
     /// One page of activities, newest first (own files and cached provider data together);
     /// with `after_key` (a cursor's start time and id) the page continues after that activity.
+    ///
+    /// The usual case, a window the store already holds (or own data without a provider), is
+    /// one store round trip: connection check, window check and the page in one blocking call.
     pub async fn list(
         &self,
         query: ActivityQuery,
         sport_type: Option<String>,
         after_key: Option<(f64, i64)>,
     ) -> Result<Vec<Activity>, ProviderError> {
-        let connected = self.connected().await?;
-        if connected && self.retention_s() == 0 {
-            let mut live = self.api_list(query).await?;
-            if let Some(sport) = &sport_type {
-                live.retain(|a| a.sport_type.eq_ignore_ascii_case(sport));
+        let plan = self.plan(query, sport_type.clone(), after_key).await?;
+        let rows = match plan {
+            Plan::Rows(rows) => rows,
+            Plan::NotConnected => return Err(ProviderError::NotConnected),
+            Plan::Live => {
+                let mut live = self.api_list(query).await?;
+                if let Some(sport) = &sport_type {
+                    live.retain(|a| a.sport_type.eq_ignore_ascii_case(sport));
+                }
+                return Ok(live);
             }
-            return Ok(live);
-        }
-        if connected {
-            self.sync_list(&query).await?;
-        } else if !self.has_local().await? {
-            return Err(ProviderError::NotConnected);
-        }
-        let (t, u) = (self.principal.tenant_id.clone(), self.principal.user_id.clone());
-        let rows = match after_key {
-            Some(key) => {
-                let filter = SearchFilter {
-                    after: query.after,
-                    before: query.before,
-                    sport_type,
-                    min_distance_m: None,
-                    max_distance_m: None,
-                    min_moving_time_s: None,
-                    max_moving_time_s: None,
-                    name_contains: None,
-                    sort: SearchSort::Newest,
-                    limit: query.per_page,
-                    after_key: Some(key),
-                };
-                self.state.store.call(move |c| activities::search(c, &t, &u, &filter, now_epoch())).await
+            Plan::Sync => {
+                self.sync_list(&query).await?;
+                match self.plan(query, sport_type.clone(), after_key).await? {
+                    Plan::Rows(rows) => rows,
+                    // Synced, but no window covers the request (no `after`, or more than the
+                    // sync cap): answer from what the store now holds.
+                    _ => self.page(query, sport_type, after_key).await?,
+                }
             }
-            None => {
-                let filter = ActivityFilter {
-                    before: query.before,
-                    after: query.after,
-                    sport_type,
-                    limit: query.per_page,
-                    offset: u64::from(query.page.saturating_sub(1)) * u64::from(query.per_page),
-                };
-                self.state.store.call(move |c| activities::list(c, &t, &u, &filter, now_epoch())).await
-            }
-        }
-        .map_err(local)?;
+        };
         Ok(rows.into_iter().map(|r| r.detail.activity).collect())
+    }
+
+    /// Decides, in one store round trip, whether the store can answer `query` (and answers it).
+    async fn plan(
+        &self,
+        query: ActivityQuery,
+        sport_type: Option<String>,
+        after_key: Option<(f64, i64)>,
+    ) -> Result<Plan, ProviderError> {
+        let (t, u) = (self.principal.tenant_id.clone(), self.principal.user_id.clone());
+        let caching = self.retention_s() > 0;
+        self.state
+            .store
+            .call(move |c| {
+                let now = now_epoch();
+                let connected = crate::store::tokens::get(c, &t, &u, PROVIDER)?.is_some();
+                if connected && !caching {
+                    return Ok(Plan::Live);
+                }
+                if connected {
+                    let covered = match query.after {
+                        Some(after) => {
+                            let before = query.before.unwrap_or(now);
+                            let needed = (after, before.min(now - OPEN_WINDOW_STALE_S).max(after));
+                            cache_windows::covers(c, &t, &u, PROVIDER, needed, now)?
+                        }
+                        // Without a time window the requested API page is fetched each time.
+                        None => false,
+                    };
+                    if !covered {
+                        return Ok(Plan::Sync);
+                    }
+                }
+                let rows = page_rows(c, &t, &u, query, sport_type, after_key, now)?;
+                if !connected && rows.is_empty() {
+                    let (files, api) = activities::count(c, &t, &u, now)?;
+                    if files + api == 0 {
+                        return Ok(Plan::NotConnected);
+                    }
+                }
+                Ok(Plan::Rows(rows))
+            })
+            .await
+            .map_err(local)
+    }
+
+    /// One page straight from the store.
+    async fn page(
+        &self,
+        query: ActivityQuery,
+        sport_type: Option<String>,
+        after_key: Option<(f64, i64)>,
+    ) -> Result<Vec<ActivityRecord>, ProviderError> {
+        let (t, u) = (self.principal.tenant_id.clone(), self.principal.user_id.clone());
+        self.state
+            .store
+            .call(move |c| page_rows(c, &t, &u, query, sport_type, after_key, now_epoch()))
+            .await
+            .map_err(local)
     }
 
     async fn stored(&self, id: u64) -> Result<Option<ActivityRecord>, ProviderError> {
@@ -260,4 +300,56 @@ impl<'a> ActivityService<'a> {
 
 fn detail_of(activity: Activity) -> ActivityDetail {
     ActivityDetail { activity, description: None, calories_kcal: None, device_name: None, gear_id: None }
+}
+
+/// How [`ActivityService::list`] answers.
+enum Plan {
+    /// From the store: these rows.
+    Rows(Vec<ActivityRecord>),
+    /// Copy from the API first.
+    Sync,
+    /// Straight from the API (caching disabled).
+    Live,
+    /// Neither a connection nor stored activities.
+    NotConnected,
+}
+
+/// A page of the store: keyset after `after_key`, else by page offset.
+fn page_rows(
+    c: &rusqlite::Connection,
+    t: &pacer_shared::TenantId,
+    u: &pacer_shared::UserId,
+    query: ActivityQuery,
+    sport_type: Option<String>,
+    after_key: Option<(f64, i64)>,
+    now: i64,
+) -> Result<Vec<ActivityRecord>, StoreError> {
+    match after_key {
+        Some(key) => {
+            let filter = SearchFilter {
+                after: query.after,
+                before: query.before,
+                sport_type,
+                min_distance_m: None,
+                max_distance_m: None,
+                min_moving_time_s: None,
+                max_moving_time_s: None,
+                name_contains: None,
+                sort: SearchSort::Newest,
+                limit: query.per_page,
+                after_key: Some(key),
+            };
+            activities::search(c, t, u, &filter, now)
+        }
+        None => {
+            let filter = ActivityFilter {
+                before: query.before,
+                after: query.after,
+                sport_type,
+                limit: query.per_page,
+                offset: u64::from(query.page.saturating_sub(1)) * u64::from(query.per_page),
+            };
+            activities::list(c, t, u, &filter, now)
+        }
+    }
 }

@@ -86,56 +86,105 @@ pub fn run(
     progress: &mut dyn FnMut(&ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let mut conn = store.conn()?;
-    let zone = athlete_settings::get(&conn, &owner.tenant, &owner.user)?.time_zone;
-    let mut job =
-        Job { owner, zone, report: ImportReport::default(), batch: Vec::new(), progress: ImportProgress::default() };
+    let zone = athlete_settings::get(&*store.conn()?, &owner.tenant, &owner.user)?.time_zone;
+    // Parsing (this thread) and writing (the writer thread) overlap: batches go through a
+    // small bounded channel, so at most a few batches are in memory.
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Pending>>(2);
+    let writer = {
+        let (store, owner) = (store.clone(), owner.clone());
+        std::thread::spawn(move || write_batches(&store, &owner, batches))
+    };
+    let mut job = Job {
+        zone,
+        report: ImportReport::default(),
+        batch: Vec::new(),
+        progress: ImportProgress::default(),
+        sender: Some(sender),
+    };
     let result = match source {
-        ImportSource::Path(path) => match walk::classify(&path, home)? {
-            walk::Source::Zip(file) => job.archive(&mut conn, file, progress),
-            walk::Source::Files(files) => job.files(&mut conn, &files, progress),
+        ImportSource::Path(path) => match walk::classify(&path, home) {
+            Ok(walk::Source::Zip(file)) => job.archive(file, progress),
+            Ok(walk::Source::Files(files)) => job.files(&files, progress),
+            Err(e) => Err(e),
         },
-        ImportSource::Upload(file) => match walk::classify_upload(file)? {
-            walk::Upload::Zip(file) => job.archive(&mut conn, file, progress),
-            walk::Upload::File(bytes) => {
+        ImportSource::Upload(file) => match walk::classify_upload(file) {
+            Ok(walk::Upload::Zip(file)) => job.archive(file, progress),
+            Ok(walk::Upload::File(bytes)) => {
                 job.progress.files_total = Some(1);
-                let outcome = job.file(&mut conn, "upload", None, &bytes, None);
+                job.file("upload", None, &bytes, None);
                 job.advance("upload", progress);
-                outcome
+                Ok(())
             }
+            Err(e) => Err(e),
         },
     };
     // Whatever happened, keep what was parsed before the failure.
-    let flushed = job.flush(&mut conn);
+    job.flush();
+    job.sender = None;
+    let written = writer.join().map_err(|_| ImportError::Store(StoreError::Join("import writer panicked".into())))?;
     result?;
-    flushed?;
+    let (imported, duplicates) = written?;
+    job.report.imported = imported;
+    job.report.duplicates = duplicates;
     job.report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(job.report)
 }
 
-struct Job<'a> {
-    owner: &'a Owner,
+struct Job {
     zone: Option<String>,
     report: ImportReport,
     batch: Vec<Pending>,
     progress: ImportProgress,
+    /// To the writer thread; `None` once closed.
+    sender: Option<std::sync::mpsc::SyncSender<Vec<Pending>>>,
 }
 
-impl Job<'_> {
+/// The writer thread: writes each batch in one transaction; returns (imported, duplicates).
+fn write_batches(
+    store: &Store,
+    owner: &Owner,
+    batches: std::sync::mpsc::Receiver<Vec<Pending>>,
+) -> Result<(u64, Vec<String>), StoreError> {
+    let mut conn = store.conn()?;
+    let (mut imported, mut duplicates) = (0, Vec::new());
+    for batch in batches {
+        let tx = conn.transaction()?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for p in &batch {
+            let outcome = insert_file(&tx, &owner.tenant, &owner.user, &p.record)?;
+            if let FileInsert::Stored(id) = outcome {
+                activity_streams::put(&tx, &owner.tenant, &owner.user, id, &p.streams)?;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit()?;
+        for (p, outcome) in batch.into_iter().zip(outcomes) {
+            match outcome {
+                FileInsert::Stored(_) => imported += 1,
+                FileInsert::Duplicate(_) => duplicates.push(p.name),
+            }
+        }
+    }
+    Ok((imported, duplicates))
+}
+
+impl Job {
     fn files(
         &mut self,
-        conn: &mut rusqlite::Connection,
         files: &[walk::FoundFile],
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<(), ImportError> {
         self.progress.files_total = Some(files.iter().filter(|f| f.skip.is_none()).count() as u64);
         for found in files {
+            if self.sender.is_none() {
+                break; // the writer stopped; its error ends the import
+            }
             if let Some(reason) = found.skip {
                 self.report.skipped.push(ImportIssue { name: found.name.clone(), reason: reason.to_owned() });
                 continue;
             }
             match walk::read(&found.path) {
-                Ok(bytes) => self.file(conn, &found.name, None, &bytes, None)?,
+                Ok(bytes) => self.file(&found.name, None, &bytes, None),
                 Err(reason) => self.fail(&found.name, reason),
             }
             self.advance(&found.name, progress);
@@ -143,20 +192,18 @@ impl Job<'_> {
         Ok(())
     }
 
-    fn archive(
-        &mut self,
-        conn: &mut rusqlite::Connection,
-        file: std::fs::File,
-        progress: &mut dyn FnMut(&ImportProgress),
-    ) -> Result<(), ImportError> {
+    fn archive(&mut self, file: std::fs::File, progress: &mut dyn FnMut(&ImportProgress)) -> Result<(), ImportError> {
         let reader = std::io::BufReader::new(file);
         let mut archive =
             StravaArchive::open(reader, ArchiveLimits::DEFAULT).map_err(|e| ImportError::Archive(e.to_string()))?;
         self.progress.files_total = Some(archive.remaining() as u64);
         for item in archive.by_ref() {
+            if self.sender.is_none() {
+                break; // the writer stopped; its error ends the import
+            }
             match item {
                 Ok(ArchiveItem::Activity(entry)) => {
-                    self.file(conn, &entry.name, Some(entry.data_type), &entry.bytes, entry.csv.as_ref())?;
+                    self.file(&entry.name, Some(entry.data_type), &entry.bytes, entry.csv.as_ref());
                     self.advance(&entry.name, progress);
                 }
                 Ok(ArchiveItem::Skipped { name, reason }) => {
@@ -193,12 +240,11 @@ impl Job<'_> {
     /// Parses one file and queues it for the next batch.
     fn file(
         &mut self,
-        conn: &mut rusqlite::Connection,
         name: &str,
         data_type: Option<DataType>,
         bytes: &[u8],
         csv: Option<&pacer_files::archive::CsvActivity>,
-    ) -> Result<(), ImportError> {
+    ) {
         self.report.files += 1;
         self.report.bytes += bytes.len() as u64;
         self.progress.bytes_done = self.report.bytes;
@@ -216,33 +262,21 @@ impl Job<'_> {
             Err(reason) => self.fail(name, reason),
         }
         if self.batch.len() >= BATCH {
-            self.flush(conn)?;
+            self.flush();
         }
-        Ok(())
     }
 
-    /// Writes the queued files in one transaction.
-    fn flush(&mut self, conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
+    /// Hands the queued files to the writer (if it stopped, its error is reported at the end).
+    fn flush(&mut self) {
         if self.batch.is_empty() {
-            return Ok(());
+            return;
         }
-        let tx = conn.transaction()?;
-        let mut outcomes = Vec::with_capacity(self.batch.len());
-        for p in &self.batch {
-            let outcome = insert_file(&tx, &self.owner.tenant, &self.owner.user, &p.record)?;
-            if let FileInsert::Stored(id) = outcome {
-                activity_streams::put(&tx, &self.owner.tenant, &self.owner.user, id, &p.streams)?;
-            }
-            outcomes.push(outcome);
+        let batch = std::mem::take(&mut self.batch);
+        if let Some(sender) = &self.sender
+            && sender.send(batch).is_err()
+        {
+            self.sender = None;
         }
-        tx.commit()?;
-        for (p, outcome) in self.batch.drain(..).zip(outcomes) {
-            match outcome {
-                FileInsert::Stored(_) => self.report.imported += 1,
-                FileInsert::Duplicate(_) => self.report.duplicates.push(p.name),
-            }
-        }
-        Ok(())
     }
 }
 
