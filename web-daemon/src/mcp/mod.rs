@@ -13,6 +13,7 @@
 //!
 //! Errors follow the one mapping in [`errors`]; tool arguments are parsed by [`params`].
 
+pub mod apps;
 pub mod budget;
 pub mod cursor;
 mod direct;

@@ -160,7 +160,7 @@ impl PacerMcp {
 #[tool_handler(router = tools::router())]
 impl ServerHandler for PacerMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
             .with_server_info(
                 Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
                     .with_title("pacer")
@@ -175,6 +175,29 @@ impl ServerHandler for PacerMcp {
     /// is answered with 2025-11-25.
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
         Cow::Borrowed(ProtocolVersion::known_up_to(&MAX_PROTOCOL_VERSION))
+    }
+
+    /// The MCP Apps (`ui://` chart pages); see [`super::apps`].
+    async fn list_resources(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        Ok(rmcp::model::ListResourcesResult::with_all_items(super::apps::resources()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        match super::apps::read(&request.uri) {
+            Some(contents) => Ok(rmcp::model::ReadResourceResult::new(vec![contents]).into()),
+            None => Err(ErrorData::resource_not_found(
+                format!("unknown resource '{}' (pacer serves its ui://pacer/ apps)", request.uri),
+                None,
+            )),
+        }
     }
 
     async fn call_tool(

@@ -2,6 +2,7 @@
 
 mod a2a;
 mod analytics;
+mod apps;
 mod budget;
 mod cache;
 mod cli;

@@ -38,6 +38,10 @@ pub fn router() -> &'static ToolRouter<PacerMcp> {
                 super::schema_tidy::output(&mut output);
                 tool.output_schema = Some(std::sync::Arc::new(output));
             }
+            if let Some(app) = super::apps::for_tool(&tool.name) {
+                let meta = serde_json::json!({ "ui": { "resourceUri": app.uri } });
+                tool.meta = serde_json::from_value(meta).ok();
+            }
         }
         router
     });
