@@ -29,6 +29,16 @@ fn local_date(row: &LoadRow, zone: Option<&str>) -> NaiveDate {
     (start + chrono::Duration::seconds(i64::from(offset))).date_naive()
 }
 
+/// What the load formula needs of a row.
+fn load_input(row: &LoadRow) -> LoadInput {
+    LoadInput {
+        moving_time_s: row.moving_time_s,
+        normalized_watts: row.normalized_watts,
+        average_watts: row.average_watts,
+        average_heartrate_bpm: row.average_heartrate_bpm,
+    }
+}
+
 /// One person's analytics.
 pub struct Analytics<'a> {
     state: &'a AppState,
@@ -68,12 +78,7 @@ impl<'a> Analytics<'a> {
         let mut daily: BTreeMap<NaiveDate, f64> = BTreeMap::new();
         let mut methods: BTreeMap<LoadMethod, u32> = BTreeMap::new();
         for row in &rows {
-            let input = LoadInput {
-                moving_time_s: row.moving_time_s,
-                normalized_watts: row.normalized_watts,
-                average_watts: row.average_watts,
-                average_heartrate_bpm: row.average_heartrate_bpm,
-            };
+            let input = load_input(row);
             let (value, method) = load::activity_load(&input, &settings);
             *daily.entry(local_date(row, zone)).or_default() += value;
             *methods.entry(method).or_default() += 1;
@@ -110,12 +115,7 @@ impl<'a> Analytics<'a> {
             let date = local_date(row, zone);
             let start = date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()));
             let Some(sports) = by_week.get_mut(&start) else { continue };
-            let input = LoadInput {
-                moving_time_s: row.moving_time_s,
-                normalized_watts: row.normalized_watts,
-                average_watts: row.average_watts,
-                average_heartrate_bpm: row.average_heartrate_bpm,
-            };
+            let input = load_input(row);
             let (value, _) = load::activity_load(&input, &settings);
             sports.entry(row.sport_type.clone()).or_default().add(row, value);
         }
