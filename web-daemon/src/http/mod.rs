@@ -12,6 +12,8 @@ pub mod health;
 pub mod import;
 pub mod keys;
 pub mod mcp_http;
+pub mod host;
+pub mod html;
 pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
