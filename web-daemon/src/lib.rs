@@ -102,6 +102,9 @@ impl Daemon {
         Ok(Self { state, http, socket, _lock: lock })
     }
 
+            confirmations: Default::default(),
+            logins: Default::default(),
+            allowed_hosts,
     /// The shared state (tests use it to reach the store, addresses and shutdown).
     pub fn state(&self) -> &Arc<AppState> {
         &self.state

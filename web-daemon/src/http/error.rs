@@ -147,7 +147,10 @@ impl From<OAuthError> for ApiError {
             OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
             }
-            OAuthError::WrongBrowser => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
+            OAuthError::WrongBrowser | OAuthError::UnknownConfirmation => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
+            }
+            OAuthError::OtherAccount => Self::forbidden(e.to_string()),
             OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
             }

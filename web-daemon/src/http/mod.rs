@@ -20,6 +20,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod page;
 pub mod ratelimit;
+pub mod oauth_confirm;
 pub mod session;
 
 use actix_web::web;

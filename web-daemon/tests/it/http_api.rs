@@ -357,6 +357,7 @@ fn openapi_document_lists_every_route() {
         ("/oauth/{provider}/authorize", "get"),
         ("/oauth/{provider}/callback", "get"),
         ("/static/pacer.css", "get"),
+        ("/oauth/{provider}/confirm", "post"),
         ("/static/pacer.js", "get"),
     ];
     let mut documented = documented;

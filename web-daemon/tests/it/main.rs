@@ -17,5 +17,6 @@ mod oauth_apps;
 mod oauth_flow;
 mod provider;
 mod secrets;
+mod security;
 mod socket;
 mod transports;
