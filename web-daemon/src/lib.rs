@@ -89,6 +89,7 @@ impl Daemon {
             config,
             store,
             jwt,
+        let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
             started: Instant::now(),
             http_addr,
             public_url,
@@ -101,10 +102,10 @@ impl Daemon {
         .into_shared();
         Ok(Self { state, http, socket, _lock: lock })
     }
-
             confirmations: Default::default(),
             logins: Default::default(),
             allowed_hosts,
+
     /// The shared state (tests use it to reach the store, addresses and shutdown).
     pub fn state(&self) -> &Arc<AppState> {
         &self.state
@@ -135,6 +136,8 @@ impl Daemon {
                 .configure(move |cfg| {
                     if let Some(sb) = &sandbox {
                         sb.configure(SANDBOX_PREFIX, cfg);
+                .wrap(actix_web::middleware::from_fn(http::host::require_allowed_host))
+                .wrap(actix_web::middleware::from_fn(http::deadline::body_deadline))
                     }
                 })
         })

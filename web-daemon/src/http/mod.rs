@@ -6,14 +6,17 @@
 
 pub mod a2a;
 pub mod auth;
+pub mod body;
+pub mod client_ip;
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod host;
+pub mod html;
 pub mod import;
 pub mod keys;
 pub mod mcp_http;
-pub mod host;
-pub mod html;
 pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
