@@ -20,10 +20,10 @@ pub mod mcp_http;
 pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
+pub mod oauth_confirm;
 pub mod openapi;
 pub mod page;
 pub mod ratelimit;
-pub mod oauth_confirm;
 pub mod session;
 
 use actix_web::web;
