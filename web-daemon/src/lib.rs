@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod descriptors;
 pub mod http;
 pub mod ipc;
 pub mod limits;
@@ -57,6 +58,8 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// A daemon that is bound and ready; [`Daemon::serve`] runs it.
 pub struct Daemon {
     state: Arc<AppState>,
+    /// The soft open-file limit after raising it (sizes the HTTP connection cap).
+    open_files: u64,
     http: TcpListener,
     socket: tokio::net::UnixListener,
     _lock: ipc::socket::DaemonLock,
@@ -65,6 +68,7 @@ pub struct Daemon {
 impl Daemon {
     /// Binds everything (fails fast on a busy port, a running daemon or an insecure home).
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let open_files = descriptors::raise_open_file_limit().context("cannot read the open-file limit")?;
         let lock = lock_home(&config)?;
         let store = open_store(&config)?;
         let socket = ipc::socket::bind(&config.socket_path())?;
@@ -86,6 +90,7 @@ impl Daemon {
         let tokens = Arc::new(provider::TokenService::with_registry(store.clone(), vault, providers));
         let sandbox =
             config.sandbox.then(|| pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig::default()));
+        let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
         let state = AppState {
             config,
             store,
@@ -98,9 +103,12 @@ impl Daemon {
             limiter,
             tokens,
             sandbox,
+            confirmations: Default::default(),
+            logins: Default::default(),
+            allowed_hosts,
         }
         .into_shared();
-        Ok(Self { state, http, socket, _lock: lock })
+        Ok(Self { state, open_files, http, socket, _lock: lock })
     }
 
     /// The shared state (tests use it to reach the store, addresses and shutdown).
@@ -110,7 +118,7 @@ impl Daemon {
 
     /// Serves until `shutdown` resolves or an admin shutdown arrives.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { state, http, socket, _lock } = self;
+        let Self { state, open_files, http, socket, _lock } = self;
         let token = state.shutdown.clone();
         tokio::spawn({
             let token = token.clone();
@@ -122,11 +130,15 @@ impl Daemon {
         let data = actix_web::web::Data::from(state.clone());
         let sandbox = state.sandbox.clone();
         let max_body = state.config.max_body_bytes;
+        let per_worker = descriptors::connections_per_worker(state.config.max_connections, open_files, HTTP_WORKERS);
+        tracing::debug!(open_files, per_worker, workers = HTTP_WORKERS, "HTTP connection cap");
         let server = actix_web::HttpServer::new(move || {
             let sandbox = sandbox.clone();
             actix_web::App::new()
                 .app_data(data.clone())
                 .wrap(actix_web::middleware::from_fn(http::ratelimit::rate_limit_headers))
+                .wrap(actix_web::middleware::from_fn(http::host::require_allowed_host))
+                .wrap(actix_web::middleware::from_fn(http::deadline::body_deadline))
                 .wrap(tracing_actix())
                 .configure(http::body_limits(max_body))
                 .configure(http::configure)
@@ -136,7 +148,11 @@ impl Daemon {
                     }
                 })
         })
-        .workers(2)
+        .workers(HTTP_WORKERS)
+        .max_connections(per_worker)
+        .client_request_timeout(http::deadline::CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(http::deadline::CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(http::deadline::KEEP_ALIVE)
         .disable_signals()
         .shutdown_timeout(5)
         .listen(http)?
@@ -170,6 +186,9 @@ fn apply_tier_limits(store: &Store, limits: &mut config::LimitSettings) -> anyho
     }
     Ok(())
 }
+
+/// actix worker threads serving HTTP.
+pub const HTTP_WORKERS: usize = 2;
 
 /// Where the sandbox provider is mounted when enabled.
 pub const SANDBOX_PREFIX: &str = "/sandbox/strava";

@@ -3,7 +3,7 @@
 //! JSON-RPC endpoint (`POST /a2a`). Everything but the card needs an `X-API-Key` and stays inside
 //! the key's tenant: another tenant's agents are not listed and their cards are 404.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use pacer_shared::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -251,12 +251,19 @@ pub struct JsonRpcResponse {
     )
 )]
 #[post("/a2a")]
-pub async fn json_rpc(auth: ApiKeyAuth, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn json_rpc(
+    req: HttpRequest,
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ApiKeyAuth(p) = auth;
-    match rpc::handle(state.into_inner(), p, &body).await {
+    // Read here rather than with `web::Bytes`, whose 413 is plain text: the JSON error shape.
+    let body = super::body::read_body(&req, payload, state.config.max_body_bytes).await?;
+    Ok(match rpc::handle(state.into_inner(), p, &body).await {
         Some(reply) => HttpResponse::Ok().json(reply),
         None => HttpResponse::NoContent().finish(),
-    }
+    })
 }
 
 /// Registers the routes of this module.

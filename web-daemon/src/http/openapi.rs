@@ -24,6 +24,7 @@ use super::session::SESSION_COOKIE;
         super::me::me,
         super::oauth::authorize,
         super::oauth::callback,
+        super::oauth_confirm::confirm,
         super::a2a::register,
         super::a2a::discover,
         super::a2a::agent_card,

@@ -133,7 +133,7 @@ pub fn streamable_http_service(
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_allowed_hosts(allowed_hosts(&state))
+        .with_allowed_hosts(state.allowed_hosts.clone())
         .with_max_request_body_bytes(MAX_HTTP_BODY_BYTES)
         .with_cancellation_token(state.shutdown.child_token());
     StreamableHttpService::new(
@@ -141,17 +141,4 @@ pub fn streamable_http_service(
         Arc::new(NeverSessionManager::default()),
         config,
     )
-}
-
-/// `Host` values accepted on `/mcp` (DNS-rebinding protection): loopback names, the bound
-/// address and the public URL's host.
-fn allowed_hosts(state: &AppState) -> Vec<String> {
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
-    hosts.push(state.http_addr.ip().to_string());
-    if let Some(host) = url::Url::parse(&state.public_url).ok().and_then(|u| u.host_str().map(str::to_owned)) {
-        hosts.push(host);
-    }
-    hosts.sort();
-    hosts.dedup();
-    hosts
 }

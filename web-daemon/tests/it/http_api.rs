@@ -159,6 +159,7 @@ fn key_routes_reject_bad_tokens_and_bad_input() {
             tid: ada.tenant_id.to_string(),
             iat: now() - 7200,
             exp: now() - 3600,
+            nbf: None,
             jti: "expired".into(),
         };
         let key = jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes());
@@ -356,6 +357,7 @@ fn openapi_document_lists_every_route() {
         ("/mcp/ws", "get"),
         ("/oauth/{provider}/authorize", "get"),
         ("/oauth/{provider}/callback", "get"),
+        ("/oauth/{provider}/confirm", "post"),
         ("/static/pacer.css", "get"),
         ("/static/pacer.js", "get"),
     ];

@@ -20,5 +20,6 @@ mod oauth_apps;
 mod oauth_flow;
 mod provider;
 mod secrets;
+mod security;
 mod socket;
 mod transports;

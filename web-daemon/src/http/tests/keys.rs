@@ -125,6 +125,7 @@ async fn key_routes_reject_bad_sessions_and_bad_input() {
             tid: ada.tenant_id.to_string(),
             exp: now() - 10,
             iat: now() - 3610,
+            nbf: None,
             jti: "x".into(),
         };
         jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET))

@@ -59,6 +59,9 @@ fn fixture(limits: LimitSettings) -> Fixture {
         limiter,
         tokens,
         sandbox: None,
+        confirmations: Default::default(),
+        logins: Default::default(),
+        allowed_hosts: crate::http::host::allowed_hosts(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
     };
     Fixture { _dir: dir, data: web::Data::new(state) }
 }
