@@ -21,11 +21,11 @@ pub fn raise_open_file_limit() -> std::io::Result<u64> {
         let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
         // SAFETY: as above.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            return Ok(raised.rlim_cur as u64);
+            return Ok(raised.rlim_cur);
         }
         tracing::warn!(error = %std::io::Error::last_os_error(), "cannot raise the open-file limit");
     }
-    Ok(lim.rlim_cur as u64)
+    Ok(lim.rlim_cur)
 }
 
 /// HTTP connections each of `workers` may hold: `configured` in total, capped by the

@@ -140,7 +140,7 @@ async fn callback(
     let session = session.map(|Authenticated(p)| p);
     let result = oauth::complete(&state, expected, cb, session.as_ref()).await;
     let connected = match result {
-        Ok(oauth::CallbackOutcome::Connected(c)) => c,
+        Ok(oauth::CallbackOutcome::Connected(c)) => *c,
         Ok(oauth::CallbackOutcome::NeedsConfirmation(request)) => {
             return super::oauth_confirm::ask(&state, &request, html).await;
         }

@@ -181,7 +181,7 @@ pub struct Callback<'a> {
 #[derive(Debug)]
 pub enum CallbackOutcome {
     /// The provider is connected.
-    Connected(Connected),
+    Connected(Box<Connected>),
     /// An unbound link opened without its owner's session: the person must confirm the pacer
     /// account first ([`confirm`]); nothing is stored yet.
     NeedsConfirmation(ConfirmationRequest),
@@ -269,7 +269,7 @@ pub async fn complete(
     }
     let connected =
         connect_with_code(state, &pending.tenant_id, &pending.user_id, provider, code, scope, same_browser).await?;
-    Ok(CallbackOutcome::Connected(connected))
+    Ok(CallbackOutcome::Connected(Box::new(connected)))
 }
 
 fn is_owner(p: &Principal, tenant: &TenantId, user: &UserId) -> bool {
