@@ -175,6 +175,7 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid { .. } => Self::bad_request(e.to_string()),
             AccountError::NotFound(what) => Self::not_found(format!("{what} not found")),
             AccountError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AccountError::Forbidden(m) => Self::forbidden(m),
             AccountError::Store(s) => s.into(),
         }
     }

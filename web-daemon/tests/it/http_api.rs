@@ -82,6 +82,7 @@ fn login_then_create_list_use_and_revoke_a_key() {
     assert_eq!((body["token_type"].as_str(), body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
     let jwt = body["access_token"].as_str().unwrap().to_string();
     let cookie = r.header("set-cookie").expect("session cookie").to_string();
+    d.admin(AdminRequest::UsersSetTier { email: "ada@example.com".into(), max_tier: Tier::Premium });
     assert!(
         cookie.starts_with("pacer_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"

@@ -10,6 +10,7 @@ mod http_api;
 mod import;
 mod isolation;
 mod jsonrpc;
+mod key_tiers;
 mod mcp_client;
 mod mcp_e2e;
 mod migrations;
