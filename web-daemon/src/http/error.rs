@@ -134,6 +134,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
             RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             RegistryError::NotFound(_) => Self::not_found(e.to_string()),
+            RegistryError::QuotaExceeded(m) => Self::new(StatusCode::FORBIDDEN, "quota_exceeded", m),
             RegistryError::Store(s) => s.into(),
         }
     }

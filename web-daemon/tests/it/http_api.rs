@@ -339,6 +339,7 @@ fn openapi_document_lists_every_route() {
         ("/.well-known/agent-card.json", "get"),
         ("/a2a", "post"),
         ("/a2a/agents/discover", "get"),
+        ("/a2a/agents/{agent_id}", "delete"),
         ("/a2a/agents/{agent_id}/card", "get"),
         ("/a2a/register", "post"),
         ("/api/auth/login", "post"),
