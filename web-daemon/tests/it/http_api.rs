@@ -389,3 +389,22 @@ fn tier_quotas_come_from_the_tier_limits_table_unless_configured() {
     assert_eq!(me(&web, &key).status, StatusCode::OK);
     assert_eq!(me(&web, &key).status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[test]
+fn a_rate_limited_request_writes_nothing() {
+    let d = daemon("[limits]\nfree_per_minute = 2\n");
+    add_user(&d, "ada@example.com", None);
+    let key = add_key(&d, "ada@example.com", Tier::Free);
+    let web = Web::new(&d);
+    assert_eq!(me(&web, &key).status, StatusCode::OK);
+    assert_eq!(me(&web, &key).status, StatusCode::OK);
+    // A sentinel the daemon would overwrite if a rejected request still stamped the key.
+    let db = crate::fixture::open_db(d.home());
+    let sentinel = "2000-01-01T00:00:00Z";
+    db.execute("UPDATE api_keys SET last_used_at = ?1", [sentinel]).expect("sentinel");
+    for _ in 0..5 {
+        assert_eq!(me(&web, &key).status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let stamped: String = db.query_row("SELECT last_used_at FROM api_keys", [], |r| r.get(0)).expect("row");
+    assert_eq!(stamped, sentinel, "a rejected request must not write last_used_at");
+}
