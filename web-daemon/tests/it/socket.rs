@@ -200,3 +200,34 @@ fn serve_on_a_demo_home_serves_the_demo() {
     assert!(r.get("error").is_none() && r["result"]["isError"] != true, "{r}");
     assert!(r["result"]["structuredContent"]["id"].as_u64().is_some(), "{r}");
 }
+
+#[test]
+fn refuses_a_home_open_to_group_or_others() {
+    for mode in [0o755, 0o750, 0o705] {
+        let home = new_home();
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = cli_in(home.path(), &["serve", "--http", "127.0.0.1:0"], None);
+        assert!(!out.status.success(), "mode {mode:o} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("accessible by group or others") && err.contains("chmod 700"), "{err}");
+        assert!(!home.path().join("pacer.db").exists(), "nothing is created in a refused home");
+    }
+}
+
+#[test]
+fn database_files_open_to_others_are_made_private() {
+    let mut d = TestDaemon::start();
+    d.stop();
+    let db = d.home().join("pacer.db");
+    let shm = d.home().join("pacer.db-shm");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&shm, b"").unwrap();
+    std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let home = std::mem::replace(&mut d.home, new_home());
+    let d = TestDaemon::start_in(home, Default::default());
+    for name in ["pacer.db", "pacer.db-wal", "pacer.db-shm"] {
+        let mode = std::fs::metadata(d.home().join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    assert!(d.log_text().contains("database file was open to others; now 0600"), "{}", d.log_text());
+}
