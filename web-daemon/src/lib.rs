@@ -20,6 +20,7 @@ pub mod provider;
 pub mod secrets_file;
 pub mod state;
 pub mod store;
+pub mod untrusted;
 pub mod vault;
 
 use std::future::Future;

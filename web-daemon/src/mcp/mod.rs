@@ -44,6 +44,7 @@ pub use tools::{MAX_UPLOAD_BYTES, definitions as tool_definitions, names as tool
 
 use crate::auth::Principal;
 use crate::state::AppState;
+use crate::untrusted::Untrusted;
 use line_cap::LineCap;
 use pace::MessagePace;
 pub use pace::{SESSION_MESSAGE_BURST, SESSION_MESSAGES_PER_SECOND};
@@ -114,7 +115,7 @@ where
             Err(ServerInitializeError::ConnectionClosed(_)) => {
                 tracing::debug!("mcp connection closed before initialize");
             }
-            Err(e) => tracing::info!(error = %e, "mcp session ended during initialize"),
+            Err(e) => tracing::info!(error = %Untrusted(&e.to_string()), "mcp session ended during initialize"),
         }
     }
     .instrument(span)
