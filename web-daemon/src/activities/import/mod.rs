@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use convert::FILE_ID_BASE;
 
+use crate::activities::home_guard::HomeGuard;
 use crate::store::activities::{ActivityRecord, FileInsert, insert_file};
 use crate::store::activity_streams::{self, StoredStreams};
 use crate::store::{Store, StoreError, athlete_settings, now_epoch};
@@ -93,7 +94,7 @@ pub fn run(
     let result = match source {
         ImportSource::Path(path) => match walk::classify(&path, home)? {
             walk::Source::Zip(file) => job.archive(&mut conn, file, progress),
-            walk::Source::Files(files) => job.files(&mut conn, &files, progress),
+            walk::Source::Files(files, guard) => job.files(&mut conn, &files, &guard, progress),
         },
         ImportSource::Upload(file) => match walk::classify_upload(file)? {
             walk::Upload::Zip(file) => job.archive(&mut conn, file, progress),
@@ -126,6 +127,7 @@ impl Job<'_> {
         &mut self,
         conn: &mut rusqlite::Connection,
         files: &[walk::FoundFile],
+        guard: &HomeGuard,
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<(), ImportError> {
         self.progress.files_total = Some(files.iter().filter(|f| f.skip.is_none()).count() as u64);
@@ -134,7 +136,7 @@ impl Job<'_> {
                 self.report.skipped.push(ImportIssue { name: found.name.clone(), reason: reason.to_owned() });
                 continue;
             }
-            match walk::read(&found.path) {
+            match walk::read(&found.path, guard) {
                 Ok(bytes) => self.file(conn, &found.name, None, &bytes, None)?,
                 Err(reason) => self.fail(&found.name, reason),
             }
