@@ -111,6 +111,9 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             AdminRequest::Status => AdminResponse::Status(status(state).await?),
             AdminRequest::Shutdown => AdminResponse::ShuttingDown,
             AdminRequest::OAuthAppsSet { tenant, provider, client_id, client_secret, redirect_uri } => {
+                if let (Some(sandbox), Some(uri)) = (&state.sandbox, &redirect_uri) {
+                    sandbox.register_redirect_uri(uri);
+                }
                 let input = OAuthAppInput { tenant, provider, client_id, client_secret, redirect_uri };
                 oauth_app_reply(state.tokens.registry().set(input).await.map(AdminResponse::OAuthApp))
             }

@@ -17,6 +17,7 @@ mod migrations;
 mod oauth_apps;
 mod oauth_flow;
 mod provider;
+mod sandbox_gate;
 mod secrets;
 mod socket;
 mod transports;
