@@ -100,6 +100,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
                 "demo",
                 Some("created by pacerd demo"),
                 Tier::Premium,
+                crate::accounts::Grantor::Admin,
             )
             .await?;
             let principal = Principal {

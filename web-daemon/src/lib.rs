@@ -22,6 +22,7 @@ pub mod provider;
 pub mod secrets_file;
 pub mod state;
 pub mod store;
+pub mod untrusted;
 pub mod vault;
 
 use std::future::Future;
@@ -88,8 +89,11 @@ impl Daemon {
         let tenant_apps = providers.load().await?;
         tracing::debug!(tenant_apps, "provider clients ready");
         let tokens = Arc::new(provider::TokenService::with_registry(store.clone(), vault, providers));
-        let sandbox =
-            config.sandbox.then(|| pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig::default()));
+        let sandbox = if config.sandbox {
+            Some(mounted_sandbox(&config, &public_url, &providers_apps(&tokens).await?)?)
+        } else {
+            None
+        };
         let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
         let state = AppState {
             config,
@@ -192,6 +196,55 @@ pub const HTTP_WORKERS: usize = 2;
 
 /// Where the sandbox provider is mounted when enabled.
 pub const SANDBOX_PREFIX: &str = "/sandbox/strava";
+
+/// The file (in the run dir, 0600) holding the mounted sandbox's admin token for
+/// `/sandbox/strava/_sandbox/*` (header `X-Sandbox-Admin`); new on every start.
+pub fn sandbox_admin_token_path(home: &std::path::Path) -> std::path::PathBuf {
+    pacer_shared::paths::run_dir(home).join("sandbox-admin.token")
+}
+
+/// The redirect URIs of the tenants' own OAuth apps.
+async fn providers_apps(tokens: &provider::TokenService) -> anyhow::Result<Vec<String>> {
+    Ok(tokens.registry().list().await?.into_iter().filter_map(|a| a.redirect_uri).collect())
+}
+
+/// The sandbox mounted in this daemon: its OAuth client accepts only pacer's callbacks (the
+/// global one and `tenant_redirects`), and its admin routes need a fresh random token, written
+/// to [`sandbox_admin_token_path`] so only this user (tests, `bench`) can read it.
+fn mounted_sandbox(
+    config: &Config,
+    public_url: &str,
+    tenant_redirects: &[String],
+) -> anyhow::Result<pacer_sandbox::SandboxStrava> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let token: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..32).map(|_| char::from(rng.sample(rand::distr::Alphanumeric))).collect()
+    };
+    let path = sandbox_admin_token_path(&config.home);
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(token.as_bytes())?;
+    let global = config
+        .strava
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| oauth::callback_url(public_url, pacer_shared::ProviderId::Strava));
+    let mut redirect_uris = vec![global];
+    redirect_uris.extend(tenant_redirects.iter().cloned());
+    Ok(pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig {
+        redirect_uris,
+        admin_token: Some(token),
+        ..Default::default()
+    }))
+}
 
 /// Provider settings: explicit `strava.*` config wins; with the sandbox enabled the defaults point
 /// at this daemon's own `/sandbox/strava`; otherwise at real Strava.

@@ -138,6 +138,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
             RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             RegistryError::NotFound(_) => Self::not_found(e.to_string()),
+            RegistryError::QuotaExceeded(m) => Self::new(StatusCode::FORBIDDEN, "quota_exceeded", m),
             RegistryError::Store(s) => s.into(),
         }
     }
@@ -182,6 +183,7 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid { .. } => Self::bad_request(e.to_string()),
             AccountError::NotFound(what) => Self::not_found(format!("{what} not found")),
             AccountError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AccountError::Forbidden(m) => Self::forbidden(m),
             AccountError::Store(s) => s.into(),
         }
     }

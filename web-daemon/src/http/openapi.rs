@@ -28,6 +28,7 @@ use super::session::SESSION_COOKIE;
         super::a2a::register,
         super::a2a::discover,
         super::a2a::agent_card,
+        super::a2a::unregister,
         super::a2a::well_known_card,
         super::a2a::json_rpc,
         super::mcp_ws::mcp_ws,
