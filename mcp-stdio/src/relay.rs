@@ -22,6 +22,9 @@ use crate::lines::{Line, LineReader};
 
 mod replay;
 
+/// How long answers still owed are awaited after stdin closes.
+pub const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Message for requests whose connection died before they were answered.
 const CONNECTION_LOST: &str = "pacerd connection lost while handling this request; retry";
 
@@ -81,7 +84,8 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
         }
     }
 
-    /// The loop. Returns when stdin ends; errors only when stdout cannot be written.
+    /// The loop. Returns when stdin ends and the requests in flight are answered (see
+    /// [`Relay::drain`]); errors only when stdout cannot be written.
     async fn serve(mut self, mut client: mpsc::Receiver<Line>) -> anyhow::Result<()> {
         loop {
             tokio::select! {
@@ -90,12 +94,29 @@ impl<W: AsyncWrite + Unpin> Relay<W> {
                 line = client.recv() => match line {
                     Some(line) => self.on_client_line(line).await?,
                     None => {
-                        debug!("stdin closed; exiting");
-                        return Ok(());
+                        debug!(in_flight = self.in_flight.len(), "stdin closed; answering what is in flight, then exiting");
+                        return self.drain().await;
                     }
                 },
             }
         }
+    }
+
+    /// After stdin closed: keeps relaying daemon lines until every request in flight is
+    /// answered (a lost connection answers them with an error), for at most [`DRAIN_TIMEOUT`].
+    async fn drain(mut self) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        while !self.in_flight.is_empty() && self.conn.is_some() {
+            match tokio::time::timeout_at(deadline, next_daemon_event(&mut self.conn)).await {
+                Ok(event) => self.on_daemon_event(event).await?,
+                Err(_) => {
+                    warn!(in_flight = self.in_flight.len(), "stdin closed and answers still missing; exiting");
+                    break;
+                }
+            }
+        }
+        self.out.flush().await?;
+        Ok(())
     }
 
     async fn on_daemon_event(&mut self, event: DaemonEvent) -> io::Result<()> {

@@ -68,8 +68,9 @@ impl fmt::Display for Secret {
     }
 }
 
-/// API-key tier; decides the rate-limit quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// API-key tier; decides the rate-limit quota. Ordered `Free < Premium < Enterprise` (a user's
+/// allowance is the highest tier they may give their own keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     /// 100 requests per minute by default.

@@ -115,6 +115,9 @@ pub enum AdminRequest {
     UsersList,
     /// Mint a one-time login URL for a user.
     UsersLoginLink { email: String },
+    /// Set the highest tier a user may give their own keys over HTTP (their allowance).
+    /// Answer: [`AdminResponse::UserTier`].
+    UsersSetTier { email: String, max_tier: Tier },
     /// Create an API key for a user; the full key is returned once.
     KeysCreate { user: String, name: String, description: Option<String>, tier: Tier },
     /// List a user's keys (never secrets or hashes).
@@ -194,6 +197,11 @@ pub enum AdminResponse {
     LoginLink {
         url: String,
         expires_at: String,
+    },
+    /// A user's key-tier allowance as just set.
+    UserTier {
+        email: String,
+        max_tier: Tier,
     },
     KeyCreated(KeyCreated),
     Keys {

@@ -3,6 +3,8 @@
 
 use pacer_shared::{KeyCreated, KeyInfo, NewKeyInfo, Secret, TenantId, Tier, UserId, UserInfo};
 
+use rusqlite::TransactionBehavior;
+
 use crate::auth::{api_key, password};
 use crate::store::{Store, StoreError, api_keys, tenants, users};
 
@@ -15,6 +17,9 @@ pub enum AccountError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The caller may not do this (e.g. a key tier above their allowance).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -101,7 +106,27 @@ pub fn parse_tier(tier: Option<&str>) -> Result<Tier, AccountError> {
     tier.map_or(Ok(Tier::Free), |t| t.parse().map_err(|m: String| invalid("tier", m)))
 }
 
+/// Who asks for a new key, which decides the highest tier it may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grantor {
+    /// The key's owner (HTTP API): at most the owner's allowance (`users.max_tier`).
+    Owner,
+    /// The local administrator (admin channel, `pacerd demo`): any tier.
+    Admin,
+}
+
+/// The refusal for a tier above the allowance; names both so the user knows whom to ask.
+fn above_allowance(tier: Tier, allowance: Tier) -> AccountError {
+    AccountError::Forbidden(format!(
+        "tier '{tier}' is above this account's key-tier allowance ('{allowance}'); \
+         an administrator can raise it with `pacerd users set-tier`"
+    ))
+}
+
 /// Creates an API key for (`tenant`, `user`); the secret is in the result and nowhere else.
+///
+/// The allowance check, the active-key count and the insert run in one `BEGIN IMMEDIATE`
+/// transaction, so concurrent creates cannot overshoot [`MAX_ACTIVE_KEYS_PER_USER`].
 pub async fn create_key(
     store: &Store,
     tenant: &TenantId,
@@ -109,6 +134,7 @@ pub async fn create_key(
     name: &str,
     description: Option<&str>,
     tier: Tier,
+    by: Grantor,
 ) -> Result<KeyCreated, AccountError> {
     let name = validate_key_input(name, description)?;
     let description = description.map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
@@ -117,14 +143,18 @@ pub async fn create_key(
     let (prefix, hash) = (generated.prefix.clone(), generated.hash);
     let info = store
         .call(move |c| {
-            users::get(c, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
-            if api_keys::count_active_for_user(c, &tenant, &user)? >= MAX_ACTIVE_KEYS_PER_USER {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let allowance = users::max_tier(&tx, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            if by == Grantor::Owner && tier > allowance {
+                return Ok(Err(above_allowance(tier, allowance)));
+            }
+            if api_keys::count_active_for_user(&tx, &tenant, &user)? >= MAX_ACTIVE_KEYS_PER_USER {
                 return Err(StoreError::Conflict(format!(
                     "at most {MAX_ACTIVE_KEYS_PER_USER} active API keys per user; revoke one first"
                 )));
             }
-            api_keys::insert(
-                c,
+            let info = api_keys::insert(
+                &tx,
                 &api_keys::NewKey {
                     tenant: &tenant,
                     user: &user,
@@ -134,9 +164,11 @@ pub async fn create_key(
                     key_prefix: &prefix,
                     key_hash: &hash,
                 },
-            )
+            )?;
+            tx.commit()?;
+            Ok(Ok(info))
         })
-        .await?;
+        .await??;
     Ok(KeyCreated {
         api_key: generated.secret,
         key_info: NewKeyInfo {
@@ -149,6 +181,18 @@ pub async fn create_key(
         },
         warning: pacer_shared::domain::NEW_KEY_WARNING.to_string(),
     })
+}
+
+/// The highest tier (`tenant`, `user`) may give their own keys.
+pub async fn key_tier_allowance(store: &Store, tenant: &TenantId, user: &UserId) -> Result<Tier, AccountError> {
+    let (t, u) = (tenant.clone(), user.clone());
+    Ok(store.call(move |c| users::max_tier(c, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))).await?)
+}
+
+/// Sets a user's key-tier allowance (admin channel only).
+pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> Result<(), AccountError> {
+    let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
+    Ok(store.call(move |c| users::set_max_tier(c, &email, tier)).await?)
 }
 
 /// The keys of (`tenant`, `user`).

@@ -15,6 +15,9 @@ use serde::Deserialize;
 /// Default HTTP listen address: loopback only.
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8081";
 
+/// Default cap on concurrent HTTP connections (all workers together).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
 /// Activities `pacerd demo` imports by default: a year of training.
 pub const DEFAULT_DEMO_ACTIVITIES: usize = 250;
 
@@ -99,6 +102,13 @@ pub struct Config {
     /// Activities `pacerd demo` generates and imports for the demo user once
     /// (`PACER_DEMO_ACTIVITIES`, default 250; 0: none).
     pub demo_activities: usize,
+    /// Reverse proxies (addresses or CIDR networks) whose `Forwarded` / `X-Forwarded-For` names
+    /// the client for per-IP limits (`trusted_proxies`, `PACER_TRUSTED_PROXIES` comma-separated;
+    /// default none: the TCP peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Most concurrent HTTP connections (`max_connections`, `PACER_MAX_CONNECTIONS`; default
+    /// 1024), further capped by the open-file limit (see [`crate::descriptors`]).
+    pub max_connections: usize,
 }
 
 /// The on-disk file: every field optional, unknown keys rejected.
@@ -116,6 +126,8 @@ struct FileConfig {
     max_import_bytes: Option<usize>,
     demo_activities: Option<usize>,
     result_budget_bytes: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
+    max_connections: Option<usize>,
     #[serde(default)]
     strava: ProviderSettings,
     #[serde(default)]
@@ -209,7 +221,20 @@ impl Config {
             };
             if v < 1024 { Err(value_err(name, "must be at least 1024 bytes")) } else { Ok(v) }
         };
+        let trusted_proxies = match get("PACER_TRUSTED_PROXIES") {
+            Some(v) => parse_networks("PACER_TRUSTED_PROXIES", v.split(','))?,
+            None => parse_networks("trusted_proxies", file.trusted_proxies.iter().flatten().map(String::as_str))?,
+        };
+        let max_connections = match get("PACER_MAX_CONNECTIONS") {
+            Some(v) => v.parse().map_err(|e| value_err("PACER_MAX_CONNECTIONS", e))?,
+            None => file.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
+        };
+        if max_connections == 0 {
+            return Err(value_err("max_connections", "must be at least 1"));
+        }
         Ok(Self {
+            trusted_proxies,
+            max_connections,
             http,
             public_url: get("PACER_PUBLIC_URL").or(file.public_url).map(|u| u.trim_end_matches('/').to_string()),
             log: get("PACER_LOG").or(file.log).unwrap_or_else(|| "info".into()),
@@ -252,6 +277,19 @@ impl Config {
     pub fn socket_path(&self) -> PathBuf {
         pacer_shared::paths::socket_path(&self.home)
     }
+}
+
+/// Addresses (`10.0.0.1`, `::1`) or networks (`10.0.0.0/8`); empty items are skipped.
+fn parse_networks<'a>(name: &str, items: impl Iterator<Item = &'a str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    items
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| value_err(name, format!("'{s}' is not an IP address or CIDR network")))
+        })
+        .collect()
 }
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
@@ -324,6 +362,21 @@ mod tests {
         .unwrap();
         assert_eq!(c.strava.client_secret.as_ref().unwrap().expose(), "topsecret");
         assert!(!format!("{c:?}").contains("topsecret"));
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n").unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[0].contains(&"10.9.8.7".parse::<std::net::IpAddr>().unwrap()));
+        let c =
+            Config::load_from(home.clone(), &env(&[("PACER_TRUSTED_PROXIES", "192.0.2.1, 198.51.100.0/24")])).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let err = Config::load_from(home, &env(&[("PACER_TRUSTED_PROXIES", "proxy.local")])).unwrap_err();
+        assert!(err.to_string().contains("PACER_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

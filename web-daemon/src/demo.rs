@@ -100,6 +100,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
                 "demo",
                 Some("created by pacerd demo"),
                 Tier::Premium,
+                crate::accounts::Grantor::Admin,
             )
             .await?;
             let principal = Principal {
@@ -196,7 +197,8 @@ fn random_password() -> Secret {
     Secret::new((0..20).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect())
 }
 
-/// The real flow: pacer's authorize URL → sandbox consent (approve) → pacer's callback.
+/// The real flow: pacer's authorize URL → sandbox consent (approve) → pacer's callback (with the
+/// demo user's own session, so no confirmation step).
 async fn connect_through_sandbox(state: &AppState, principal: &Principal) -> anyhow::Result<()> {
     let authorize = crate::oauth::begin_connect(state, principal, ProviderId::Strava).await?;
     let url = url::Url::parse(&authorize)?;
@@ -212,7 +214,11 @@ async fn connect_through_sandbox(state: &AppState, principal: &Principal) -> any
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| anyhow!("sandbox consent answered {} without a redirect", consent.status()))?
         .to_string();
-    let callback = client.get(&location).header("accept", "application/json").send().await?;
+    // The link is not bound to a browser: its callback connects at once only for a session of
+    // the link's own user, so present the demo user's.
+    let session = state.jwt.issue(&principal.tenant_id, &principal.user_id)?;
+    let callback =
+        client.get(&location).header("accept", "application/json").bearer_auth(session.expose()).send().await?;
     if !callback.status().is_success() {
         bail!("callback answered {}: {}", callback.status(), callback.text().await.unwrap_or_default());
     }

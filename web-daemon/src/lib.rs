@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod descriptors;
 pub mod http;
 pub mod ipc;
 pub mod limits;
@@ -21,6 +22,7 @@ pub mod provider;
 pub mod secrets_file;
 pub mod state;
 pub mod store;
+pub mod untrusted;
 pub mod vault;
 
 use std::future::Future;
@@ -57,6 +59,8 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// A daemon that is bound and ready; [`Daemon::serve`] runs it.
 pub struct Daemon {
     state: Arc<AppState>,
+    /// The soft open-file limit after raising it (sizes the HTTP connection cap).
+    open_files: u64,
     http: TcpListener,
     socket: tokio::net::UnixListener,
     _lock: ipc::socket::DaemonLock,
@@ -65,6 +69,7 @@ pub struct Daemon {
 impl Daemon {
     /// Binds everything (fails fast on a busy port, a running daemon or an insecure home).
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let open_files = descriptors::raise_open_file_limit().context("cannot read the open-file limit")?;
         let lock = lock_home(&config)?;
         let store = open_store(&config)?;
         let socket = ipc::socket::bind(&config.socket_path())?;
@@ -84,8 +89,12 @@ impl Daemon {
         let tenant_apps = providers.load().await?;
         tracing::debug!(tenant_apps, "provider clients ready");
         let tokens = Arc::new(provider::TokenService::with_registry(store.clone(), vault, providers));
-        let sandbox =
-            config.sandbox.then(|| pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig::default()));
+        let sandbox = if config.sandbox {
+            Some(mounted_sandbox(&config, &public_url, &providers_apps(&tokens).await?)?)
+        } else {
+            None
+        };
+        let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
         let state = AppState {
             config,
             store,
@@ -98,9 +107,12 @@ impl Daemon {
             limiter,
             tokens,
             sandbox,
+            confirmations: Default::default(),
+            logins: Default::default(),
+            allowed_hosts,
         }
         .into_shared();
-        Ok(Self { state, http, socket, _lock: lock })
+        Ok(Self { state, open_files, http, socket, _lock: lock })
     }
 
     /// The shared state (tests use it to reach the store, addresses and shutdown).
@@ -110,7 +122,7 @@ impl Daemon {
 
     /// Serves until `shutdown` resolves or an admin shutdown arrives.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { state, http, socket, _lock } = self;
+        let Self { state, open_files, http, socket, _lock } = self;
         let token = state.shutdown.clone();
         tokio::spawn({
             let token = token.clone();
@@ -122,11 +134,15 @@ impl Daemon {
         let data = actix_web::web::Data::from(state.clone());
         let sandbox = state.sandbox.clone();
         let max_body = state.config.max_body_bytes;
+        let per_worker = descriptors::connections_per_worker(state.config.max_connections, open_files, HTTP_WORKERS);
+        tracing::debug!(open_files, per_worker, workers = HTTP_WORKERS, "HTTP connection cap");
         let server = actix_web::HttpServer::new(move || {
             let sandbox = sandbox.clone();
             actix_web::App::new()
                 .app_data(data.clone())
                 .wrap(actix_web::middleware::from_fn(http::ratelimit::rate_limit_headers))
+                .wrap(actix_web::middleware::from_fn(http::host::require_allowed_host))
+                .wrap(actix_web::middleware::from_fn(http::deadline::body_deadline))
                 .wrap(tracing_actix())
                 .configure(http::body_limits(max_body))
                 .configure(http::configure)
@@ -136,7 +152,11 @@ impl Daemon {
                     }
                 })
         })
-        .workers(2)
+        .workers(HTTP_WORKERS)
+        .max_connections(per_worker)
+        .client_request_timeout(http::deadline::CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(http::deadline::CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(http::deadline::KEEP_ALIVE)
         .disable_signals()
         .shutdown_timeout(5)
         .listen(http)?
@@ -171,8 +191,60 @@ fn apply_tier_limits(store: &Store, limits: &mut config::LimitSettings) -> anyho
     Ok(())
 }
 
+/// actix worker threads serving HTTP.
+pub const HTTP_WORKERS: usize = 2;
+
 /// Where the sandbox provider is mounted when enabled.
 pub const SANDBOX_PREFIX: &str = "/sandbox/strava";
+
+/// The file (in the run dir, 0600) holding the mounted sandbox's admin token for
+/// `/sandbox/strava/_sandbox/*` (header `X-Sandbox-Admin`); new on every start.
+pub fn sandbox_admin_token_path(home: &std::path::Path) -> std::path::PathBuf {
+    pacer_shared::paths::run_dir(home).join("sandbox-admin.token")
+}
+
+/// The redirect URIs of the tenants' own OAuth apps.
+async fn providers_apps(tokens: &provider::TokenService) -> anyhow::Result<Vec<String>> {
+    Ok(tokens.registry().list().await?.into_iter().filter_map(|a| a.redirect_uri).collect())
+}
+
+/// The sandbox mounted in this daemon: its OAuth client accepts only pacer's callbacks (the
+/// global one and `tenant_redirects`), and its admin routes need a fresh random token, written
+/// to [`sandbox_admin_token_path`] so only this user (tests, `bench`) can read it.
+fn mounted_sandbox(
+    config: &Config,
+    public_url: &str,
+    tenant_redirects: &[String],
+) -> anyhow::Result<pacer_sandbox::SandboxStrava> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let token: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..32).map(|_| char::from(rng.sample(rand::distr::Alphanumeric))).collect()
+    };
+    let path = sandbox_admin_token_path(&config.home);
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(token.as_bytes())?;
+    let global = config
+        .strava
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| oauth::callback_url(public_url, pacer_shared::ProviderId::Strava));
+    let mut redirect_uris = vec![global];
+    redirect_uris.extend(tenant_redirects.iter().cloned());
+    Ok(pacer_sandbox::SandboxStrava::new(pacer_sandbox::SandboxConfig {
+        redirect_uris,
+        admin_token: Some(token),
+        ..Default::default()
+    }))
+}
 
 /// Provider settings: explicit `strava.*` config wins; with the sandbox enabled the defaults point
 /// at this daemon's own `/sandbox/strava`; otherwise at real Strava.

@@ -95,9 +95,9 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
     }
 }
 
-fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
-    // Holding the daemon lock keeps a running daemon's schema from changing under it.
-    let _lock = pacerd::lock_home(config).map_err(|e| {
+/// Takes the home's daemon lock for a migration that writes.
+fn lock_for_migrate(config: &Config) -> Result<pacerd::ipc::socket::DaemonLock, String> {
+    pacerd::lock_home(config).map_err(|e| {
         let e = format!("{e:#}");
         if e.contains("already running") {
             format!(
@@ -107,7 +107,19 @@ fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
         } else {
             e
         }
-    })?;
+    })
+}
+
+fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
+    // Holding the daemon lock keeps a running daemon's schema from changing under it; `status`
+    // only reads, so it runs beside a daemon too.
+    let read_only = matches!(action, MigrateAction::Status { .. });
+    let _lock = if read_only {
+        pacerd::ipc::socket::ensure_home_dir(&config.home).map_err(|e| e.to_string())?;
+        None
+    } else {
+        Some(lock_for_migrate(config)?)
+    };
     let store = pacerd::store::Store::open(&config.db_path()).map_err(|e| e.to_string())?;
     let mut conn = store.conn().map_err(|e| e.to_string())?;
     let migrator = Migrator::embedded();

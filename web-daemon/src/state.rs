@@ -35,6 +35,12 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// The built-in Strava sandbox, when enabled (served under `/sandbox/strava`).
     pub sandbox: Option<SandboxStrava>,
+    /// `Host` names this daemon answers to ([`crate::http::host::allowed_hosts`]).
+    pub allowed_hosts: Vec<String>,
+    /// The cap on concurrent password checks and per-account login backoff.
+    pub logins: crate::auth::login_guard::LoginGuard,
+    /// Connect links awaiting their pacer account's confirmation (in memory).
+    pub confirmations: crate::oauth::Confirmations,
 }
 
 impl AppState {

@@ -49,6 +49,13 @@ async fn sigterm_and_sigint_exit_promptly() {
         let status =
             tokio::time::timeout(Duration::from_secs(10), mcp.wait()).await.expect("prompt exit (stdin still open)");
         assert!(status.success(), "{status}");
+        // stderr is collected by a reader thread: give it a bounded moment to catch up.
+        for _ in 0..100 {
+            if mcp.stderr().contains("exiting") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert!(mcp.stderr().contains("exiting"), "{}", mcp.stderr());
     }
 }

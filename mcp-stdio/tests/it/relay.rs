@@ -155,3 +155,18 @@ async fn expect_session(daemon: &mut FakeDaemon, conn: usize, method: &str) {
         assert_eq!((n, line["method"].as_str()), (conn, Some(expected)));
     }
 }
+
+#[tokio::test]
+async fn stdin_eof_waits_for_answers_in_flight() {
+    let home = Home::new();
+    let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
+    let mut mcp = Mcp::spawn(home.path(), |_| {});
+    mcp.request(json!(0), "initialize", initialize_params()).await;
+    mcp.send(&json!({"jsonrpc": "2.0", "id": 9, "method": "test/slow"})).await;
+    // The daemon has the request before stdin closes; its answer must still reach stdout.
+    while !matches!(daemon.next().await, Seen::Line(_, ref v) if v["method"] == "test/slow") {}
+    let (status, rest) = mcp.finish().await;
+    assert!(status.success(), "{status}");
+    let answers: Vec<serde_json::Value> = rest.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(answers.iter().any(|a| a["id"] == 9 && a["result"]["slow"] == true), "{rest:?}");
+}

@@ -70,7 +70,7 @@ pub enum Seen {
 ///
 /// `tools/call` of the tool `crash` closes the connection without answering, as does the
 /// notification `test/hangup`; `test/deaf` stops reading but keeps the connection open;
-/// `test/notify` sends a notification before its result.
+/// `test/notify` sends a notification before its result; `test/slow` answers after 300 ms.
 pub struct FakeDaemon {
     seen: mpsc::UnboundedReceiver<Seen>,
     accept: JoinHandle<()>,
@@ -171,6 +171,10 @@ async fn serve_connection(n: usize, mut stream: UnixStream, greeting: Greeting, 
                 json!({"tools": [{"name": "get_athlete", "inputSchema": {"type": "object"}}]})
             }
             "tools/call" if msg["params"]["name"] == "crash" => return,
+            "test/slow" => {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                json!({"slow": true})
+            }
             "tools/call" => json!({"content": [{"type": "text", "text": "ok"}]}),
             "test/notify" => {
                 let note = json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "hi"}});

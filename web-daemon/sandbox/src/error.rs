@@ -1,6 +1,7 @@
 //! Strava's error body ("Fault"): `{"message": …, "errors": [{"resource", "field", "code"}]}`.
 //! The single mapping from sandbox errors to HTTP responses.
 
+use crate::ADMIN_TOKEN_HEADER;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -66,6 +67,16 @@ impl Fault {
     /// 413 for an upload over the size cap.
     pub(crate) fn too_large(resource: &'static str, field: &str) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", resource, field, "too large")
+    }
+
+    /// 401 for a sandbox admin route without the admin token.
+    pub(crate) fn admin_required() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Authorization Error", "Sandbox", ADMIN_TOKEN_HEADER, "invalid")
+    }
+
+    /// 415 for a body that is not `application/json`.
+    pub(crate) fn json_required(resource: &'static str) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", resource, "Content-Type", "invalid")
     }
 
     /// 429 "Rate Limit Exceeded".

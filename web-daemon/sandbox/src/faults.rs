@@ -1,4 +1,8 @@
-//! Sandbox-only admin routes (no auth; the sandbox holds no real data):
+//! Sandbox-only admin routes. When the sandbox has an admin token (`pacerd` always sets one and
+//! writes it to `$PACER_HOME/run/sandbox-admin.token`, 0600), every route needs it in
+//! `X-Sandbox-Admin`; `faults` takes only `Content-Type: application/json`. Both keep a web page
+//! of another origin from switching faults: it can neither read the token nor send JSON or a
+//! custom header without a CORS preflight, which the sandbox never grants.
 //! - `POST /_sandbox/faults` `{"expire_access_tokens": <athlete id>|"all", "fail_refresh": bool,
 //!   "fail_next": {"status": 429|5xx, "count": N}, "latency_ms": N, "limit_15min": N,
 //!   "limit_daily": N, "read_limit_15min": N, "read_limit_daily": N}` (any subset)
@@ -8,7 +12,8 @@
 //! All three answer with the state document.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -93,7 +98,26 @@ fn expire_target(value: &Value) -> Result<Option<u64>, Fault> {
     }
 }
 
-async fn set_faults(body: web::Bytes, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {
+/// Refuses a request without the sandbox's admin token (when it has one).
+fn admit(req: &HttpRequest, shared: &Shared) -> Result<(), Fault> {
+    let Some(token) = shared.config.admin_token.as_deref() else { return Ok(()) };
+    let given = req.headers().get(crate::ADMIN_TOKEN_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    // Constant time in the token's content: every byte is compared.
+    let same =
+        given.len() == token.len() && given.iter().zip(token.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if same { Ok(()) } else { Err(Fault::admin_required()) }
+}
+
+async fn set_faults(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {
+    admit(&req, &shared)?;
+    let json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !json {
+        return Err(Fault::json_required("Sandbox"));
+    }
     let request: FaultRequest =
         serde_json::from_slice(&body).map_err(|e| Fault::bad_request("Sandbox", &e.to_string(), "invalid"))?;
     if let Some(fail) = request.fail_next {
@@ -134,7 +158,8 @@ async fn set_faults(body: web::Bytes, shared: web::Data<Shared>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(state_json(&shared)))
 }
 
-async fn reset(shared: web::Data<Shared>) -> HttpResponse {
+async fn reset(req: HttpRequest, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {
+    admit(&req, &shared)?;
     {
         let mut state = shared.state();
         state.faults = Faults::default();
@@ -142,9 +167,10 @@ async fn reset(shared: web::Data<Shared>) -> HttpResponse {
         state.counters = Default::default();
     }
     tracing::debug!("sandbox: reset");
-    HttpResponse::Ok().json(state_json(&shared))
+    Ok(HttpResponse::Ok().json(state_json(&shared)))
 }
 
-async fn state(shared: web::Data<Shared>) -> HttpResponse {
-    HttpResponse::Ok().json(state_json(&shared))
+async fn state(req: HttpRequest, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {
+    admit(&req, &shared)?;
+    Ok(HttpResponse::Ok().json(state_json(&shared)))
 }

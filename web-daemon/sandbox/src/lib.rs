@@ -66,7 +66,17 @@ pub struct SandboxConfig {
     pub read_limit_daily: u32,
     /// How long an upload reports "still being processed", in milliseconds.
     pub upload_processing_ms: u64,
+    /// The OAuth client's registered redirect URIs: the consent step redirects (with a code or
+    /// an error) only to one of these (compared without their query). More can be added while
+    /// running ([`SandboxStrava::register_redirect_uri`]).
+    pub redirect_uris: Vec<String>,
+    /// When set, the `/_sandbox/*` admin routes require this value in the
+    /// [`ADMIN_TOKEN_HEADER`] header.
+    pub admin_token: Option<String>,
 }
+
+/// The header carrying the sandbox admin token (`/_sandbox/*`).
+pub const ADMIN_TOKEN_HEADER: &str = "x-sandbox-admin";
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -79,6 +89,11 @@ impl Default for SandboxConfig {
             read_limit_15min: 100,
             read_limit_daily: 1_000,
             upload_processing_ms: 300,
+            redirect_uris: vec![
+                "http://127.0.0.1:8081/oauth/strava/callback".to_owned(),
+                "http://localhost:8081/oauth/strava/callback".to_owned(),
+            ],
+            admin_token: None,
         }
     }
 }
@@ -116,6 +131,8 @@ pub(crate) struct State {
     pub(crate) counters: Counters,
     pub(crate) next_activity_id: u64,
     pub(crate) next_upload_id: u64,
+    /// Registered redirect URIs (see [`SandboxConfig::redirect_uris`]).
+    pub(crate) redirect_uris: Vec<String>,
 }
 
 impl State {
@@ -146,6 +163,7 @@ impl SandboxStrava {
             counters: Counters::default(),
             next_activity_id: seeded.next_activity_id,
             next_upload_id: seeded.next_upload_id,
+            redirect_uris: config.redirect_uris.clone(),
         };
         Self { shared: Arc::new(Shared { config, state: Mutex::new(state) }) }
     }
@@ -163,6 +181,14 @@ impl SandboxStrava {
         cfg.service(oauth::token_scope(&format!("{prefix}/api/v3/oauth"), data.clone()));
         cfg.service(api::scope(&format!("{prefix}/api/v3"), data.clone()));
         cfg.service(faults::scope(&format!("{prefix}/_sandbox"), data));
+    }
+
+    /// Registers one more redirect URI for the OAuth client (e.g. a tenant's own callback).
+    pub fn register_redirect_uri(&self, uri: &str) {
+        let mut state = self.shared.state();
+        if !state.redirect_uris.iter().any(|u| u == uri) {
+            state.redirect_uris.push(uri.to_owned());
+        }
     }
 
     /// Athlete ids of the seeded athletes (at least 2), for tests and `pacerd demo`.

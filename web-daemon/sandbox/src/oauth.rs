@@ -38,13 +38,27 @@ struct AuthorizeRequest {
     state: String,
 }
 
-fn validate(params: &HashMap<String, String>, config_client_id: &str) -> Result<AuthorizeRequest, Fault> {
+/// True when `uri` is one of `registered`, compared without query and fragment.
+fn registered(uri: &Url, registered: &[String]) -> bool {
+    let bare = |u: &Url| {
+        let mut u = u.clone();
+        u.set_query(None);
+        u.set_fragment(None);
+        u
+    };
+    let uri = bare(uri);
+    registered.iter().filter_map(|r| Url::parse(r).ok()).any(|r| bare(&r) == uri)
+}
+
+fn validate(params: &HashMap<String, String>, shared: &Shared) -> Result<AuthorizeRequest, Fault> {
     let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
-    if get("client_id") != config_client_id {
+    if get("client_id") != shared.config.client_id {
         return Err(Fault::bad_request("Application", "client_id", "invalid"));
     }
-    let redirect_uri =
-        Url::parse(get("redirect_uri")).map_err(|_| Fault::bad_request("Application", "redirect_uri", "invalid"))?;
+    let redirect_uri = Url::parse(get("redirect_uri"))
+        .ok()
+        .filter(|u| registered(u, &shared.state().redirect_uris))
+        .ok_or_else(|| Fault::bad_request("Application", "redirect_uri", "invalid"))?;
     if get("response_type") != "code" {
         return Err(Fault::bad_request("Application", "response_type", "invalid"));
     }
@@ -68,7 +82,7 @@ fn escape_html(s: &str) -> String {
 /// `GET /oauth/authorize`: the consent page.
 async fn authorize_page(req: HttpRequest, shared: web::Data<Shared>) -> Result<HttpResponse, Fault> {
     let params = query(&req);
-    let request = validate(&params, &shared.config.client_id)?;
+    let request = validate(&params, &shared)?;
     let athletes = shared.state().athletes.clone();
     let mut hidden = String::new();
     for key in ["client_id", "redirect_uri", "response_type", "scope", "state", "approval_prompt"] {
@@ -105,7 +119,7 @@ async fn authorize_decision(
     shared: web::Data<Shared>,
 ) -> Result<HttpResponse, Fault> {
     let params = read_params(&req, payload).await?;
-    let request = validate(&params, &shared.config.client_id)?;
+    let request = validate(&params, &shared)?;
     let mut url = request.redirect_uri;
     if params.get("decision").map(String::as_str) != Some("approve") {
         tracing::debug!("sandbox oauth: consent denied");

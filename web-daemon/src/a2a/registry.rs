@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::store::a2a::AgentRecord;
+use crate::store::a2a::{AgentQuota, AgentRecord, Inserted};
 use crate::store::{Store, StoreError, now_rfc3339};
 
 /// Longest agent id or capability, in characters.
@@ -24,8 +24,17 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const MAX_ENDPOINTS: usize = 32;
 /// Longest endpoint.
 pub const MAX_ENDPOINT_CHARS: usize = 2048;
-/// Most agents one discovery returns.
+/// Most agents one discovery returns (equal to [`MAX_AGENTS_PER_TENANT`]: discovery lists all).
 pub const MAX_DISCOVERED: usize = 500;
+/// Most agents one user may hold in the registry at once.
+pub const MAX_AGENTS_PER_USER: u64 = 50;
+/// Most agents one tenant may hold in the registry at once.
+pub const MAX_AGENTS_PER_TENANT: u64 = 500;
+/// Largest `metadata` object (as compact JSON, schemas and extra fields included), in bytes.
+pub const MAX_METADATA_BYTES: usize = 8 * 1024;
+
+/// The registry's quotas as the store applies them.
+const QUOTA: AgentQuota = AgentQuota { per_user: MAX_AGENTS_PER_USER, per_tenant: MAX_AGENTS_PER_TENANT };
 
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +45,12 @@ pub enum RegistryError {
     /// The agent id is taken in this tenant.
     #[error("agent '{0}' is already registered in this tenant")]
     Duplicate(String),
-    /// No such agent in this tenant.
+    /// No such agent in this tenant (or, for unregistering, not the caller's).
     #[error("agent '{0}' not found")]
     NotFound(String),
+    /// The caller or their tenant holds the most agents allowed.
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -188,11 +200,12 @@ pub fn parse_registration(body: &Value) -> Result<Registration, RegistryError> {
         Some(Value::Object(s)) => s,
         Some(_) => return Err(invalid("metadata.schemas", "must be an object")),
     };
-    Ok(Registration {
-        agent_id,
-        capabilities,
-        metadata: AgentMetadata { name, version, description, endpoints, schemas, extra: metadata },
-    })
+    let metadata = AgentMetadata { name, version, description, endpoints, schemas, extra: metadata };
+    let size = serde_json::to_vec(&metadata).map_or(usize::MAX, |v| v.len());
+    if size > MAX_METADATA_BYTES {
+        return Err(invalid("metadata", format!("must be at most {MAX_METADATA_BYTES} bytes as JSON (is {size})")));
+    }
+    Ok(Registration { agent_id, capabilities, metadata })
 }
 
 /// Registers `reg` in the caller's tenant, owned by the caller.
@@ -211,10 +224,30 @@ pub async fn register(store: &Store, principal: &Principal, reg: Registration) -
         capabilities,
         registered_at: now_rfc3339(),
     };
-    match store.insert_a2a_agent(&principal.tenant_id, record.clone()).await {
-        Ok(()) => Ok(record),
+    match store.insert_a2a_agent(&principal.tenant_id, record.clone(), QUOTA).await {
+        Ok(Inserted::Yes) => Ok(record),
+        Ok(Inserted::UserQuotaFull) => Err(RegistryError::QuotaExceeded(format!(
+            "at most {MAX_AGENTS_PER_USER} registered agents per user; unregister one first (DELETE /a2a/agents/{{agent_id}})"
+        ))),
+        Ok(Inserted::TenantQuotaFull) => Err(RegistryError::QuotaExceeded(format!(
+            "this tenant already holds the most registered agents ({MAX_AGENTS_PER_TENANT})"
+        ))),
         Err(StoreError::Conflict(_)) => Err(RegistryError::Duplicate(record.agent_id)),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Unregisters the caller's agent `agent_id`. Agents of other users and other tenants are
+/// `NotFound`, like missing ones: the answer does not tell them apart.
+pub async fn unregister(store: &Store, principal: &Principal, agent_id: &str) -> Result<(), RegistryError> {
+    let shown = || agent_id.chars().take(MAX_ID_CHARS).collect::<String>();
+    if !valid_id(agent_id) {
+        return Err(RegistryError::NotFound(shown()));
+    }
+    if store.delete_a2a_agent(&principal.tenant_id, &principal.user_id, agent_id).await? {
+        Ok(())
+    } else {
+        Err(RegistryError::NotFound(shown()))
     }
 }
 
@@ -306,6 +339,9 @@ mod tests {
         assert_eq!(field_of(with(&["metadata", "endpoints"], json!({}))), "metadata.endpoints");
         assert_eq!(field_of(with(&["metadata", "endpoints"], json!(["/a", 3]))), "metadata.endpoints[1]");
         assert_eq!(field_of(with(&["metadata", "schemas"], json!([]))), "metadata.schemas");
+        let big = json!({"blob": "x".repeat(MAX_METADATA_BYTES)});
+        assert_eq!(field_of(with(&["metadata", "schemas"], big.clone())), "metadata");
+        assert_eq!(field_of(with(&["metadata", "team"], big)), "metadata", "extra fields count too");
     }
 
     #[test]

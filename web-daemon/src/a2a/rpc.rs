@@ -30,6 +30,7 @@ use super::message::{self, Invalid, SkillCall};
 use super::tasks::{Artifact, Part, Task, TaskState, TaskStore};
 use crate::auth::Principal;
 use crate::state::AppState;
+use crate::untrusted::Untrusted;
 
 pub const PARSE_ERROR: i32 = -32700;
 pub const INVALID_REQUEST: i32 = -32600;
@@ -97,7 +98,7 @@ pub async fn handle(state: Arc<AppState>, principal: Principal, body: &[u8]) -> 
     };
     let id = request.get("id").cloned();
     if let Some(bad) = id.as_ref().filter(|id| !(id.is_string() || id.is_number() || id.is_null())) {
-        tracing::debug!(id = %bad, "invalid JSON-RPC id");
+        tracing::debug!(id = %Untrusted(&bad.to_string()), "invalid JSON-RPC id");
         return Some(response(Value::Null, Err(RpcError::new(INVALID_REQUEST, "id must be a string, number or null"))));
     }
     let reply_id = id.clone().unwrap_or(Value::Null);
@@ -108,7 +109,7 @@ pub async fn handle(state: Arc<AppState>, principal: Principal, body: &[u8]) -> 
         return Some(response(reply_id, Err(RpcError::new(INVALID_REQUEST, "method must be a string"))));
     };
     let params = request.get("params").cloned().unwrap_or_else(|| json!({}));
-    let span = tracing::info_span!("a2a_rpc", method, tenant = %principal.tenant_id, user = %principal.user_id);
+    let span = tracing::info_span!("a2a_rpc", method = %Untrusted(method), tenant = %principal.tenant_id, user = %principal.user_id);
     let outcome = dispatch(state, principal, method, params).instrument(span).await;
     id.map(|id| response(id, outcome))
 }

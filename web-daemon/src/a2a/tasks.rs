@@ -4,8 +4,9 @@
 //! Every task pacer creates is finished when `SendMessage` answers (`completed` or `failed`), so
 //! the map only serves read-backs. It is keyed by (tenant, task id) and also remembers the user
 //! who created the task: another tenant, or another user of the same tenant, gets "not found".
-//! It holds at most [`MAX_TASKS`] tasks and about [`MAX_TASK_BYTES`] of JSON; the oldest go
-//! first. It lives for the process (one daemon per process) and is not persisted: after a
+//! It holds at most [`MAX_TASKS_PER_USER`] tasks per user, [`MAX_TASKS_PER_TENANT`] per tenant
+//! and [`MAX_TASKS`] in all (and byte bounds beside each). Beyond a bound the oldest task of the
+//! largest holder goes, so one tenant (or user) flooding the map evicts only its own tasks. It lives for the process (one daemon per process) and is not persisted: after a
 //! restart old task ids are simply not found.
 
 use std::collections::{HashMap, VecDeque};
@@ -16,10 +17,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// Most tasks kept.
+/// Most tasks kept over all tenants.
 pub const MAX_TASKS: usize = 1024;
-/// Most bytes of task JSON kept (approximately).
+/// Most bytes of task JSON kept over all tenants (approximately).
 pub const MAX_TASK_BYTES: usize = 32 * 1024 * 1024;
+/// Most tasks kept per tenant.
+pub const MAX_TASKS_PER_TENANT: usize = 256;
+/// Most bytes of task JSON kept per tenant.
+pub const MAX_TASK_BYTES_PER_TENANT: usize = 8 * 1024 * 1024;
+/// Most tasks kept per user.
+pub const MAX_TASKS_PER_USER: usize = 64;
+/// Most bytes of task JSON kept per user.
+pub const MAX_TASK_BYTES_PER_USER: usize = 2 * 1024 * 1024;
 
 /// Where a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -127,49 +136,166 @@ struct Entry {
     task: Task,
 }
 
+/// How many tasks and bytes of task JSON are held.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Usage {
+    tasks: usize,
+    bytes: usize,
+}
+
+/// A bound on tasks and bytes of task JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub tasks: usize,
+    pub bytes: usize,
+}
+
+impl Usage {
+    /// Which measure exceeds `q` (tasks first); `None` when within it. One task alone is never
+    /// over (the newest task is kept even when it alone exceeds the byte bound).
+    fn over(self, q: Quota) -> Option<fn(&Usage) -> usize> {
+        if self.tasks > q.tasks.max(1) {
+            Some(|u| u.tasks)
+        } else if self.bytes > q.bytes && self.tasks > 1 {
+            Some(|u| u.bytes)
+        } else {
+            None
+        }
+    }
+    fn add(&mut self, bytes: usize) {
+        self.tasks += 1;
+        self.bytes += bytes;
+    }
+    fn sub(&mut self, bytes: usize) {
+        self.tasks = self.tasks.saturating_sub(1);
+        self.bytes = self.bytes.saturating_sub(bytes);
+    }
+}
+
+/// The bounds of a [`TaskStore`]: per user, per tenant, and over all tenants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskQuotas {
+    pub per_user: Quota,
+    pub per_tenant: Quota,
+    pub total: Quota,
+}
+
+/// The daemon's bounds.
+pub const QUOTAS: TaskQuotas = TaskQuotas {
+    per_user: Quota { tasks: MAX_TASKS_PER_USER, bytes: MAX_TASK_BYTES_PER_USER },
+    per_tenant: Quota { tasks: MAX_TASKS_PER_TENANT, bytes: MAX_TASK_BYTES_PER_TENANT },
+    total: Quota { tasks: MAX_TASKS, bytes: MAX_TASK_BYTES },
+};
+
+#[derive(Default)]
+struct UserTasks {
+    usage: Usage,
+    /// Task ids, oldest first.
+    order: VecDeque<String>,
+}
+
+#[derive(Default)]
+struct TenantTasks {
+    usage: Usage,
+    users: HashMap<UserId, UserTasks>,
+}
+
 #[derive(Default)]
 struct Inner {
     tasks: HashMap<(TenantId, String), Entry>,
-    order: VecDeque<(TenantId, String)>,
-    bytes: usize,
+    tenants: HashMap<TenantId, TenantTasks>,
+    usage: Usage,
+}
+
+/// The key with the largest `measure`.
+fn largest<K, V>(map: &HashMap<K, V>, usage: fn(&V) -> Usage, measure: fn(&Usage) -> usize) -> Option<&K> {
+    map.iter().max_by_key(|(_, v)| measure(&usage(v))).map(|(k, _)| k)
+}
+
+impl Inner {
+    /// Drops the oldest task of (`tenant`, `user`); false when there was none.
+    fn pop_oldest(&mut self, tenant: &TenantId, user: &UserId) -> bool {
+        let Some(t) = self.tenants.get_mut(tenant) else { return false };
+        let Some(u) = t.users.get_mut(user) else { return false };
+        let Some(id) = u.order.pop_front() else { return false };
+        let bytes = self.tasks.remove(&(tenant.clone(), id)).map_or(0, |e| e.bytes);
+        u.usage.sub(bytes);
+        t.usage.sub(bytes);
+        self.usage.sub(bytes);
+        if u.order.is_empty() {
+            t.users.remove(user);
+        }
+        if t.users.is_empty() {
+            self.tenants.remove(tenant);
+        }
+        true
+    }
+
+    /// Drops the oldest task of `tenant`'s largest user by `measure`; false when none was left.
+    fn evict_in_tenant(&mut self, tenant: &TenantId, measure: fn(&Usage) -> usize) -> bool {
+        let user = self.tenants.get(tenant).and_then(|t| largest(&t.users, |u| u.usage, measure)).cloned();
+        user.is_some_and(|user| self.pop_oldest(tenant, &user))
+    }
+
+    fn enforce(&mut self, tenant: &TenantId, user: &UserId, q: TaskQuotas) {
+        let user_usage = |i: &Self| i.tenants.get(tenant).and_then(|t| t.users.get(user)).map(|u| u.usage);
+        // Each pass removes one task or stops, so these loops end.
+        while user_usage(self).and_then(|u| u.over(q.per_user)).is_some() {
+            if !self.pop_oldest(tenant, user) {
+                break;
+            }
+        }
+        while let Some(measure) = self.tenants.get(tenant).and_then(|t| t.usage.over(q.per_tenant)) {
+            if !self.evict_in_tenant(tenant, measure) {
+                break;
+            }
+        }
+        while let Some(measure) = self.usage.over(q.total) {
+            let Some(biggest) = largest(&self.tenants, |t| t.usage, measure).cloned() else { break };
+            if !self.evict_in_tenant(&biggest, measure) {
+                break;
+            }
+        }
+    }
 }
 
 /// Finished tasks by (tenant, id), bounded; see the module docs.
 pub struct TaskStore {
     inner: Mutex<Inner>,
-    max_tasks: usize,
-    max_bytes: usize,
+    quotas: TaskQuotas,
 }
 
 impl TaskStore {
-    /// An empty map holding at most `max_tasks` tasks and `max_bytes` of task JSON.
-    pub fn new(max_tasks: usize, max_bytes: usize) -> Self {
-        Self { inner: Mutex::default(), max_tasks: max_tasks.max(1), max_bytes }
+    /// An empty map within `quotas`.
+    pub fn new(quotas: TaskQuotas) -> Self {
+        Self { inner: Mutex::default(), quotas }
     }
 
     /// The daemon's map.
     pub fn global() -> &'static Self {
-        static TASKS: LazyLock<TaskStore> = LazyLock::new(|| TaskStore::new(MAX_TASKS, MAX_TASK_BYTES));
+        static TASKS: LazyLock<TaskStore> = LazyLock::new(|| TaskStore::new(QUOTAS));
         &TASKS
     }
 
-    /// Keeps `task` for `owner` in `tenant`, dropping the oldest tasks beyond the bounds.
+    /// Keeps `task` for `owner` in `tenant`. Beyond a bound, the oldest task of the largest
+    /// holder goes: the owner's own beyond the per-user bound, the tenant's largest user's beyond
+    /// the per-tenant bound, the largest tenant's beyond the total. So nobody within their
+    /// share loses tasks to someone over theirs.
     pub fn insert(&self, tenant: &TenantId, owner: &UserId, task: Task) {
         let bytes = serde_json::to_vec(&task).map_or(0, |v| v.len());
-        let key = (tenant.clone(), task.id.clone());
+        let id = task.id.clone();
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(old) = inner.tasks.insert(key.clone(), Entry { owner: owner.clone(), bytes, task }) {
-            inner.bytes -= old.bytes;
-            inner.order.retain(|k| k != &key);
+        if inner.tasks.contains_key(&(tenant.clone(), id.clone())) {
+            return; // ids are fresh UUIDs; a repeat keeps the first
         }
-        inner.order.push_back(key);
-        inner.bytes += bytes;
-        while inner.tasks.len() > self.max_tasks || (inner.bytes > self.max_bytes && inner.tasks.len() > 1) {
-            let Some(oldest) = inner.order.pop_front() else { break };
-            if let Some(gone) = inner.tasks.remove(&oldest) {
-                inner.bytes -= gone.bytes;
-            }
-        }
+        inner.tasks.insert((tenant.clone(), id.clone()), Entry { owner: owner.clone(), bytes, task });
+        inner.usage.add(bytes);
+        let t = inner.tenants.entry(tenant.clone()).or_default();
+        t.usage.add(bytes);
+        let u = t.users.entry(owner.clone()).or_default();
+        u.usage.add(bytes);
+        u.order.push_back(id);
+        inner.enforce(tenant, owner, self.quotas);
     }
 
     /// The task `id` of `tenant`, if `user` created it.
@@ -201,9 +327,50 @@ mod tests {
         Task::finished("ctx".into(), "get_athlete", TaskState::Completed, vec![artifact], Vec::new())
     }
 
+    /// The same bound at every level.
+    fn flat(tasks: usize, bytes: usize) -> TaskQuotas {
+        let q = Quota { tasks, bytes };
+        TaskQuotas { per_user: q, per_tenant: q, total: q }
+    }
+
+    #[test]
+    fn one_tenant_or_user_cannot_evict_another() {
+        let store = TaskStore::new(TaskQuotas {
+            per_user: Quota { tasks: 4, bytes: usize::MAX },
+            per_tenant: Quota { tasks: 6, bytes: usize::MAX },
+            total: Quota { tasks: 8, bytes: usize::MAX },
+        });
+        let (club, other, third) = (TenantId::new("club"), TenantId::new("other"), TenantId::new("third"));
+        let (ada, bob, eve) = (UserId::new("ada"), UserId::new("bob"), UserId::new("eve"));
+        let quiet = task(0);
+        store.insert(&other, &bob, quiet.clone());
+        let colleague = task(1);
+        store.insert(&club, &bob, colleague.clone());
+        let flood: Vec<Task> = (2..1000).map(task).collect();
+        for t in &flood {
+            store.insert(&club, &ada, t.clone());
+        }
+        assert_eq!(store.get(&other, &bob, &quiet.id), Some(quiet.clone()), "another tenant keeps its task");
+        assert_eq!(store.get(&club, &bob, &colleague.id), Some(colleague.clone()), "another user keeps theirs");
+        let kept: Vec<_> = flood.iter().filter(|t| store.get(&club, &ada, &t.id).is_some()).collect();
+        assert_eq!(kept.len(), 4, "the flooder keeps only its newest, per-user bound");
+        assert!(store.get(&club, &ada, &flood[flood.len() - 1].id).is_some());
+
+        // Over the total, the largest tenant pays: `third` fills up, `other` keeps its one task.
+        for i in 0..3 {
+            store.insert(&club, &eve, task(2000 + i));
+        }
+        assert_eq!(store.len(), 7, "club holds its bound of 6, other 1");
+        for i in 0..10 {
+            store.insert(&third, &eve, task(3000 + i));
+        }
+        assert_eq!(store.get(&other, &bob, &quiet.id), Some(quiet), "the smallest tenant is never evicted");
+        assert!(store.len() <= 8);
+    }
+
     #[test]
     fn scoped_by_tenant_and_user() {
-        let store = TaskStore::new(10, usize::MAX);
+        let store = TaskStore::new(flat(10, usize::MAX));
         let (club, other) = (TenantId::new("club"), TenantId::new("other"));
         let (ada, bob) = (UserId::new("ada"), UserId::new("bob"));
         let t = task(1);
@@ -216,7 +383,7 @@ mod tests {
 
     #[test]
     fn bounded_oldest_first() {
-        let store = TaskStore::new(3, usize::MAX);
+        let store = TaskStore::new(flat(3, usize::MAX));
         let (tenant, user) = (TenantId::new("t"), UserId::new("u"));
         let tasks: Vec<Task> = (0..5).map(task).collect();
         for t in &tasks {
@@ -227,12 +394,12 @@ mod tests {
         assert!(store.get(&tenant, &user, &tasks[2].id).is_some() && store.get(&tenant, &user, &tasks[4].id).is_some());
 
         let one = serde_json::to_vec(&tasks[0]).expect("json").len();
-        let small = TaskStore::new(100, one * 2 + 1);
+        let small = TaskStore::new(flat(100, one * 2 + 1));
         for t in &tasks {
             small.insert(&tenant, &user, t.clone());
         }
         assert_eq!(small.len(), 2, "byte bound");
-        let huge = TaskStore::new(100, 1);
+        let huge = TaskStore::new(flat(100, 1));
         huge.insert(&tenant, &user, tasks[0].clone());
         assert_eq!(huge.len(), 1, "the newest task is kept even when alone over the byte bound");
     }

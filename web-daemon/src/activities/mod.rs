@@ -2,6 +2,7 @@
 //! of the provider API. [`ActivityService`] decides, per request, what the store answers and
 //! what needs the API; [`import`] brings files in; [`sweep`] enforces the cache retention.
 
+pub mod home_guard;
 pub mod import;
 pub mod local;
 pub mod record;

@@ -21,6 +21,9 @@ pub struct Claims {
     pub tid: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before (seconds): pacer sets it to `iat`; a token used earlier is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub jti: String,
 }
 
@@ -63,6 +66,7 @@ impl JwtKeys {
             sub: user.to_string(),
             tid: tenant.to_string(),
             iat: now,
+            nbf: Some(now),
             exp: now + TTL_SECS,
             jti: uuid::Uuid::new_v4().to_string(),
         };
@@ -75,10 +79,12 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
             let why = match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "token expired",
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => "token not valid yet",
                 _ => "invalid token",
             };
             AuthError::Unauthorized(why.into())
@@ -106,5 +112,20 @@ mod tests {
         let other = JwtKeys::from_secret(b"another-secret-another-secret-xx");
         assert!(matches!(other.verify(tok.expose()), Err(AuthError::Unauthorized(_))));
         assert!(keys.verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn a_token_before_its_nbf_is_refused() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let keys = JwtKeys::from_secret(secret);
+        let now = chrono::Utc::now().timestamp();
+        let claims =
+            |nbf| Claims { sub: "u1".into(), tid: "t1".into(), exp: now + 3600, iat: now, nbf, jti: "j".into() };
+        let sign =
+            |c: &Claims| encode(&Header::new(Algorithm::HS256), c, &EncodingKey::from_secret(secret)).expect("sign");
+        let err = keys.verify(&sign(&claims(Some(now + 600)))).expect_err("immature");
+        assert!(err.to_string().contains("not valid yet"), "{err}");
+        assert!(keys.verify(&sign(&claims(Some(now - 1)))).is_ok());
+        assert!(keys.verify(&sign(&claims(None))).is_ok(), "tokens issued before nbf existed stay valid");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod jwt;
+pub mod login_guard;
 pub mod password;
 
 use pacer_shared::{TenantId, Tier, UserId};

@@ -61,6 +61,19 @@ pub async fn users(socket: &Path, action: UsersAction) -> Result<(), String> {
             }
             other => Err(unexpected(other)),
         },
+        UsersAction::SetTier { email, max_tier, json } => {
+            let max_tier: Tier = max_tier.parse().map_err(|e: String| format!("--max-tier: {e}"))?;
+            match call(socket, AdminRequest::UsersSetTier { email, max_tier }).await? {
+                AdminResponse::UserTier { email, max_tier } if json => {
+                    print_json(&serde_json::json!({ "email": email, "max_tier": max_tier }))
+                }
+                AdminResponse::UserTier { email, max_tier } => {
+                    println!("{email} may now create keys up to tier {max_tier}");
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
         UsersAction::LoginLink { email, json } => match call(socket, AdminRequest::UsersLoginLink { email }).await? {
             AdminResponse::LoginLink { url, expires_at } if json => {
                 print_json(&serde_json::json!({ "url": url, "expires_at": expires_at }))

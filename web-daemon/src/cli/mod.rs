@@ -133,6 +133,18 @@ pub enum UsersAction {
         #[arg(long)]
         json: bool,
     },
+    /// Set the highest tier a user may give their own keys over HTTP (their allowance;
+    /// default free). `pacerd keys create` is not bound by it.
+    #[command(name = "set-tier")]
+    SetTier {
+        #[arg(long)]
+        email: String,
+        /// free, premium or enterprise.
+        #[arg(long)]
+        max_tier: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a one-time, 10-minute login URL for the web page.
     LoginLink {
         #[arg(long)]

@@ -1,9 +1,9 @@
 //! A2A routes: the agent registry (`POST /a2a/register`, `GET /a2a/agents/discover`,
-//! `GET /a2a/agents/{id}/card`), pacer's agent card (`GET /.well-known/agent-card.json`) and the
+//! `GET /a2a/agents/{id}/card`, `DELETE /a2a/agents/{id}`), pacer's agent card (`GET /.well-known/agent-card.json`) and the
 //! JSON-RPC endpoint (`POST /a2a`). Everything but the card needs an `X-API-Key` and stays inside
 //! the key's tenant: another tenant's agents are not listed and their cards are 404.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use pacer_shared::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -106,9 +106,9 @@ impl From<AgentRecord> for RegisteredAgentCard {
     security(("api_key" = [])),
     responses(
         (status = 201, description = "Registered", body = Registered),
-        (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
+        (status = 400, description = "Invalid input (metadata at most 8 KiB as JSON); the message names the field", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a quota is full (code `quota_exceeded`: 50 agents per user, 500 per tenant)", body = ErrorBody),
         (status = 409, description = "The agent id is already registered in this tenant", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
@@ -191,6 +191,44 @@ pub async fn agent_card(
     Ok(HttpResponse::Ok().json(AgentCardResponse { agent_card: agent.into() }))
 }
 
+/// An agent's removal.
+#[derive(Serialize, ToSchema)]
+pub struct Unregistered {
+    #[schema(example = "discord-bot-001")]
+    pub agent_id: String,
+    /// Always `unregistered`.
+    #[schema(example = "unregistered")]
+    pub status: String,
+}
+
+/// Unregisters one of the caller's own agents (its capabilities go with it).
+#[utoipa::path(
+    delete,
+    path = "/a2a/agents/{agent_id}",
+    tag = "a2a",
+    params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Unregistered", body = Unregistered),
+        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 404, description = "No such agent of this user (other users' and other tenants' agents included)", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+#[delete("/a2a/agents/{agent_id}")]
+pub async fn unregister(
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    agent_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyAuth(p) = auth;
+    let agent_id = agent_id.into_inner();
+    registry::unregister(&state.store, &p, &agent_id).await?;
+    tracing::info!(tenant = %p.tenant_id, user = %p.user_id, agent = %agent_id, "A2A agent unregistered");
+    Ok(HttpResponse::Ok().json(Unregistered { agent_id, status: "unregistered".into() }))
+}
+
 /// pacer's own A2A agent card: its skills are the MCP tools.
 #[utoipa::path(
     get,
@@ -251,15 +289,27 @@ pub struct JsonRpcResponse {
     )
 )]
 #[post("/a2a")]
-pub async fn json_rpc(auth: ApiKeyAuth, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn json_rpc(
+    req: HttpRequest,
+    auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ApiKeyAuth(p) = auth;
-    match rpc::handle(state.into_inner(), p, &body).await {
+    // Read here rather than with `web::Bytes`, whose 413 is plain text: the JSON error shape.
+    let body = super::body::read_body(&req, payload, state.config.max_body_bytes).await?;
+    Ok(match rpc::handle(state.into_inner(), p, &body).await {
         Some(reply) => HttpResponse::Ok().json(reply),
         None => HttpResponse::NoContent().finish(),
-    }
+    })
 }
 
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register).service(discover).service(agent_card).service(well_known_card).service(json_rpc);
+    cfg.service(register)
+        .service(discover)
+        .service(agent_card)
+        .service(unregister)
+        .service(well_known_card)
+        .service(json_rpc);
 }

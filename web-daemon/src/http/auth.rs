@@ -1,6 +1,8 @@
 //! `POST /api/auth/login`: email + password → session JWT (body and `pacer_session` cookie).
-//! Limited per client IP (scope `login`).
+//! Limited per client IP (scope `login`), by the number of concurrent password checks (503 when
+//! full) and per account after repeated failures (429); see [`crate::auth::login_guard`].
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use pacer_shared::Secret;
 use serde::{Deserialize, Serialize};
@@ -9,12 +11,23 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use super::ratelimit::PerIpLimit;
 use super::session::session_cookie;
-use crate::auth::{jwt, password};
+use crate::auth::{jwt, login_guard, password};
 use crate::state::AppState;
-use crate::store::users;
+use crate::store::{now_epoch, users};
 
 /// The same answer for an unknown email and a wrong password.
 const BAD_CREDENTIALS: &str = "invalid email or password";
+
+/// 429 for an account locked after repeated failures.
+fn locked(secs: u64) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed sign-ins for this account; retry in {secs} s"),
+    );
+    e.retry_after = Some(secs.max(1));
+    e
+}
 
 /// Responses carrying a secret must not be cached.
 pub const NO_STORE: (&str, &str) = ("Cache-Control", "no-store");
@@ -58,29 +71,56 @@ pub struct TokenResponse {
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Unknown email or wrong password (same message for both)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 429, description = "Too many attempts from this IP (code `rate_limited`)", body = ErrorBody, headers(
+        (status = 429, description = "Too many attempts from this IP, or too many failures for this account (code `rate_limited`)", body = ErrorBody, headers(
             ("Retry-After" = u64, description = "Seconds until a request can succeed"),
+        )),
+        (status = 503, description = "Too many password checks running right now (code `busy`)", body = ErrorBody, headers(
+            ("Retry-After" = u64, description = "Seconds to wait before retrying"),
         )),
     )
 )]
 #[post("/api/auth/login", wrap = "PerIpLimit::new(\"login\")")]
 pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
-    let user = state.store.call(move |c| users::find_by_email(c, &email)).await?;
+    let now = now_epoch();
+    if let Some(secs) = state.logins.locked_for(&email, now) {
+        return Err(locked(secs));
+    }
+    // Argon2 is memory- and CPU-hungry: a few checks at a time, the rest are told to come back.
+    let Some(permit) = state.logins.try_permit() else {
+        let mut busy = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many sign-ins are being checked right now; retry in a moment",
+        );
+        busy.retry_after = Some(login_guard::BUSY_RETRY_AFTER_SECS);
+        return Err(busy);
+    };
+    let lookup = email.clone();
+    let user = state.store.call(move |c| users::find_by_email(c, &lookup)).await?;
     // Argon2 is deliberately slow: keep it off the async workers. Unknown emails and users
     // without a password cost the same time as a wrong password.
-    let verified = web::block(move || match user {
-        Some(users::UserRecord { info, password_hash: Some(phc) }) => password::verify(&password, &phc).then_some(info),
-        _ => {
-            password::burn_time();
-            None
+    let verified = web::block(move || {
+        let _permit = permit;
+        match user {
+            Some(users::UserRecord { info, password_hash: Some(phc) }) => {
+                password::verify(&password, &phc).then_some(info)
+            }
+            _ => {
+                password::burn_time();
+                None
+            }
         }
     })
     .await
     .map_err(|e| ApiError::internal(format!("login worker failed: {e}")))?;
     let Some(user) = verified else {
+        if let Some(secs) = state.logins.record_failure(&email, now_epoch()) {
+            tracing::info!(lock_secs = secs, "repeated failed logins for one account; locked");
+        }
         return Err(ApiError::unauthorized(BAD_CREDENTIALS));
     };
+    state.logins.record_success(&email);
     let token = state.jwt.issue(&user.tenant_id, &user.id)?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "login");
     Ok(HttpResponse::Ok().insert_header(NO_STORE).cookie(session_cookie(&state, token.expose())).json(TokenResponse {

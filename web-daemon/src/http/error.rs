@@ -63,6 +63,10 @@ impl ApiError {
         tracing::error!(%detail, "{message}");
         Self::internal(format!("internal error: {message}"))
     }
+    /// 408 `request_timeout`: the body did not arrive in time ([`super::deadline`]).
+    pub fn request_timeout() -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "the request body arrived too slowly")
+    }
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds {limit} bytes"))
     }
@@ -134,6 +138,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::Invalid { .. } => Self::bad_request(e.to_string()),
             RegistryError::Duplicate(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             RegistryError::NotFound(_) => Self::not_found(e.to_string()),
+            RegistryError::QuotaExceeded(m) => Self::new(StatusCode::FORBIDDEN, "quota_exceeded", m),
             RegistryError::Store(s) => s.into(),
         }
     }
@@ -147,7 +152,10 @@ impl From<OAuthError> for ApiError {
             OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
             }
-            OAuthError::WrongBrowser => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
+            OAuthError::WrongBrowser | OAuthError::UnknownConfirmation => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
+            }
+            OAuthError::OtherAccount => Self::forbidden(e.to_string()),
             OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
             }
@@ -175,6 +183,7 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid { .. } => Self::bad_request(e.to_string()),
             AccountError::NotFound(what) => Self::not_found(format!("{what} not found")),
             AccountError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AccountError::Forbidden(m) => Self::forbidden(m),
             AccountError::Store(s) => s.into(),
         }
     }
@@ -193,6 +202,7 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                 "unsupported_media_type",
                 "expected Content-Type: application/json",
             ),
+            JsonPayloadError::Payload(p) if super::deadline::is_body_timeout(p) => ApiError::request_timeout(),
             other => ApiError::bad_request(format!("invalid JSON body: {other}")),
         };
         api.into()
@@ -210,6 +220,7 @@ pub fn form_config(limit: usize) -> actix_web::web::FormConfig {
                 "unsupported_media_type",
                 "expected Content-Type: application/x-www-form-urlencoded",
             ),
+            UrlencodedError::Payload(p) if super::deadline::is_body_timeout(p) => ApiError::request_timeout(),
             other => ApiError::bad_request(format!("invalid form body: {other}")),
         };
         api.into()

@@ -111,25 +111,18 @@ impl FromRequest for ApiKeyAuth {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| ApiError::unauthorized("missing X-API-Key header"))?;
             let key = Secret::new(key.to_string());
-            // One trip to the pool: validate and stamp `last_used_at`.
-            let principal = state
-                .store
-                .call(move |c| {
-                    let validated = api_key::validate_with(c, key.expose());
-                    if let Ok(Principal { tenant_id, key_id: Some(id), .. }) = &validated {
-                        api_keys::touch(c, tenant_id, id)?;
-                    }
-                    Ok(validated)
-                })
-                .await
-                .map_err(AuthError::from)??;
+            // Validate (a read), then the tenant check and the limiter; only an admitted request
+            // writes (`last_used_at`), so a flood of rejected requests costs no database writes.
+            let principal = api_key::validate(&state.store, &key).await?;
             check_tenant(&req, &principal)?;
             let key_id = principal.key_id.clone().unwrap_or_default();
-            let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
+            let decision = state.limiter.check(&LimitKey::ApiKey { key_id: key_id.clone(), tier: principal.tier });
             ratelimit::record(&req, decision);
             if !decision.allowed {
                 return Err(ApiError::rate_limited(&decision));
             }
+            let tenant = principal.tenant_id.clone();
+            state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
             Ok(Self(principal))
         })
     }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::auth::NO_STORE;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Authenticated, TenantHeader};
-use crate::accounts;
+use crate::accounts::{self, Grantor};
 use crate::state::AppState;
 
 /// A new key's name, description and tier.
@@ -22,7 +22,8 @@ pub struct CreateKeyRequest {
     /// Up to 500 characters.
     #[schema(example = "Main app key")]
     pub description: Option<String>,
-    /// `free` (default), `premium` or `enterprise`; decides the rate limit.
+    /// `free` (default), `premium` or `enterprise`; decides the rate limit. At most the
+    /// account's allowance (`max_tier` in the key list); above it → 403.
     #[schema(example = "premium")]
     pub tier: Option<String>,
 }
@@ -69,9 +70,13 @@ pub struct KeyInfoBody {
     pub is_active: bool,
 }
 
-/// The caller's keys, newest first.
+/// The caller's keys, newest first, and the highest tier the caller may give a new key.
 #[derive(Serialize, ToSchema)]
 pub struct KeyList {
+    /// The account's key-tier allowance: `free`, `premium` or `enterprise`. Only an
+    /// administrator raises it (`pacerd users set-tier`).
+    #[schema(value_type = String, example = "free")]
+    pub max_tier: Tier,
     pub keys: Vec<KeyInfoBody>,
 }
 
@@ -113,7 +118,8 @@ impl From<KeyInfo> for KeyInfoBody {
         (status = 201, description = "Created; the secret is in `api_key` and nowhere else", body = KeyCreatedBody),
         (status = 400, description = "Invalid name, description or tier (the message names the field)", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        (status = 403, description = "X-Tenant-ID names another tenant, or `tier` is above the account's allowance (the message names it)", body = ErrorBody),
+        (status = 409, description = "The user already holds the maximum number of active keys", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
     )
 )]
@@ -125,8 +131,9 @@ pub async fn create_key(
 ) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
     let tier = accounts::parse_tier(body.tier.as_deref())?;
+    let description = body.description.as_deref();
     let created =
-        accounts::create_key(&state.store, &p.tenant_id, &p.user_id, &body.name, body.description.as_deref(), tier)
+        accounts::create_key(&state.store, &p.tenant_id, &p.user_id, &body.name, description, tier, Grantor::Owner)
             .await?;
     tracing::info!(tenant = %p.tenant_id, user = %p.user_id, key = %created.key_info.id, tier = %tier, "API key created");
     Ok(HttpResponse::Created().insert_header(NO_STORE).json(KeyCreatedBody::from(created)))
@@ -148,8 +155,9 @@ pub async fn create_key(
 #[get("/api/keys/list")]
 pub async fn list_keys(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
+    let max_tier = accounts::key_tier_allowance(&state.store, &p.tenant_id, &p.user_id).await?;
     let keys = accounts::list_keys(&state.store, &p.tenant_id, &p.user_id).await?;
-    Ok(HttpResponse::Ok().json(KeyList { keys: keys.into_iter().map(Into::into).collect() }))
+    Ok(HttpResponse::Ok().json(KeyList { max_tier, keys: keys.into_iter().map(Into::into).collect() }))
 }
 
 /// Deactivates one of the logged-in user's keys; it stops working at once.

@@ -16,7 +16,7 @@ use std::convert::Infallible;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, BodyStream, Full};
@@ -66,7 +66,7 @@ pub async fn mcp_post(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ApiKeyAuth(principal) = auth;
-    let body = read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
+    let body = super::body::read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
     let request = to_http_request(&req, body)?;
     let service = streamable_http_service(state.into_inner(), principal);
     from_http_response(service.handle(request).await).await
@@ -85,24 +85,6 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     .error_response();
     res.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
     res
-}
-
-/// The whole body, refusing more than `limit` bytes (413) as early as `Content-Length` tells.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::payload_too_large(limit));
-    }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// actix (http 0.2 types) → `http::Request` (http 1) for rmcp.

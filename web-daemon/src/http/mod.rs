@@ -6,15 +6,21 @@
 
 pub mod a2a;
 pub mod auth;
+pub mod body;
+pub mod client_ip;
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod host;
+pub mod html;
 pub mod import;
 pub mod keys;
 pub mod mcp_http;
 pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
+pub mod oauth_confirm;
 pub mod openapi;
 pub mod page;
 pub mod ratelimit;

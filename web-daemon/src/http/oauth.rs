@@ -58,7 +58,7 @@ pub struct CallbackQuery {
 }
 
 /// The `{provider}` path segment; an unknown provider is a JSON 404.
-fn provider(segment: &str) -> Result<ProviderId, ApiError> {
+pub(crate) fn provider(segment: &str) -> Result<ProviderId, ApiError> {
     segment.parse().map_err(|e: String| ApiError::not_found(e))
 }
 
@@ -69,7 +69,7 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
-fn wants_html(req: &HttpRequest) -> bool {
+pub(crate) fn wants_html(req: &HttpRequest) -> bool {
     req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
@@ -106,10 +106,17 @@ async fn authorize(
 }
 
 /// The provider redirects here: validates the state, exchanges the code, stores the tokens.
+/// A link not started by this browser (an API client's, the MCP `connect_provider` tool's)
+/// connects at once only when the request carries a session of the link's own pacer user;
+/// a session of another user is refused (403); without a session the answer asks the person to
+/// confirm the named pacer account first (`POST /oauth/{provider}/confirm`).
 #[utoipa::path(get, path = "/oauth/{provider}/callback", tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`"), CallbackQuery),
-    responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly", body = TokenResponse),
+    security((), ("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly. Browsers get an HTML page (for an unconfirmed link: the confirmation page)", body = TokenResponse),
+        (status = 202, description = "An unbound link opened without its owner's session: confirm the named pacer account with `POST /oauth/{provider}/confirm`", body = super::oauth_confirm::ConfirmationBody),
         (status = 400, body = super::error::ErrorBody),
+        (status = 403, description = "This browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody)))]
 #[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
@@ -118,6 +125,7 @@ async fn callback(
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<CallbackQuery>,
+    session: Option<Authenticated>,
 ) -> Result<HttpResponse, ApiError> {
     let html = wants_html(&req);
     let expected = provider(&path)?;
@@ -129,15 +137,31 @@ async fn callback(
         scope: q.scope.as_deref(),
         binding_cookie: cookie.as_ref().map(|c| c.value()),
     };
-    let result = oauth::complete(&state, expected, cb).await;
+    let session = session.map(|Authenticated(p)| p);
+    let result = oauth::complete(&state, expected, cb, session.as_ref()).await;
     let connected = match result {
-        Ok(c) => c,
-        Err(e) if html => {
-            let api = ApiError::from(e);
-            return Ok(super::page::message_page(api.status, "Connection failed", &api.message));
+        Ok(oauth::CallbackOutcome::Connected(c)) => *c,
+        Ok(oauth::CallbackOutcome::NeedsConfirmation(request)) => {
+            return super::oauth_confirm::ask(&state, &request, html).await;
         }
+        Err(e) if html => return Ok(failure_page(e)),
         Err(e) => return Err(ApiError::from(e)),
     };
+    connected_response(&state, connected, html)
+}
+
+/// The HTML page for a failed connection.
+pub(crate) fn failure_page(e: oauth::OAuthError) -> HttpResponse {
+    let api = ApiError::from(e);
+    super::html::message_page(api.status, "Connection failed", &api.message)
+}
+
+/// The answer for a finished connection: a session only for the browser that started the flow.
+pub(crate) fn connected_response(
+    state: &AppState,
+    connected: oauth::Connected,
+    html: bool,
+) -> Result<HttpResponse, ApiError> {
     let athlete_id = connected.athlete.as_ref().map(|a| a.id);
     // A session only for the browser that started the flow; everyone else just gets "connected".
     let jwt =
@@ -153,25 +177,26 @@ async fn callback(
             })
             .unwrap_or_default();
         let name = connected.provider.display_name();
-        let mut page = super::page::message_page(
+        let mut page = super::html::message_page(
             StatusCode::OK,
             &format!("Connected to {name}"),
             &format!("Successfully connected to {name}{who}. You can close this tab."),
         );
         if let Some(jwt) = &jwt {
-            let _ = page.add_cookie(&super::session::session_cookie(&state, jwt.expose()));
+            let _ = page.add_cookie(&super::session::session_cookie(state, jwt.expose()));
         }
         return Ok(page);
     }
     match jwt {
-        Some(jwt) => {
-            Ok(HttpResponse::Ok().cookie(super::session::session_cookie(&state, jwt.expose())).json(TokenResponse {
+        Some(jwt) => Ok(HttpResponse::Ok()
+            .insert_header(super::auth::NO_STORE)
+            .cookie(super::session::session_cookie(state, jwt.expose()))
+            .json(TokenResponse {
                 access_token: jwt.expose().to_string(),
                 token_type: "Bearer",
                 expires_in: TTL_SECS,
-            }))
-        }
-        None => Ok(HttpResponse::Ok().json(ConnectedOnly {
+            })),
+        None => Ok(HttpResponse::Ok().insert_header(super::auth::NO_STORE).json(ConnectedOnly {
             connected: true,
             provider: connected.provider.as_str(),
             athlete_id,
@@ -181,5 +206,5 @@ async fn callback(
 
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(authorize).service(callback);
+    cfg.service(authorize).service(callback).service(super::oauth_confirm::confirm);
 }

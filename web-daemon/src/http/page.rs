@@ -10,9 +10,10 @@
 //!   otherwise only the `get_connection_status` MCP tool, and disconnecting.
 //! - `POST /api/auth/logout`: expires the session cookie (it is `HttpOnly`; scripts cannot).
 //!
-//! Server-side values enter the HTML only through [`render`], which escapes them; the script writes
+//! Server-side values enter the HTML only through [`render`](super::html::render), which escapes them; the script writes
 //! API data with `textContent` only.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, delete, get, post, web};
 use pacer_shared::ProviderId;
@@ -21,6 +22,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Authenticated, TenantHeader};
+use super::html::{html_response, render};
 use super::session::session_cookie;
 use crate::state::AppState;
 use crate::store::users;
@@ -30,72 +32,11 @@ const APP_HTML: &str = include_str!("page/app.html");
 const CSS: &str = include_str!("page/pacer.css");
 const JS: &str = include_str!("page/pacer.js");
 
-/// Only this daemon's own script, styles and API.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /// The provider the page manages.
 const PROVIDER: ProviderId = ProviderId::Strava;
 
-/// A small standalone HTML page with a title and one paragraph (OAuth results, login links).
-pub fn message_page(status: actix_web::http::StatusCode, title: &str, body: &str) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title>\
-         <link rel=\"stylesheet\" href=\"/static/pacer.css\"></head><body><main><h1>{t}</h1><p>{b}</p>\
-         <p><a href=\"/\">Back to pacer</a></p></main></body></html>",
-        t = escape(title),
-        b = escape(body)
-    ))
-}
-
-/// HTML-escapes `s` for element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Replaces each `{{name}}` in `template` with the escaped value, in one pass (a value that itself
-/// contains `{{…}}` is not expanded again). Unknown names are left as they are.
-pub fn render(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + 256);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}").and_then(|end| values.iter().find(|(n, _)| *n == &after[..end]).map(|v| (end, v.1))) {
-            Some((end, value)) => {
-                out.push_str(&escape(value));
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str("{{");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 fn page(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .body(body)
+    html_response(StatusCode::OK, body)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
@@ -255,21 +196,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, render};
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    }
-
-    #[test]
-    fn renders_once_and_escaped() {
-        let out = render(
-            "<b>{{email}}</b> {{base_url}} {{unknown}} {{",
-            &[("email", "<script>{{base_url}}</script>"), ("base_url", "http://h")],
-        );
-        assert_eq!(out, "<b>&lt;script&gt;{{base_url}}&lt;/script&gt;</b> http://h {{unknown}} {{");
-    }
+    use super::super::html::render;
 
     #[test]
     fn templates_only_use_known_placeholders() {

@@ -7,14 +7,13 @@
 //!   when denied. Wrap the route with [`rate_limit_headers`] (`#[get("/x", wrap =
 //!   "from_fn(rate_limit_headers)")]`, or once at App level) so every response — 200s included —
 //!   carries the headers.
-//! - **Per client IP**: wrap the resource or scope with [`PerIpLimit`], e.g.
+//! - **Per client**: wrap the resource or scope with [`PerIpLimit`], e.g.
 //!   `web::scope("/oauth").wrap(PerIpLimit::new("oauth"))`. It checks the IP's bucket for that
 //!   scope before the handler runs and adds the headers itself.
 //!
 //! A 429 is an [`ApiError::rate_limited`], whose response always carries all four headers.
 
 use std::future::{Ready, ready};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -24,6 +23,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use super::client_ip::{bucket, client_ip};
 use super::error::ApiError;
 use crate::limits::{Decision, LimitKey};
 use crate::state::AppState;
@@ -69,36 +69,18 @@ pub async fn rate_limit_headers(
     Ok(res)
 }
 
-/// The client's IP: the TCP peer, or — only when `trust_forwarded` — the `Forwarded` /
-/// `X-Forwarded-For` address a reverse proxy set. Unknown peers share one bucket.
-pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> IpAddr {
-    if trust_forwarded && let Some(ip) = req.connection_info().realip_remote_addr().and_then(parse_ip) {
-        return ip;
-    }
-    req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
-}
-
-fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse::<IpAddr>().ok().or_else(|| s.parse::<SocketAddr>().ok().map(|a| a.ip()))
-}
-
-/// Middleware limiting requests per client IP within `scope` (separate buckets per scope).
+/// Middleware limiting requests per client within `scope` (separate buckets per scope). The
+/// client is [`client_ip`] (the forwarded address only from configured `trusted_proxies`),
+/// folded by [`bucket`] (all of loopback is one client, IPv6 by /64).
 #[derive(Debug, Clone, Copy)]
 pub struct PerIpLimit {
     scope: &'static str,
-    trust_forwarded: bool,
 }
 
 impl PerIpLimit {
-    /// Limits by TCP peer address in `scope` (e.g. `"login"`, `"oauth"`).
+    /// Limits per client in `scope` (e.g. `"login"`, `"oauth"`).
     pub const fn new(scope: &'static str) -> Self {
-        Self { scope, trust_forwarded: false }
-    }
-
-    /// Uses `Forwarded` / `X-Forwarded-For` instead of the peer; only behind a trusted proxy.
-    pub const fn trust_forwarded_for(mut self, trust: bool) -> Self {
-        self.trust_forwarded = trust;
-        self
+        Self { scope }
     }
 }
 
@@ -141,7 +123,7 @@ where
             let fut = self.service.call(req);
             return Box::pin(async move { Ok(fut.await?.map_into_left_body()) });
         };
-        let ip = client_ip(req.request(), self.config.trust_forwarded);
+        let ip = bucket(client_ip(req.request(), &state.config.trusted_proxies));
         let decision = state.limiter.check(&LimitKey::Ip { ip, scope: self.config.scope });
         if !decision.allowed {
             tracing::info!(%ip, scope = self.config.scope, "per-IP rate limit hit");

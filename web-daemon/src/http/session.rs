@@ -63,7 +63,7 @@ pub async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuer
     let owner = state.store.call(move |c| login_links::consume(c, &hash, now_epoch())).await?;
     // People open these links in a browser: answer with a page, not JSON.
     let Some((tenant, user)) = owner else {
-        return Ok(super::page::message_page(
+        return Ok(super::html::message_page(
             actix_web::http::StatusCode::UNAUTHORIZED,
             "Login link not valid",
             "This login link is invalid, was already used, or expired (links work once, for 10 minutes). \

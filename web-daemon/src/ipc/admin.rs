@@ -8,7 +8,7 @@ use pacer_shared::StatusInfo;
 use pacer_shared::ipc::{self, AdminErrorCode, AdminRequest, AdminResponse, FrameError};
 use tokio::net::UnixStream;
 
-use crate::accounts::{self, AccountError};
+use crate::accounts::{self, AccountError, Grantor};
 use crate::provider::registry::{OAuthAppError, OAuthAppInput};
 use crate::state::AppState;
 use crate::store::{api_keys, tenants, users};
@@ -46,7 +46,7 @@ pub async fn serve(mut stream: UnixStream, state: Arc<AppState>) {
 
 fn error(e: AccountError) -> AdminResponse {
     let code = match &e {
-        AccountError::Invalid { .. } => AdminErrorCode::InvalidInput,
+        AccountError::Invalid { .. } | AccountError::Forbidden(_) => AdminErrorCode::InvalidInput,
         AccountError::NotFound(_) => AdminErrorCode::NotFound,
         AccountError::Conflict(_) => AdminErrorCode::Conflict,
         AccountError::Store(_) => AdminErrorCode::Internal,
@@ -80,10 +80,23 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
                     crate::http::session::issue_login_link(state, &user.tenant_id, &user.id).await?;
                 AdminResponse::LoginLink { url, expires_at }
             }
+            AdminRequest::UsersSetTier { email, max_tier } => {
+                accounts::set_key_tier_allowance(store, &email, max_tier).await?;
+                tracing::info!(max_tier = %max_tier, "user key-tier allowance set");
+                AdminResponse::UserTier { email, max_tier }
+            }
             AdminRequest::KeysCreate { user, name, description, tier } => {
                 let u = accounts::user_by_email(store, &user).await?;
-                let created =
-                    accounts::create_key(store, &u.tenant_id, &u.id, &name, description.as_deref(), tier).await?;
+                let created = accounts::create_key(
+                    store,
+                    &u.tenant_id,
+                    &u.id,
+                    &name,
+                    description.as_deref(),
+                    tier,
+                    Grantor::Admin,
+                )
+                .await?;
                 AdminResponse::KeyCreated(created)
             }
             AdminRequest::KeysList { user } => {
@@ -98,6 +111,9 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             AdminRequest::Status => AdminResponse::Status(status(state).await?),
             AdminRequest::Shutdown => AdminResponse::ShuttingDown,
             AdminRequest::OAuthAppsSet { tenant, provider, client_id, client_secret, redirect_uri } => {
+                if let (Some(sandbox), Some(uri)) = (&state.sandbox, &redirect_uri) {
+                    sandbox.register_redirect_uri(uri);
+                }
                 let input = OAuthAppInput { tenant, provider, client_id, client_secret, redirect_uri };
                 oauth_app_reply(state.tokens.registry().set(input).await.map(AdminResponse::OAuthApp))
             }

@@ -6,6 +6,7 @@ pub mod admin_import;
 pub mod socket;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use pacer_shared::ipc::{self, Channel, FrameError, Hello, HelloReply, PROTOCOL_VERSION, RefusalCode};
 use tokio::net::{UnixListener, UnixStream};
@@ -13,6 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{AuthError, api_key};
 use crate::state::AppState;
+use crate::untrusted::Untrusted;
+
+/// How long a new connection has to send its `Hello`.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `pacerd/<version>`.
 pub fn daemon_id() -> String {
@@ -46,21 +51,28 @@ pub async fn serve(listener: UnixListener, state: Arc<AppState>, shutdown: Cance
 
 async fn refuse(stream: &mut UnixStream, code: RefusalCode, message: impl Into<String>) {
     let message = message.into();
-    tracing::info!(?code, %message, "socket connection refused");
+    tracing::info!(?code, message = %Untrusted(&message), "socket connection refused");
     let _ = ipc::write_frame(stream, &HelloReply::Refused { code, message }).await;
 }
 
 async fn handle(mut stream: UnixStream, state: Arc<AppState>) {
-    let hello: Hello = match ipc::read_frame(&mut stream, state.config.max_frame_bytes).await {
-        Ok(h) => h,
-        Err(FrameError::Closed) => return,
-        Err(e) if e.is_protocol_violation() => return refuse(&mut stream, RefusalCode::BadFrame, e.to_string()).await,
-        Err(e) => return tracing::debug!(error = %e, "socket read failed"),
+    let read = ipc::read_frame(&mut stream, state.config.max_frame_bytes);
+    let hello: Hello = match tokio::time::timeout(HELLO_TIMEOUT, read).await {
+        Err(_) => {
+            let msg = format!("no Hello within {} s", HELLO_TIMEOUT.as_secs());
+            return refuse(&mut stream, RefusalCode::BadFrame, msg).await;
+        }
+        Ok(Ok(h)) => h,
+        Ok(Err(FrameError::Closed)) => return,
+        Ok(Err(e)) if e.is_protocol_violation() => {
+            return refuse(&mut stream, RefusalCode::BadFrame, e.to_string()).await;
+        }
+        Ok(Err(e)) => return tracing::debug!(error = %Untrusted(&e.to_string()), "socket read failed"),
     };
     if hello.protocol != PROTOCOL_VERSION {
         let msg = format!(
             "protocol version mismatch: client {} speaks {}, {} speaks {PROTOCOL_VERSION}; install matching versions",
-            hello.client,
+            Untrusted(&hello.client),
             hello.protocol,
             daemon_id()
         );
@@ -94,7 +106,7 @@ async fn handle(mut stream: UnixStream, state: Arc<AppState>) {
                 Err(AuthError::Internal(m)) => return refuse(&mut stream, RefusalCode::Internal, m).await,
             };
             if ipc::write_frame(&mut stream, &welcome).await.is_ok() {
-                tracing::info!(client = %hello.client, tenant = %principal.tenant_id, "mcp session opened");
+                tracing::info!(client = %Untrusted(&hello.client), tenant = %principal.tenant_id, "mcp session opened");
                 let (read, write) = stream.into_split();
                 crate::mcp::serve_local_stream(state, principal, read, write).await;
             }

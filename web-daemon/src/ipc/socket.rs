@@ -13,8 +13,6 @@ pub enum SocketError {
     AlreadyRunning(String),
     #[error("refusing to start: {path} is accessible by group or others (mode {mode:o}); run `chmod 700 {path}`")]
     InsecureDir { path: String, mode: u32 },
-    #[error("refusing to start: {path} is writable by group or others (mode {mode:o}); run `chmod go-w {path}`")]
-    WritableHome { path: String, mode: u32 },
     #[error("refusing to start: {path} is owned by uid {owner}, not by this user (uid {me})")]
     WrongOwner { path: String, owner: u32, me: u32 },
     #[error("{what} {path}: {source}")]
@@ -31,10 +29,10 @@ pub fn my_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Creates the home `dir` with mode 0700 if missing; otherwise checks it is ours and not writable
-/// by others (everything pacerd creates inside it is 0600 / 0700 on its own).
+/// Creates the home `dir` with mode 0700 if missing; otherwise checks it is ours and closed to
+/// group and others (0700): it holds the database, its WAL and the key files.
 pub fn ensure_home_dir(dir: &Path) -> Result<(), SocketError> {
-    ensure_dir(dir, 0o022, |path, mode| SocketError::WritableHome { path, mode })
+    ensure_private_dir(dir)
 }
 
 /// Creates `dir` with mode 0700 if missing; otherwise checks it is ours and private.

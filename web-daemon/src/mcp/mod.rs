@@ -21,6 +21,7 @@ pub mod errors;
 mod gate;
 mod line_cap;
 pub mod output;
+mod pace;
 pub mod params;
 mod schema_tidy;
 mod server;
@@ -47,7 +48,10 @@ pub use tools::{MAX_UPLOAD_BYTES, definitions as tool_definitions, names as tool
 
 use crate::auth::Principal;
 use crate::state::AppState;
+use crate::untrusted::Untrusted;
 use line_cap::LineCap;
+use pace::MessagePace;
+pub use pace::{SESSION_MESSAGE_BURST, SESSION_MESSAGES_PER_SECOND};
 
 /// Largest `POST /mcp` body: room for a base64 upload of the largest activity file.
 pub const MAX_HTTP_BODY_BYTES: usize = MAX_UPLOAD_BYTES / 3 * 4 + 1024 * 1024;
@@ -75,13 +79,14 @@ where
     serve_handler(server, stream_transport(read, write)).await;
 }
 
-fn stream_transport<R, W>(read: R, write: W) -> AsyncRwTransport<RoleServer, LineCap<R>, W>
+fn stream_transport<R, W>(read: R, write: W) -> AsyncRwTransport<RoleServer, LineCap<MessagePace<R>>, W>
 where
     R: AsyncRead + Send + Unpin + 'static,
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    // The newline and a possible `\r` are not part of the cap.
-    AsyncRwTransport::<RoleServer, _, _>::new(LineCap::new(read, MAX_LINE_BYTES), write)
+    // Every message of the session (not only tool calls) is paced; the newline and a possible
+    // `\r` are not part of the line cap.
+    AsyncRwTransport::<RoleServer, _, _>::new(LineCap::new(MessagePace::new(read), MAX_LINE_BYTES), write)
         .with_max_line_length(MAX_LINE_BYTES + 2)
 }
 
@@ -114,7 +119,7 @@ where
             Err(ServerInitializeError::ConnectionClosed(_)) => {
                 tracing::debug!("mcp connection closed before initialize");
             }
-            Err(e) => tracing::info!(error = %e, "mcp session ended during initialize"),
+            Err(e) => tracing::info!(error = %Untrusted(&e.to_string()), "mcp session ended during initialize"),
         }
     }
     .instrument(span)
@@ -133,7 +138,7 @@ pub fn streamable_http_service(
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_allowed_hosts(allowed_hosts(&state))
+        .with_allowed_hosts(state.allowed_hosts.clone())
         .with_max_request_body_bytes(MAX_HTTP_BODY_BYTES)
         .with_cancellation_token(state.shutdown.child_token());
     StreamableHttpService::new(
@@ -141,17 +146,4 @@ pub fn streamable_http_service(
         Arc::new(NeverSessionManager::default()),
         config,
     )
-}
-
-/// `Host` values accepted on `/mcp` (DNS-rebinding protection): loopback names, the bound
-/// address and the public URL's host.
-fn allowed_hosts(state: &AppState) -> Vec<String> {
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
-    hosts.push(state.http_addr.ip().to_string());
-    if let Some(host) = url::Url::parse(&state.public_url).ok().and_then(|u| u.host_str().map(str::to_owned)) {
-        hosts.push(host);
-    }
-    hosts.sort();
-    hosts.dedup();
-    hosts
 }

@@ -3,16 +3,22 @@
 //! [`begin_connect`] creates a one-time `state` (256 random bits, stored only as its SHA-256,
 //! bound to the tenant and user, 10-minute expiry) and returns the provider's authorize URL.
 //! [`complete`] validates and deletes the state in one transaction, exchanges the code, and stores
-//! the tokens encrypted through [`TokenService`](crate::provider::TokenService). Both use the
+//! the tokens encrypted through [`TokenService`](crate::provider::TokenService); for a link that is
+//! not bound to a browser it first requires the link owner's session or an explicit confirmation
+//! ([`confirm`], [`Confirmations`]). Both use the
 //! OAuth app of the user's tenant when it has one (`pacerd oauth-apps set`: its client id, secret
 //! and redirect URI), else the global `strava.*` app. The HTTP routes
 //! (`/oauth/{provider}/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use pacer_shared::{ProviderId, TenantId, UserId};
+use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+pub mod confirm;
+
+pub use confirm::{CONFIRM_COOKIE, Confirmations, PendingConfirmation};
 
 use crate::auth::Principal;
 use crate::provider::{Athlete, ProviderError};
@@ -44,6 +50,12 @@ pub enum OAuthError {
     Exchange(ProviderError),
     #[error("this connection was started in another browser; start it again here")]
     WrongBrowser,
+    #[error(
+        "this browser is signed in to another pacer account than the one this connect link belongs to; nothing was connected"
+    )]
+    OtherAccount,
+    #[error("unknown, used or expired confirmation: start the connection again")]
+    UnknownConfirmation,
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
 }
@@ -64,8 +76,15 @@ pub struct Connected {
     pub same_browser: bool,
 }
 
-fn state_hash(state: &str) -> [u8; 32] {
-    Sha256::digest(state.as_bytes()).into()
+/// SHA-256 of a one-time value (states, binding nonces, confirmation tokens): only hashes are kept.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    URL_SAFE_NO_PAD.encode(raw)
 }
 
 /// The callback URL registered with `provider`'s global app: configured, else
@@ -101,10 +120,8 @@ pub async fn begin_browser_connect(
     principal: &Principal,
     provider: ProviderId,
 ) -> Result<(String, String), OAuthError> {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let nonce = URL_SAFE_NO_PAD.encode(raw);
-    let url = start(state, principal, provider, Some(state_hash(&nonce))).await?;
+    let nonce = random_token();
+    let url = start(state, principal, provider, Some(token_hash(&nonce))).await?;
     Ok((url, nonce))
 }
 
@@ -118,10 +135,8 @@ async fn start(
     browser_binding: Option<[u8; 32]>,
 ) -> Result<String, OAuthError> {
     let client = state.tokens.client(provider, &principal.tenant_id).map_err(OAuthError::Provider)?;
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = URL_SAFE_NO_PAD.encode(raw);
-    let hash = state_hash(&token);
+    let token = random_token();
+    let hash = token_hash(&token);
     let now = now_epoch();
     let redirect = redirect_uri_for(state, provider, &principal.tenant_id);
     let pending = PendingState {
@@ -162,12 +177,40 @@ pub struct Callback<'a> {
     pub binding_cookie: Option<&'a str>,
 }
 
-/// Finishes a connection from `provider`'s callback. A state issued for another provider is
-/// spent and refused like an unknown one.
-pub async fn complete(state: &AppState, provider: ProviderId, cb: Callback<'_>) -> Result<Connected, OAuthError> {
+/// What a callback led to.
+#[derive(Debug)]
+pub enum CallbackOutcome {
+    /// The provider is connected.
+    Connected(Box<Connected>),
+    /// An unbound link opened without its owner's session: the person must confirm the pacer
+    /// account first ([`confirm`]); nothing is stored yet.
+    NeedsConfirmation(ConfirmationRequest),
+}
+
+/// A connection awaiting confirmation: the one-time token and whose pacer account it is.
+#[derive(Debug)]
+pub struct ConfirmationRequest {
+    /// The one-time confirmation token (goes into the page's form and cookie, never logged).
+    pub token: Secret,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub provider: ProviderId,
+}
+
+/// Handles `provider`'s callback. A state issued for another provider is spent and refused like
+/// an unknown one. `session` is the pacer session the request carries, if any: a flow bound to
+/// a browser needs its binding cookie; an unbound one connects at once only for a session of the
+/// link's own user, is refused for a session of another user, and otherwise waits for
+/// [`confirm`].
+pub async fn complete(
+    state: &AppState,
+    provider: ProviderId,
+    cb: Callback<'_>,
+    session: Option<&Principal>,
+) -> Result<CallbackOutcome, OAuthError> {
     let Callback { code, state: state_param, error, scope, binding_cookie } = cb;
     let state_param = state_param.filter(|s| !s.is_empty()).ok_or(OAuthError::Missing("state"))?;
-    let hash = state_hash(state_param);
+    let hash = token_hash(state_param);
     // The state is consumed even when the provider reports an error, so it cannot be replayed.
     let pending = state.store.call(move |c| oauth_states::consume(c, &hash, now_epoch())).await?;
     let pending = match pending {
@@ -182,7 +225,7 @@ pub async fn complete(state: &AppState, provider: ProviderId, cb: Callback<'_>) 
     let same_browser = match pending.browser_binding {
         None => false,
         Some(expected) => {
-            let presented = binding_cookie.map(state_hash).unwrap_or([0u8; 32]);
+            let presented = binding_cookie.map(token_hash).unwrap_or([0u8; 32]);
             if !bool::from(subtle::ConstantTimeEq::ct_eq(&presented[..], &expected[..])) {
                 tracing::warn!(tenant = %pending.tenant_id, "OAuth callback from a browser that did not start the flow");
                 return Err(OAuthError::WrongBrowser);
@@ -196,7 +239,77 @@ pub async fn complete(state: &AppState, provider: ProviderId, cb: Callback<'_>) 
         None => {}
     }
     let code = code.filter(|c| !c.is_empty()).ok_or(OAuthError::Missing("code"))?;
-    let client = state.tokens.client(pending.provider, &pending.tenant_id).map_err(OAuthError::Provider)?;
+    if !same_browser {
+        match session {
+            Some(p) if is_owner(p, &pending.tenant_id, &pending.user_id) => {}
+            Some(p) => {
+                tracing::warn!(tenant = %pending.tenant_id, other_tenant = %p.tenant_id, "connect link opened in a session of another pacer user; refused");
+                return Err(OAuthError::OtherAccount);
+            }
+            None => {
+                let token = random_token();
+                let held = PendingConfirmation {
+                    tenant_id: pending.tenant_id.clone(),
+                    user_id: pending.user_id.clone(),
+                    provider,
+                    code: Secret::new(code.to_string()),
+                    scope: scope.map(str::to_string),
+                    expires_at: now_epoch() + confirm::CONFIRM_TTL_SECS,
+                };
+                state.confirmations.hold(&token, held, now_epoch());
+                tracing::info!(tenant = %pending.tenant_id, user = %pending.user_id, "connect link awaits confirmation");
+                return Ok(CallbackOutcome::NeedsConfirmation(ConfirmationRequest {
+                    token: Secret::new(token),
+                    tenant_id: pending.tenant_id,
+                    user_id: pending.user_id,
+                    provider,
+                }));
+            }
+        }
+    }
+    let connected =
+        connect_with_code(state, &pending.tenant_id, &pending.user_id, provider, code, scope, same_browser).await?;
+    Ok(CallbackOutcome::Connected(Box::new(connected)))
+}
+
+fn is_owner(p: &Principal, tenant: &TenantId, user: &UserId) -> bool {
+    p.tenant_id == *tenant && p.user_id == *user
+}
+
+/// Accepts a pending confirmation (the token works once): exchanges its code and stores the
+/// tokens. Refused when `session` belongs to another pacer user than the link's.
+pub async fn confirm(
+    state: &AppState,
+    provider: ProviderId,
+    token: &str,
+    session: Option<&Principal>,
+) -> Result<Connected, OAuthError> {
+    let pending = state.confirmations.take(token, now_epoch()).ok_or(OAuthError::UnknownConfirmation)?;
+    if pending.provider != provider {
+        return Err(OAuthError::UnknownConfirmation);
+    }
+    if session.is_some_and(|p| !is_owner(p, &pending.tenant_id, &pending.user_id)) {
+        return Err(OAuthError::OtherAccount);
+    }
+    let PendingConfirmation { tenant_id, user_id, code, scope, .. } = pending;
+    connect_with_code(state, &tenant_id, &user_id, provider, code.expose(), scope.as_deref(), false).await
+}
+
+/// Drops a pending confirmation (the person declined); true when it existed.
+pub fn cancel(state: &AppState, token: &str) -> bool {
+    state.confirmations.take(token, now_epoch()).is_some()
+}
+
+async fn connect_with_code(
+    state: &AppState,
+    tenant: &TenantId,
+    user: &UserId,
+    provider: ProviderId,
+    code: &str,
+    scope: Option<&str>,
+    same_browser: bool,
+) -> Result<Connected, OAuthError> {
+    let client = state.tokens.client(provider, tenant).map_err(OAuthError::Provider)?;
     let exchange = client.exchange_code(code).await.map_err(OAuthError::Exchange)?;
     let mut tokens = exchange.tokens;
     if tokens.scopes.is_none() {
@@ -205,18 +318,14 @@ pub async fn complete(state: &AppState, provider: ProviderId, cb: Callback<'_>) 
     if tokens.athlete_id.is_none() {
         tokens.athlete_id = exchange.athlete.as_ref().map(|a| a.id);
     }
-    state
-        .tokens
-        .store_tokens(pending.provider, &pending.tenant_id, &pending.user_id, &tokens)
-        .await
-        .map_err(OAuthError::Exchange)?;
-    tracing::info!(tenant = %pending.tenant_id, user = %pending.user_id, provider = %pending.provider, "provider connected");
+    state.tokens.store_tokens(provider, tenant, user, &tokens).await.map_err(OAuthError::Exchange)?;
+    tracing::info!(%tenant, %user, %provider, "provider connected");
     Ok(Connected {
-        tenant_id: pending.tenant_id,
-        user_id: pending.user_id,
+        tenant_id: tenant.clone(),
+        user_id: user.clone(),
         athlete: exchange.athlete,
         scopes: tokens.scopes.unwrap_or_default(),
-        provider: pending.provider,
+        provider,
         same_browser,
     })
 }

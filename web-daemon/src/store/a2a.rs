@@ -30,10 +30,51 @@ pub struct AgentRecord {
     pub registered_at: String,
 }
 
-/// Inserts `agent` into `tenant` with its capabilities in one transaction. An agent id that
-/// already exists in the tenant → [`StoreError::Conflict`] (nothing is changed).
-pub fn insert(conn: &mut Connection, tenant: &TenantId, agent: &AgentRecord) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+/// How many agents one user, and one tenant, may hold in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentQuota {
+    pub per_user: u64,
+    pub per_tenant: u64,
+}
+
+/// What [`insert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// The agent is registered.
+    Yes,
+    /// The owner already holds `per_user` agents (nothing changed).
+    UserQuotaFull,
+    /// The tenant already holds `per_tenant` agents (nothing changed).
+    TenantQuotaFull,
+}
+
+/// Counts (the owner's agents, the tenant's agents).
+fn counts(conn: &Connection, tenant: &TenantId, owner: &UserId) -> Result<(u64, u64), StoreError> {
+    let (mine, all): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(user_id = ?2), 0), COUNT(*) FROM a2a_agents WHERE tenant_id = ?1",
+        params![tenant.as_str(), owner.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((mine.max(0) as u64, all.max(0) as u64))
+}
+
+/// Inserts `agent` into `tenant` with its capabilities, within `quota`: the count and the insert
+/// share one `BEGIN IMMEDIATE` transaction, so concurrent registrations cannot pass the quota.
+/// An agent id that already exists in the tenant → [`StoreError::Conflict`] (nothing is changed).
+pub fn insert(
+    conn: &mut Connection,
+    tenant: &TenantId,
+    agent: &AgentRecord,
+    quota: AgentQuota,
+) -> Result<Inserted, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (mine, all) = counts(&tx, tenant, &agent.owner)?;
+    if mine >= quota.per_user {
+        return Ok(Inserted::UserQuotaFull);
+    }
+    if all >= quota.per_tenant {
+        return Ok(Inserted::TenantQuotaFull);
+    }
     let inserted = tx.execute(
         "INSERT INTO a2a_agents (tenant_id, agent_id, user_id, name, description, version, metadata, endpoints, schemas, registered_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -64,7 +105,7 @@ pub fn insert(conn: &mut Connection, tenant: &TenantId, agent: &AgentRecord) -> 
         }
     }
     tx.commit()?;
-    Ok(())
+    Ok(Inserted::Yes)
 }
 
 const SELECT: &str = "SELECT a.agent_id, a.user_id, a.name, a.description, a.version, a.metadata, a.endpoints,
@@ -137,18 +178,36 @@ pub fn discover(
     collect(&mut rows)
 }
 
-/// Removes the agent `agent_id` of `tenant` (capabilities go with it); true when it existed.
-pub fn delete(conn: &Connection, tenant: &TenantId, agent_id: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .execute("DELETE FROM a2a_agents WHERE tenant_id = ?1 AND agent_id = ?2", params![tenant.as_str(), agent_id])?
-        == 1)
+/// Removes the agent `agent_id` of `tenant` registered by `owner` (capabilities go with it);
+/// true when it existed. Another user's agent, like another tenant's, is not there.
+pub fn delete(conn: &Connection, tenant: &TenantId, owner: &UserId, agent_id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "DELETE FROM a2a_agents WHERE tenant_id = ?1 AND agent_id = ?2 AND user_id = ?3",
+        params![tenant.as_str(), agent_id, owner.as_str()],
+    )? == 1)
 }
 
 impl Store {
     /// Async [`insert`].
-    pub async fn insert_a2a_agent(&self, tenant: &TenantId, agent: AgentRecord) -> Result<(), StoreError> {
+    pub async fn insert_a2a_agent(
+        &self,
+        tenant: &TenantId,
+        agent: AgentRecord,
+        quota: AgentQuota,
+    ) -> Result<Inserted, StoreError> {
         let tenant = tenant.clone();
-        self.call(move |c| insert(c, &tenant, &agent)).await
+        self.call(move |c| insert(c, &tenant, &agent, quota)).await
+    }
+
+    /// Async [`delete`].
+    pub async fn delete_a2a_agent(
+        &self,
+        tenant: &TenantId,
+        owner: &UserId,
+        agent_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (tenant, owner, agent_id) = (tenant.clone(), owner.clone(), agent_id.to_string());
+        self.call(move |c| delete(c, &tenant, &owner, &agent_id)).await
     }
 
     /// Async [`get`].
@@ -190,6 +249,8 @@ mod tests {
         (tenant, user)
     }
 
+    const ROOMY: AgentQuota = AgentQuota { per_user: 100, per_tenant: 100 };
+
     fn agent(id: &str, owner: &UserId, capabilities: &[&str], at: &str) -> AgentRecord {
         AgentRecord {
             agent_id: id.into(),
@@ -211,17 +272,19 @@ mod tests {
         let mut conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
         let a = agent("discord-bot-001", &owner, &["notification", "webhook"], "2026-01-15T10:30:00Z");
-        insert(&mut conn, &club, &a).expect("insert");
+        insert(&mut conn, &club, &a, ROOMY).expect("insert");
         assert_eq!(get(&conn, &club, "discord-bot-001").expect("get"), Some(a.clone()));
         assert_eq!(get(&conn, &club, "nope").expect("get"), None);
 
         let mut again = agent("discord-bot-001", &owner, &["other"], "2026-01-16T10:30:00Z");
         again.name = "Replacement".into();
-        assert!(matches!(insert(&mut conn, &club, &again), Err(StoreError::Conflict(_))));
+        assert!(matches!(insert(&mut conn, &club, &again, ROOMY), Err(StoreError::Conflict(_))));
         assert_eq!(get(&conn, &club, "discord-bot-001").expect("get"), Some(a), "a duplicate changes nothing");
 
-        assert!(delete(&conn, &club, "discord-bot-001").expect("delete"));
-        assert!(!delete(&conn, &club, "discord-bot-001").expect("delete again"));
+        let (_, stranger) = tenant_with_user(&conn, "club2");
+        assert!(!delete(&conn, &club, &stranger, "discord-bot-001").expect("delete"), "only the owner deletes");
+        assert!(delete(&conn, &club, &owner, "discord-bot-001").expect("delete"));
+        assert!(!delete(&conn, &club, &owner, "discord-bot-001").expect("delete again"));
         let left: i64 = conn.query_row("SELECT COUNT(*) FROM a2a_agent_capabilities", [], |r| r.get(0)).expect("count");
         assert_eq!(left, 0, "capabilities are removed with their agent");
     }
@@ -231,10 +294,16 @@ mod tests {
         let (_dir, store) = setup();
         let mut conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
-        insert(&mut conn, &club, &agent("b-analytics", &owner, &["webhook", "analytics"], "2026-01-02T00:00:00Z"))
+        insert(
+            &mut conn,
+            &club,
+            &agent("b-analytics", &owner, &["webhook", "analytics"], "2026-01-02T00:00:00Z"),
+            ROOMY,
+        )
+        .expect("insert");
+        insert(&mut conn, &club, &agent("a-notify", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY)
             .expect("insert");
-        insert(&mut conn, &club, &agent("a-notify", &owner, &["webhook"], "2026-01-01T00:00:00Z")).expect("insert");
-        insert(&mut conn, &club, &agent("c-quiet", &owner, &[], "2026-01-03T00:00:00Z")).expect("insert");
+        insert(&mut conn, &club, &agent("c-quiet", &owner, &[], "2026-01-03T00:00:00Z"), ROOMY).expect("insert");
 
         let ids = |v: Vec<AgentRecord>| v.into_iter().map(|a| a.agent_id).collect::<Vec<_>>();
         assert_eq!(ids(discover(&conn, &club, Some("webhook"), 100).expect("discover")), ["b-analytics", "a-notify"]);
@@ -254,19 +323,41 @@ mod tests {
         let mut conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
         let (other, other_owner) = tenant_with_user(&conn, "other");
-        insert(&mut conn, &club, &agent("shared-name", &owner, &["webhook"], "2026-01-01T00:00:00Z")).expect("insert");
+        insert(&mut conn, &club, &agent("shared-name", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY)
+            .expect("insert");
 
         assert_eq!(get(&conn, &other, "shared-name").expect("get"), None);
         assert!(discover(&conn, &other, Some("webhook"), 100).expect("discover").is_empty());
         assert!(discover(&conn, &other, None, 100).expect("discover").is_empty());
-        assert!(!delete(&conn, &other, "shared-name").expect("delete"), "cannot delete another tenant's agent");
+        assert!(!delete(&conn, &other, &owner, "shared-name").expect("delete"), "cannot delete another tenant's agent");
 
         // The same agent id is free in another tenant, and each tenant sees only its own.
         let theirs = agent("shared-name", &other_owner, &["analytics"], "2026-01-02T00:00:00Z");
-        insert(&mut conn, &other, &theirs).expect("same id, other tenant");
+        insert(&mut conn, &other, &theirs, ROOMY).expect("same id, other tenant");
         assert_eq!(get(&conn, &other, "shared-name").expect("get"), Some(theirs));
         assert_eq!(get(&conn, &club, "shared-name").expect("get").expect("row").capabilities, ["webhook"]);
         assert!(discover(&conn, &club, Some("analytics"), 100).expect("discover").is_empty());
+    }
+
+    #[test]
+    fn quotas_per_user_and_per_tenant() {
+        let (_dir, store) = setup();
+        let mut conn = store.conn().expect("conn");
+        let (club, ada) = tenant_with_user(&conn, "club");
+        let bob = users::create(&conn, &club, "bob@club.example", None).expect("bob").info.id;
+        let quota = AgentQuota { per_user: 2, per_tenant: 3 };
+        let at = "2026-01-01T00:00:00Z";
+        assert_eq!(insert(&mut conn, &club, &agent("a1", &ada, &[], at), quota).expect("a1"), Inserted::Yes);
+        assert_eq!(insert(&mut conn, &club, &agent("a2", &ada, &[], at), quota).expect("a2"), Inserted::Yes);
+        assert_eq!(insert(&mut conn, &club, &agent("a3", &ada, &[], at), quota).expect("a3"), Inserted::UserQuotaFull);
+        assert_eq!(insert(&mut conn, &club, &agent("b1", &bob, &[], at), quota).expect("b1"), Inserted::Yes);
+        assert_eq!(
+            insert(&mut conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"),
+            Inserted::TenantQuotaFull
+        );
+        assert_eq!(discover(&conn, &club, None, 100).expect("discover").len(), 3, "refusals store nothing");
+        assert!(delete(&conn, &club, &ada, "a1").expect("delete"));
+        assert_eq!(insert(&mut conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"), Inserted::Yes);
     }
 
     #[tokio::test]
@@ -274,7 +365,7 @@ mod tests {
         let (_dir, store) = setup();
         let (club, owner) = tenant_with_user(&store.conn().expect("conn"), "club");
         let a = agent("async-agent", &owner, &["webhook"], "2026-01-01T00:00:00Z");
-        store.insert_a2a_agent(&club, a.clone()).await.expect("insert");
+        store.insert_a2a_agent(&club, a.clone(), ROOMY).await.expect("insert");
         assert_eq!(store.get_a2a_agent(&club, "async-agent").await.expect("get"), Some(a));
         assert_eq!(store.discover_a2a_agents(&club, Some("webhook"), 10).await.expect("discover").len(), 1);
     }

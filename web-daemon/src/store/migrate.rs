@@ -53,6 +53,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(5, "005", "a2a"),
     embed!(6, "006", "oauth_state_binding"),
     embed!(7, "007", "activity_store"),
+    embed!(9, "009", "key_tier_allowance"),
     embed!(10, "010", "analytics"),
 ];
 

@@ -56,6 +56,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("blocking task failed: {0}")]
     Join(String),
+    /// The database or its directory is reachable by someone else.
+    #[error("refusing to open the database: {0}")]
+    Insecure(String),
 }
 
 /// Handle to the database; cheap to clone.
@@ -77,7 +80,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 impl Store {
     /// Opens (creating if needed) the database at `path` with WAL, foreign keys and a busy
     /// timeout on every pooled connection. Does not migrate: call [`Store::migrate`].
+    ///
+    /// The database, WAL and shared-memory files must be regular files of ours and are made 0600
+    /// when they are not (checked before opening and again once WAL has created its files).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        secure_files(path)?;
         // WAL is a property of the database file: switch it once, on one connection, before the
         // pool opens several at once (concurrent switches race for the lock on a new file).
         {
@@ -85,6 +92,7 @@ impl Store {
             c.busy_timeout(BUSY_TIMEOUT)?;
             c.execute_batch("PRAGMA journal_mode = WAL;")?;
         }
+        secure_files(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
             c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
@@ -123,6 +131,36 @@ impl Store {
         .await
         .map_err(|e| StoreError::Join(e.to_string()))?
     }
+}
+
+/// Refuses any database file (db, `-wal`, `-shm`) that is not a regular file of ours (a symlink,
+/// another user's file) and tightens the others to 0600. The home itself (0700) is checked by
+/// `ipc::socket::ensure_home_dir` before the daemon or a migration opens the store.
+fn secure_files(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let insecure = |m: String| StoreError::Insecure(m);
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        let meta = match std::fs::symlink_metadata(&file) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(insecure(format!("{}: {e}", file.display()))),
+        };
+        if !meta.file_type().is_file() || meta.uid() != me {
+            return Err(insecure(format!("{} is not a regular file owned by this user", file.display())));
+        }
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| insecure(format!("cannot chmod 600 {}: {e}", file.display())))?;
+            tracing::warn!(file = %file.display(), mode = %format!("{mode:o}"), "database file was open to others; now 0600");
+        }
+    }
+    Ok(())
 }
 
 /// Current UTC time as RFC 3339 with a `Z` suffix, the format of every `*_at` text column.

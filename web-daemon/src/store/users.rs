@@ -1,7 +1,7 @@
 //! Users. Emails are unique across the whole daemon so login needs no tenant hint; everything
 //! else about a user is read together with its tenant.
 
-use pacer_shared::{TenantId, UserId, UserInfo};
+use pacer_shared::{TenantId, Tier, UserId, UserInfo};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{StoreError, new_id, now_rfc3339};
@@ -95,4 +95,24 @@ pub fn list_all(conn: &Connection) -> Result<Vec<UserInfo>, StoreError> {
 pub fn count(conn: &Connection) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     Ok(n.max(0) as u64)
+}
+
+/// A user's key-tier allowance (`users.max_tier`); `None` when the user does not exist.
+pub fn max_tier(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option<Tier>, StoreError> {
+    let tier: Option<String> = conn
+        .query_row(
+            "SELECT max_tier FROM users WHERE tenant_id = ?1 AND id = ?2",
+            params![tenant.as_str(), user.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // The column's CHECK admits only tier names; anything else reads as the lowest tier.
+    Ok(tier.map(|t| t.parse().unwrap_or_default()))
+}
+
+/// Sets a user's key-tier allowance by email (admin channel only).
+pub fn set_max_tier(conn: &Connection, email: &str, tier: Tier) -> Result<(), StoreError> {
+    let email = email.trim().to_ascii_lowercase();
+    let n = conn.execute("UPDATE users SET max_tier = ?1 WHERE email = ?2", params![tier.as_str(), email])?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("user {email}"))) }
 }

@@ -24,6 +24,11 @@ struct Client {
 impl Client {
     fn new(d: &TestDaemon) -> Self {
         let base = d.demo_facts()["http_url"].as_str().map_or_else(|| d.http_url.clone(), str::to_string);
+        Self::at(base)
+    }
+
+    /// A client for a daemon that is not a demo.
+    fn at(base: String) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         Self { base, rt, http: http() }
     }
@@ -292,4 +297,46 @@ fn agent_card_and_json_rpc_skills() {
     let (status, _) =
         raw(&format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":"{}"}}"#, "a".repeat(70_000)), Some(&key));
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "64 KiB body cap");
+}
+
+#[test]
+fn registry_quotas_metadata_cap_and_owner_only_unregister() {
+    let d = TestDaemon::start();
+    let (_, ada) = d.user_with_key("ada@example.com", Some("club"), "premium");
+    let (_, bob) = d.user_with_key("bob@example.com", Some("club"), "premium");
+    let (_, carol) = d.user_with_key("carol@example.com", Some("other"), "premium");
+    let c = Client::at(d.http_url.clone());
+
+    for i in 0..50 {
+        let (status, body) = c.register(&ada, agent(&format!("ada-{i}"), &["webhook"]));
+        assert_eq!(status, StatusCode::CREATED, "agent {i}: {body}");
+    }
+    let (status, body) = c.register(&ada, agent("ada-50", &["webhook"]));
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "quota_exceeded");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("50"), "{body}");
+    // Another user of the same tenant has a quota of their own.
+    assert_eq!(c.register(&bob, agent("bob-0", &[])).0, StatusCode::CREATED);
+
+    let mut big = agent("ada-big", &[]);
+    big["metadata"]["schemas"] = json!({"blob": "x".repeat(9 * 1024)});
+    let (status, body) = c.register(&bob, big);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().starts_with("metadata:"), "{body}");
+
+    let delete = |key: &str, id: &str| c.send(c.req(Method::DELETE, &format!("/a2a/agents/{id}"), Some(key)));
+    let (missing_status, missing) = delete(&ada, "nobody-here");
+    assert_eq!(missing_status, StatusCode::NOT_FOUND);
+    for (who, key) in [("same tenant, other user", &bob), ("other tenant", &carol)] {
+        let (status, body) = delete(key, "ada-0");
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who}: {body}");
+        assert_eq!(body["error"]["code"], missing["error"]["code"], "{who}");
+    }
+    assert_eq!(c.get("/a2a/agents/ada-0/card", Some(&ada)).0, StatusCode::OK, "still there");
+    let (status, body) = delete(&ada, "ada-0");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"agent_id": "ada-0", "status": "unregistered"}));
+    assert_eq!(c.get("/a2a/agents/ada-0/card", Some(&ada)).0, StatusCode::NOT_FOUND);
+    assert_eq!(delete(&ada, "ada-0").0, StatusCode::NOT_FOUND, "gone");
+    assert_eq!(c.register(&ada, agent("ada-50", &[])).0, StatusCode::CREATED, "the freed slot is usable");
 }

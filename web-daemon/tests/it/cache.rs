@@ -17,7 +17,8 @@ fn demo(env: Vec<(String, String)>) -> (TestDaemon, String) {
 fn sandbox_calls(d: &TestDaemon) -> u64 {
     let url = format!("{}/sandbox/strava/_sandbox/state", d.http_url);
     let web = crate::fixture::Web::new(d);
-    let state = web.send(web.get(&url)).json();
+    let (name, token) = d.sandbox_admin();
+    let state = web.send(web.get(&url).header(name, token)).json();
     state["api_calls"].as_u64().unwrap_or_else(|| panic!("no api_calls: {state}"))
 }
 

@@ -199,3 +199,41 @@ pub fn sandbox_get(web: &Web, access_token: &str, path: &str) -> Value {
     assert_eq!(r.status, StatusCode::OK, "sandbox {path}: {}", r.text);
     r.json()
 }
+
+/// The value of cookie `name` among a response's `Set-Cookie` headers.
+pub fn set_cookie(r: &Reply, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&prefix).map(|v| v.split(';').next().unwrap_or("").to_string()))
+}
+
+/// The one-time token of a confirmation answer: `confirm_token` (JSON) or the form's hidden
+/// `token` field (HTML).
+pub fn confirm_token(r: &Reply) -> String {
+    if let Some(t) = r.json()["confirm_token"].as_str() {
+        return t.to_string();
+    }
+    let marker = "name=\"token\" value=\"";
+    let start = r.text.find(marker).unwrap_or_else(|| panic!("no token field in {}", r.text)) + marker.len();
+    let len = r.text[start..].find('"').expect("end of token value");
+    r.text[start..start + len].to_string()
+}
+
+/// `POST /oauth/strava/confirm` with `token`, `decision` and, when given, the confirmation cookie.
+pub fn post_confirm(web: &Web, token: &str, cookie: Option<&str>, decision: &str, accept: &str) -> Reply {
+    let mut req =
+        web.post("/oauth/strava/confirm").header("Accept", accept).form(&[("token", token), ("decision", decision)]);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", format!("pacer_oauth_confirm={c}"));
+    }
+    web.send(req)
+}
+
+/// Accepts the confirmation a callback answered with, as the browser that got it would.
+pub fn accept_confirmation(web: &Web, r: &Reply) -> Reply {
+    let cookie = set_cookie(r, "pacer_oauth_confirm").expect("the confirmation sets its cookie");
+    post_confirm(web, &confirm_token(r), Some(&cookie), "accept", JSON)
+}

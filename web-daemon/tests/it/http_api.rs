@@ -82,6 +82,7 @@ fn login_then_create_list_use_and_revoke_a_key() {
     assert_eq!((body["token_type"].as_str(), body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
     let jwt = body["access_token"].as_str().unwrap().to_string();
     let cookie = r.header("set-cookie").expect("session cookie").to_string();
+    d.admin(AdminRequest::UsersSetTier { email: "ada@example.com".into(), max_tier: Tier::Premium });
     assert!(
         cookie.starts_with("pacer_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -159,6 +160,7 @@ fn key_routes_reject_bad_tokens_and_bad_input() {
             tid: ada.tenant_id.to_string(),
             iat: now() - 7200,
             exp: now() - 3600,
+            nbf: None,
             jti: "expired".into(),
         };
         let key = jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes());
@@ -338,6 +340,7 @@ fn openapi_document_lists_every_route() {
         ("/.well-known/agent-card.json", "get"),
         ("/a2a", "post"),
         ("/a2a/agents/discover", "get"),
+        ("/a2a/agents/{agent_id}", "delete"),
         ("/a2a/agents/{agent_id}/card", "get"),
         ("/a2a/register", "post"),
         ("/api/auth/login", "post"),
@@ -356,6 +359,7 @@ fn openapi_document_lists_every_route() {
         ("/mcp/ws", "get"),
         ("/oauth/{provider}/authorize", "get"),
         ("/oauth/{provider}/callback", "get"),
+        ("/oauth/{provider}/confirm", "post"),
         ("/static/pacer.css", "get"),
         ("/static/pacer.js", "get"),
     ];
@@ -386,4 +390,23 @@ fn tier_quotas_come_from_the_tier_limits_table_unless_configured() {
     assert_eq!(r.num("x-ratelimit-limit"), 2, "{:?}", r.headers);
     assert_eq!(me(&web, &key).status, StatusCode::OK);
     assert_eq!(me(&web, &key).status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[test]
+fn a_rate_limited_request_writes_nothing() {
+    let d = daemon("[limits]\nfree_per_minute = 2\n");
+    add_user(&d, "ada@example.com", None);
+    let key = add_key(&d, "ada@example.com", Tier::Free);
+    let web = Web::new(&d);
+    assert_eq!(me(&web, &key).status, StatusCode::OK);
+    assert_eq!(me(&web, &key).status, StatusCode::OK);
+    // A sentinel the daemon would overwrite if a rejected request still stamped the key.
+    let db = crate::fixture::open_db(d.home());
+    let sentinel = "2000-01-01T00:00:00Z";
+    db.execute("UPDATE api_keys SET last_used_at = ?1", [sentinel]).expect("sentinel");
+    for _ in 0..5 {
+        assert_eq!(me(&web, &key).status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let stamped: String = db.query_row("SELECT last_used_at FROM api_keys", [], |r| r.get(0)).expect("row");
+    assert_eq!(stamped, sentinel, "a rejected request must not write last_used_at");
 }

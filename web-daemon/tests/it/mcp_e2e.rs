@@ -174,3 +174,28 @@ fn absent_daemon_is_autostarted() {
     assert!(out.status.success(), "autostarted daemon should be running: {}", String::from_utf8_lossy(&out.stderr));
     std::thread::sleep(Duration::from_millis(200));
 }
+
+#[test]
+fn upload_refuses_a_hard_link_to_a_home_file_with_the_answer_for_a_missing_one() {
+    let d = TestDaemon::start();
+    let (_, key) = d.user_with_key("ada@example.com", None, "free");
+    let jwt_key = d.home().join("jwt.key");
+    let secret = std::fs::read_to_string(&jwt_key).expect("jwt.key");
+    // Same file system as the home, so the hard link can be made.
+    let dir = tempfile::tempdir_in(d.home().parent().expect("parent")).expect("dir");
+    let leak = dir.path().join("leak.gpx");
+    std::fs::hard_link(&jwt_key, &leak).expect("hard link");
+    let missing = dir.path().join("missing.gpx");
+
+    let mut c = McpClient::start(d.home(), Some(&key), &[]);
+    c.initialize("2025-11-25");
+    let mut message = |path: &std::path::Path| {
+        let r = c.call("upload_activity", json!({ "path": path }));
+        assert_eq!(error_code(&r), -32602, "{r}");
+        assert!(!r.to_string().contains(secret.trim()), "the key leaked: {r}");
+        r["error"]["message"].as_str().unwrap_or_default().replace(&path.display().to_string(), "<path>")
+    };
+    let leaked = message(&leak);
+    assert_eq!(leaked, message(&missing), "a refusal must not tell a hard link from a missing file");
+    assert!(leaked.contains("one of pacer's own files"), "{leaked}");
+}

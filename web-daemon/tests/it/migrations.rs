@@ -91,6 +91,14 @@ fn migrate_is_refused_while_a_daemon_runs() {
     assert!(!ok);
     assert!(err.contains("pacerd is running on this home") && err.contains("pacerd stop"), "{err}");
     assert!(tables(d.home()).contains(&"tenants".to_string()), "schema must be untouched");
+    let (ok, _, err) = run(d.home(), &["migrate", "up"]);
+    assert!(!ok && err.contains("pacerd is running on this home"), "{err}");
+    // `status` only reads: it answers beside the running daemon.
+    let (ok, out, err) = run(d.home(), &["migrate", "status"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches("pending").count(), 0, "{out}");
+    assert_eq!(out.lines().count(), pacerd::store::migrate::EMBEDDED.len(), "{out}");
+    assert!(d.cli(&["status"]).status.success(), "the daemon is unharmed");
     let empty = new_home();
     let (ok, out, _) = run(empty.path(), &["migrate", "down", "--to", "0"]);
     assert!(ok && out.contains("nothing to revert"), "{out}");

@@ -124,7 +124,15 @@ impl<'a> Person<'a> {
         let mut url = Url::parse(&format!("{}/oauth/strava/callback", self.d.http_url)).expect("callback url");
         url.set_query(redirect.query());
         self.rt.block_on(async {
-            let r = self.http.get(url).header("accept", "application/json").send().await.expect("callback");
+            // The link is not bound to a browser: the person's own session connects it at once.
+            let r = self
+                .http
+                .get(url)
+                .header("accept", "application/json")
+                .bearer_auth(&self.jwt)
+                .send()
+                .await
+                .expect("callback");
             let status = r.status();
             (status, r.json().await.unwrap_or(Value::Null))
         })

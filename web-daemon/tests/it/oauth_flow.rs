@@ -17,8 +17,9 @@ use url::Url;
 
 use crate::fixture::{Reply, TestDaemon, Web, contains, open_db, raw_db_bytes};
 use crate::flows::{
-    ATHLETE_A, ATHLETE_B, JSON, JWT_SECRET, PASSWORD, SCOPE, assert_authorize_url, assert_link_url, begin, callback,
-    consent, query, sandbox_daemon, sandbox_get, stored_tokens, token_rows,
+    ATHLETE_A, ATHLETE_B, JSON, JWT_SECRET, PASSWORD, SCOPE, accept_confirmation, assert_authorize_url,
+    assert_link_url, begin, callback, consent, query, sandbox_daemon, sandbox_get, set_cookie, stored_tokens,
+    token_rows,
 };
 use crate::mcp_client::McpClient;
 
@@ -37,6 +38,7 @@ fn jwt_with(secret: &str, user: &Value, iat: i64, exp: i64) -> String {
         tid: user["tenant_id"].as_str().expect("tenant_id").into(),
         iat,
         exp,
+        nbf: None,
         jti: format!("it-{iat}"),
     };
     let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
@@ -293,12 +295,17 @@ fn mcp_connect_provider_link_connects_the_user() {
     assert_eq!(state_rows(d.home(), &state), 1);
 
     let back = consent(&web, &url, ATHLETE_B, "approve");
+    // Opened without a session: the person must first confirm whose pacer account this is.
     let r = callback(&web, &back, JSON);
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.json()["account"], "mia@example.com", "{}", r.text);
+    assert_eq!(token_rows(d.home()), 0, "nothing stored before the confirmation");
+    let r = accept_confirmation(&web, &r);
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // A link handed out over MCP connects the provider but opens no pacer session for whoever
     // completes it (else a key holder could turn it into a login and mint new keys).
     assert_eq!(r.json(), json!({"connected": true, "provider": "strava", "athlete_id": ATHLETE_B}), "{}", r.text);
-    assert!(r.headers.get("set-cookie").is_none(), "no session cookie: {:?}", r.headers);
+    assert!(set_cookie(&r, "pacer_session").is_none(), "no session cookie: {:?}", r.headers);
     let _ = user;
 
     let status = c.call("get_connection_status", json!({}));

@@ -162,7 +162,8 @@ fn no_secret_reaches_the_daemon_or_relay_logs() {
     d.sandbox_faults(json!({"expire_access_tokens": "all", "fail_refresh": true}));
     let r = c.call("get_activities", json!({}));
     assert_eq!(r["error"], json!({"code": -32603, "message": "Token refresh failed"}), "{r}");
-    let reset = web.send(web.post("/sandbox/strava/_sandbox/reset"));
+    let (name, token) = d.sandbox_admin();
+    let reset = web.send(web.post("/sandbox/strava/_sandbox/reset").header(name, token));
     assert!(reset.status.is_success(), "{}", reset.text);
     d.sandbox_faults(json!({"read_limit_15min": 100_000, "limit_15min": 100_000}));
     structured(&c.call("get_activities", json!({"limit": 2})));

@@ -200,3 +200,87 @@ fn serve_on_a_demo_home_serves_the_demo() {
     assert!(r.get("error").is_none() && r["result"]["isError"] != true, "{r}");
     assert!(r["result"]["structuredContent"]["id"].as_u64().is_some(), "{r}");
 }
+
+#[test]
+fn refuses_a_home_open_to_group_or_others() {
+    for mode in [0o755, 0o750, 0o705] {
+        let home = new_home();
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = cli_in(home.path(), &["serve", "--http", "127.0.0.1:0"], None);
+        assert!(!out.status.success(), "mode {mode:o} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("accessible by group or others") && err.contains("chmod 700"), "{err}");
+        assert!(!home.path().join("pacer.db").exists(), "nothing is created in a refused home");
+    }
+}
+
+#[test]
+fn database_files_open_to_others_are_made_private() {
+    let mut d = TestDaemon::start();
+    d.stop();
+    let db = d.home().join("pacer.db");
+    let shm = d.home().join("pacer.db-shm");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&shm, b"").unwrap();
+    std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let home = std::mem::replace(&mut d.home, new_home());
+    let d = TestDaemon::start_in(home, Default::default());
+    for name in ["pacer.db", "pacer.db-wal", "pacer.db-shm"] {
+        let mode = std::fs::metadata(d.home().join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    assert!(d.log_text().contains("database file was open to others; now 0600"), "{}", d.log_text());
+}
+
+#[test]
+fn a_silent_connection_is_refused_after_the_hello_deadline() {
+    let d = TestDaemon::start();
+    rt().block_on(async {
+        let mut s = UnixStream::connect(&d.socket).await.expect("connect");
+        // Send nothing. The daemon answers within its 5 s deadline; 30 s only bounds a hang.
+        let reply =
+            tokio::time::timeout(std::time::Duration::from_secs(30), ipc::read_frame::<_, HelloReply>(&mut s, 4096))
+                .await
+                .expect("the daemon must not wait for a Hello forever")
+                .expect("a refusal frame");
+        match reply {
+            HelloReply::Refused { code, message } => {
+                assert_eq!(code, RefusalCode::BadFrame);
+                assert!(message.contains("no Hello within 5 s"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let mut rest = Vec::new();
+        let n = s.read_to_end(&mut rest).await.unwrap_or(0);
+        assert_eq!(n, 0, "the connection is closed after the refusal");
+    });
+}
+
+#[test]
+fn client_strings_cannot_forge_log_lines() {
+    let d = TestDaemon::start();
+    let (_, key) = d.user_with_key("ada@example.com", None, "free");
+    let forged = "FORGED-LINE pacerd: admin login accepted";
+    rt().block_on(async {
+        for (protocol, key) in [(PROTOCOL_VERSION + 7, None), (PROTOCOL_VERSION, Some(key.as_str()))] {
+            let mut s = UnixStream::connect(&d.socket).await.expect("connect");
+            let client = format!("evil/1\n{forged}\r\n\u{1b}[2K{}", "x".repeat(5000));
+            let h = Hello { protocol, client, channel: Channel::Mcp, api_key: key.map(|k| Secret::new(k.into())) };
+            ipc::write_frame(&mut s, &h).await.expect("write hello");
+            let _: HelloReply = ipc::read_frame(&mut s, ipc::MAX_FRAME_BYTES).await.expect("reply");
+        }
+    });
+    // The session log line is written after Welcome; wait for it (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !d.log_text().contains("mcp session opened") {
+        assert!(std::time::Instant::now() < deadline, "no session line; log:\n{}", d.log_text());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let log = d.log_text();
+    assert!(log.contains("evil/1\\n"), "the client string is logged escaped:\n{log}");
+    for line in log.lines() {
+        assert!(!line.contains('\u{1b}'), "raw escape in the log: {line:?}");
+        assert!(!line.starts_with("FORGED-LINE"), "forged line: {line:?}");
+        assert!(line.len() < 2000, "client strings are bounded in the log: {} bytes", line.len());
+    }
+}

@@ -178,3 +178,49 @@ async fn standalone_server_serves_without_prefix_and_stops() {
     let result = tokio::time::timeout(Duration::from_secs(10), server).await;
     assert!(matches!(result, Ok(Ok(Ok(())))), "server stopped cleanly: {result:?}");
 }
+
+#[actix_web::test]
+async fn admin_routes_need_the_token_and_faults_need_json() {
+    let sb = SandboxStrava::new(SandboxConfig { admin_token: Some("t0k3n".into()), ..config() });
+    let app = app!(sb);
+    let body = r#"{"fail_refresh": true}"#;
+    let token = ("x-sandbox-admin", "t0k3n");
+    // What a cross-site form or `fetch(…, {mode: "no-cors"})` can send: text/plain, no header.
+    let plain = send!(
+        app,
+        req!(post, "/_sandbox/faults")
+            .insert_header(token)
+            .insert_header(("content-type", "text/plain"))
+            .set_payload(body)
+    );
+    assert_eq!(plain.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let json_header = ("content-type", "application/json");
+    for (name, reply) in [
+        ("faults", send!(app, req!(post, "/_sandbox/faults").insert_header(json_header).set_payload(body))),
+        (
+            "faults, wrong token",
+            send!(
+                app,
+                req!(post, "/_sandbox/faults")
+                    .insert_header(("x-sandbox-admin", "t0k3m"))
+                    .insert_header(json_header)
+                    .set_payload(body)
+            ),
+        ),
+        ("reset", send!(app, req!(post, "/_sandbox/reset"))),
+        ("state", send!(app, req!(get, "/_sandbox/state"))),
+    ] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name}");
+    }
+    let state = send!(app, req!(get, "/_sandbox/state").insert_header(token)).json();
+    assert_eq!(state["faults"]["fail_refresh"], false, "nothing was switched");
+    let set = send!(
+        app,
+        req!(post, "/_sandbox/faults")
+            .insert_header(token)
+            .insert_header(("content-type", "application/json; charset=utf-8"))
+            .set_payload(body)
+    );
+    assert_eq!(set.status, StatusCode::OK);
+    assert_eq!(set.json()["faults"]["fail_refresh"], true);
+}

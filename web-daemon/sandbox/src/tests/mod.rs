@@ -99,7 +99,11 @@ mod upload_tests;
 pub(super) const FULL_SCOPE: &str = "read,activity:read_all,activity:write";
 
 pub(super) fn config() -> SandboxConfig {
-    SandboxConfig { upload_processing_ms: 100, ..SandboxConfig::default() }
+    SandboxConfig {
+        upload_processing_ms: 100,
+        redirect_uris: vec!["http://localhost/cb".into(), "https://app.example/cb".into(), "http://x/cb".into()],
+        ..SandboxConfig::default()
+    }
 }
 
 /// A response read to the end.

@@ -206,3 +206,29 @@ async fn deauthorize_revokes_every_token_of_the_athlete() {
     let again = send!(app, req!(post, "/oauth/deauthorize").set_form([("access_token", access.as_str())]));
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn consent_redirects_only_to_registered_uris() {
+    let sb = SandboxStrava::new(config());
+    let app = app!(sb);
+    let consent = |redirect: &'static str| {
+        req!(post, "/oauth/authorize").set_form([
+            ("client_id", "pacer-sandbox"),
+            ("redirect_uri", redirect),
+            ("response_type", "code"),
+            ("state", "s"),
+            ("decision", "approve"),
+        ])
+    };
+    for evil in
+        ["https://evil.example/cb", "http://localhost/cb/../steal", "http://localhost:9/cb", "javascript:alert(1)"]
+    {
+        let r = send!(app, consent(evil));
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{evil}");
+        assert!(r.headers.get("location").is_none(), "{evil}: no code may leave");
+        assert!(r.text().contains("redirect_uri"), "{evil}: {}", r.text());
+    }
+    assert_eq!(send!(app, consent("http://localhost/cb?x=1")).status, StatusCode::FOUND, "query is not compared");
+    sb.register_redirect_uri("https://club.example/oauth/strava/callback");
+    assert_eq!(send!(app, consent("https://club.example/oauth/strava/callback")).status, StatusCode::FOUND);
+}

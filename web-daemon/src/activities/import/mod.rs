@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use convert::FILE_ID_BASE;
 
+use crate::activities::home_guard::HomeGuard;
 use crate::store::activities::{ActivityRecord, FileInsert, insert_file};
 use crate::store::activity_streams::{self, StoredStreams};
 use crate::store::{Store, StoreError, athlete_settings, now_epoch};
@@ -104,7 +105,7 @@ pub fn run(
     let result = match source {
         ImportSource::Path(path) => match walk::classify(&path, home) {
             Ok(walk::Source::Zip(file)) => job.archive(file, progress),
-            Ok(walk::Source::Files(files)) => job.files(&files, progress),
+            Ok(walk::Source::Files(files, guard)) => job.files(&files, &guard, progress),
             Err(e) => Err(e),
         },
         ImportSource::Upload(file) => match walk::classify_upload(file) {
@@ -172,6 +173,7 @@ impl Job {
     fn files(
         &mut self,
         files: &[walk::FoundFile],
+        guard: &HomeGuard,
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<(), ImportError> {
         self.progress.files_total = Some(files.iter().filter(|f| f.skip.is_none()).count() as u64);
@@ -183,7 +185,7 @@ impl Job {
                 self.report.skipped.push(ImportIssue { name: found.name.clone(), reason: reason.to_owned() });
                 continue;
             }
-            match walk::read(&found.path) {
+            match walk::read(&found.path, guard) {
                 Ok(bytes) => self.file(&found.name, None, &bytes, None),
                 Err(reason) => self.fail(&found.name, reason),
             }

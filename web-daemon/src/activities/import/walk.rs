@@ -1,5 +1,7 @@
 //! What an import path is (a ZIP, a folder, one file) and how its files are found and read:
-//! never following symlinks, never inside pacer's home, regular files only, size-capped.
+//! never following symlinks, never one of pacer's own files (by (device, inode), hard links
+//! included: [`HomeGuard`]), regular files with a single link only, size-capped. Every refusal
+//! reads alike ([`REFUSED`]), so an import is no oracle for which paths exist.
 
 use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt;
@@ -8,6 +10,11 @@ use std::path::{Path, PathBuf};
 use pacer_files::{DataType, Sniffed};
 
 use super::{ImportError, MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES};
+use crate::activities::home_guard::HomeGuard;
+
+/// The one answer for a path or file that cannot be imported, whatever the reason.
+pub const REFUSED: &str = "cannot import (missing, unreadable, a symlink, not a folder or a regular file with a \
+     single link, or one of pacer's own files)";
 
 /// A file found in an import folder.
 #[derive(Debug, Clone)]
@@ -22,27 +29,27 @@ pub struct FoundFile {
 /// What an import path turned out to be.
 pub enum Source {
     Zip(std::fs::File),
-    Files(Vec<FoundFile>),
+    /// The files found, and the guard their reads must pass.
+    Files(Vec<FoundFile>, HomeGuard),
 }
 
 /// Opens `path` for reading without following a symlink at its last component and without
-/// blocking on a FIFO; only regular files.
-fn open_regular(path: &Path) -> Result<std::fs::File, String> {
+/// blocking on a FIFO; only regular files with one link that are none of the home's files.
+fn open_regular(path: &Path, guard: &HomeGuard) -> Result<std::fs::File, String> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|_| "cannot open (missing, unreadable, a symlink or not a regular file)".to_owned())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
+        .map_err(|_| REFUSED.to_owned())?;
+    if !guard.admits(&file) {
+        return Err(REFUSED.to_owned());
     }
     Ok(file)
 }
 
 /// Reads one activity file found by [`classify`].
-pub fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let file = open_regular(path)?;
+pub fn read(path: &Path, guard: &HomeGuard) -> Result<Vec<u8>, String> {
+    let file = open_regular(path, guard)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -62,27 +69,28 @@ fn inside_home(path: &Path, home: &Path) -> bool {
 /// files (by extension; everything else is ignored).
 pub fn classify(path: &Path, home: &Path) -> Result<Source, ImportError> {
     let shown = path.display();
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|_| ImportError::Source(format!("cannot open {shown} (missing or unreadable)")))?;
+    let refused = || ImportError::Source(format!("{shown}: {REFUSED}"));
+    let meta = std::fs::symlink_metadata(path).map_err(|_| refused())?;
     if inside_home(path, home) {
-        return Err(ImportError::Source(format!("{shown} is inside pacer's own data directory")));
+        return Err(refused());
     }
+    let guard = HomeGuard::new(home);
     if meta.is_dir() {
         let mut found = Vec::new();
         walk(path, path, 0, &mut found)?;
         found.sort_by(|a, b| a.name.cmp(&b.name));
-        return Ok(Source::Files(found));
+        return Ok(Source::Files(found, guard));
     }
-    let mut file = open_regular(path).map_err(|e| ImportError::Source(format!("{shown}: {e}")))?;
+    let mut file = open_regular(path, &guard).map_err(|e| ImportError::Source(format!("{shown}: {e}")))?;
     let mut head = [0u8; 16];
     let n = file.read(&mut head).map_err(|e| ImportError::Source(format!("{shown}: {e}")))?;
     if pacer_files::sniff(&head[..n]) == Some(Sniffed::Zip) {
         // Re-open so the archive reader starts at the beginning.
-        let file = open_regular(path).map_err(|e| ImportError::Source(format!("{shown}: {e}")))?;
+        let file = open_regular(path, &guard).map_err(|e| ImportError::Source(format!("{shown}: {e}")))?;
         return Ok(Source::Zip(file));
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.to_string());
-    Ok(Source::Files(vec![FoundFile { path: path.to_path_buf(), name, skip: None }]))
+    Ok(Source::Files(vec![FoundFile { path: path.to_path_buf(), name, skip: None }], guard))
 }
 
 fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<FoundFile>) -> Result<(), ImportError> {

@@ -13,6 +13,7 @@ async fn create_list_and_revoke_keys() {
     let fx = fixture(LimitSettings::default());
     let ada = user(&fx, "ada@example.com", None).await;
     let jwt = jwt_for(&fx, &ada);
+    accounts::set_key_tier_allowance(&fx.data.store, "ada@example.com", pacer_shared::Tier::Premium).await.unwrap();
     let app = app!(fx);
 
     let req = test::TestRequest::post()
@@ -80,9 +81,17 @@ async fn other_users_and_tenants_keys_are_not_found() {
     let bob = user(&fx, "bob@example.com", None).await;
     let eve = user(&fx, "eve@example.com", Some("acme")).await;
     let app = app!(fx);
-    let ada_key = accounts::create_key(&fx.data.store, &ada.tenant_id, &ada.id, "k", None, pacer_shared::Tier::Free)
-        .await
-        .unwrap();
+    let ada_key = accounts::create_key(
+        &fx.data.store,
+        &ada.tenant_id,
+        &ada.id,
+        "k",
+        None,
+        pacer_shared::Tier::Free,
+        accounts::Grantor::Admin,
+    )
+    .await
+    .unwrap();
     for intruder in [&bob, &eve] {
         let req = test::TestRequest::delete()
             .uri(&format!("/api/keys/{}", ada_key.key_info.id))
@@ -125,6 +134,7 @@ async fn key_routes_reject_bad_sessions_and_bad_input() {
             tid: ada.tenant_id.to_string(),
             exp: now() - 10,
             iat: now() - 3610,
+            nbf: None,
             jti: "x".into(),
         };
         jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET))

@@ -59,6 +59,9 @@ fn fixture(limits: LimitSettings) -> Fixture {
         limiter,
         tokens,
         sandbox: None,
+        confirmations: Default::default(),
+        logins: Default::default(),
+        allowed_hosts: crate::http::host::allowed_hosts(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
     };
     Fixture { _dir: dir, data: web::Data::new(state) }
 }
@@ -129,12 +132,20 @@ fn jwt_for(fx: &Fixture, u: &UserInfo) -> String {
 }
 
 async fn api_key(fx: &Fixture, u: &UserInfo) -> String {
-    accounts::create_key(&fx.data.store, &u.tenant_id, &u.id, "k", None, pacer_shared::Tier::Free)
-        .await
-        .unwrap()
-        .api_key
-        .expose()
-        .to_string()
+    accounts::create_key(
+        &fx.data.store,
+        &u.tenant_id,
+        &u.id,
+        "k",
+        None,
+        pacer_shared::Tier::Free,
+        accounts::Grantor::Admin,
+    )
+    .await
+    .unwrap()
+    .api_key
+    .expose()
+    .to_string()
 }
 
 fn bearer(token: &str) -> (&'static str, String) {

@@ -229,6 +229,12 @@ impl Fixture {
             limiter: Arc::new(InMemoryLimiter::new(&limits)),
             tokens,
             sandbox: None,
+            confirmations: Default::default(),
+            logins: Default::default(),
+            allowed_hosts: crate::http::host::allowed_hosts(
+                &"127.0.0.1:8081".parse().expect("addr"),
+                "http://127.0.0.1:8081",
+            ),
         }
         .into_shared();
         let principal = Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free };

@@ -10,6 +10,7 @@ use rmcp::ErrorData;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::activities::home_guard::{HomeGuard, opened_path};
 use crate::mcp::params::{Validate, invalid};
 
 /// Largest activity file accepted (Strava's own limit is 25 MB).
@@ -110,38 +111,36 @@ pub struct LocalFile {
     pub file_name: String,
 }
 
-/// Reads `path` for upload: must be a regular activity file (by extension, after resolving
-/// links), at most [`MAX_UPLOAD_BYTES`], and outside pacer's own data directory `home`.
+/// Reads `path` for upload: a regular activity file (by extension, of the given name and of
+/// the file actually opened), at most [`MAX_UPLOAD_BYTES`], and none of pacer's own files.
 /// Blocking: run it off the async runtime.
 ///
 /// The file is opened once (`O_NOFOLLOW | O_NONBLOCK`, so neither a last-moment symlink nor a
-/// FIFO can be slipped in), and every check runs on what was actually opened: `fstat` must say
-/// regular file, and the opened file's real path (`/proc/self/fd/N`) must be outside `home`
-/// with an activity-file extension. Open failures all read alike, so the tool is no oracle for
-/// which paths exist.
+/// FIFO can be slipped in), and every check runs on what was actually opened
+/// ([`HomeGuard`]: not a home file by (device, inode), one link only, real path outside the
+/// home). Every refusal after the argument check reads alike, so the tool is no oracle for which
+/// paths exist.
 pub fn read_local(path: &Path, home: &Path) -> Result<LocalFile, ErrorData> {
     use std::os::unix::fs::OpenOptionsExt;
-    use std::os::unix::io::AsRawFd;
 
     let shown = path.display();
-    let unreadable = || invalid("path", format!("cannot open {shown} (missing, unreadable, or not a regular file)"));
-    let real = path.canonicalize().map_err(|_| unreadable())?;
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if DataType::from_file_name(&name_of(path)).is_none() {
+        return Err(invalid("path", format!("{shown} is not a .fit, .tcx or .gpx file (optionally .gz)")));
+    }
+    let refused = || invalid("path", format!("{REFUSED} {shown}"));
+    let real = path.canonicalize().map_err(|_| refused())?;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(&real)
-        .map_err(|_| unreadable())?;
-    let meta = file.metadata().map_err(|_| unreadable())?;
-    if !meta.is_file() {
-        return Err(unreadable());
+        .map_err(|_| refused())?;
+    if !HomeGuard::new(home).admits(&file) {
+        return Err(refused());
     }
-    let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap_or(real);
-    if home.canonicalize().is_ok_and(|home| opened.starts_with(home)) {
-        return Err(invalid("path", "files in pacer's own data directory cannot be uploaded"));
-    }
-    let file_name = opened.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let data_type = DataType::from_file_name(&file_name)
-        .ok_or_else(|| invalid("path", format!("{shown} is not a .fit, .tcx or .gpx file (optionally .gz)")))?;
+    let file_name = name_of(&opened_path(&file).ok_or_else(refused)?);
+    let data_type = DataType::from_file_name(&file_name).ok_or_else(refused)?;
+    let meta = file.metadata().map_err(|_| refused())?;
     let limit = u64::try_from(MAX_UPLOAD_BYTES).unwrap_or(u64::MAX);
     if meta.len() > limit {
         return Err(invalid("path", format!("{shown} is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
@@ -158,6 +157,10 @@ pub fn read_local(path: &Path, home: &Path) -> Result<LocalFile, ErrorData> {
     }
     Ok(LocalFile { bytes, data_type, file_name })
 }
+
+/// The one answer for a local file that cannot be used, whatever the reason.
+pub const REFUSED: &str = "cannot use (missing, unreadable, not a regular activity file with a single link, or one of \
+     pacer's own files):";
 
 #[cfg(test)]
 mod tests {
@@ -188,29 +191,33 @@ mod tests {
         assert!(decode_base64("***").is_err_and(|e| e.message.starts_with("content_base64: not valid base64")));
         let home = tempfile::tempdir().expect("tempdir");
         let other = tempfile::tempdir().expect("tempdir");
+        let refused = |p: &Path| {
+            let e = read_local(p, home.path()).err().map(|e| e.message.to_string()).unwrap_or_default();
+            e == format!("path: {REFUSED} {}", p.display())
+        };
         let inside = home.path().join("x.gpx");
         std::fs::write(&inside, b"<gpx>").expect("write");
-        assert!(read_local(&inside, home.path()).is_err_and(|e| e.message.contains("data directory")));
-        let key = other.path().join("master.key");
+        assert!(refused(&inside), "a home file");
+        let key = home.path().join("jwt.key");
         std::fs::write(&key, b"secret").expect("write");
-        assert!(read_local(&key, home.path()).is_err_and(|e| e.message.contains("is not a .fit")));
-        // A symlink with an activity name pointing into the home is refused; a FIFO does not hang.
+        assert!(read_local(&key, home.path()).is_err_and(|e| e.message.contains("is not a .fit")), "by its name");
+        // Links with an activity name reaching into the home, a FIFO, a missing file: one answer.
         let link = other.path().join("sneaky.gpx");
-        std::os::unix::fs::symlink(&inside, &link).expect("symlink");
-        assert!(read_local(&link, home.path()).is_err_and(|e| e.message.contains("data directory")));
+        std::os::unix::fs::symlink(&key, &link).expect("symlink");
+        assert!(refused(&link), "a symlink to a home file");
+        let hard = other.path().join("hard.gpx");
+        std::fs::hard_link(&key, &hard).expect("hard link");
+        assert!(refused(&hard), "a hard link to a home file");
         let fifo = other.path().join("pipe.gpx");
         let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
         // SAFETY: mkfifo with a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
-        assert!(read_local(&fifo, home.path()).is_err_and(|e| e.message.contains("not a regular file")));
+        assert!(refused(&fifo), "a FIFO");
+        assert!(refused(&other.path().join("missing.fit")), "a missing file");
         let ok = other.path().join("run.gpx");
         std::fs::write(&ok, b"<gpx>").expect("write");
         let file = read_local(&ok, home.path()).expect("readable");
         let gpx = DataType::new(pacer_files::FileKind::Gpx, false);
         assert_eq!((file.data_type, file.file_name.as_str(), file.bytes.len()), (gpx, "run.gpx", 5));
-        assert!(
-            read_local(&other.path().join("missing.fit"), home.path())
-                .is_err_and(|e| e.message.starts_with("path: cannot open"))
-        );
     }
 }

@@ -38,8 +38,6 @@ use crate::fixture::{Options, TestDaemon, http};
 const CLIENT_ID: &str = "pacer-sandbox";
 const CLIENT_SECRET: &str = "sandbox-secret";
 const SCOPE: &str = "read,activity:read_all,activity:write";
-/// Never contacted: the test reads the code from the consent redirect's `Location`.
-const REDIRECT_URI: &str = "http://127.0.0.1:9/oauth/strava/callback";
 /// The sandbox's access-token lifetime (Strava's 6 hours).
 const SANDBOX_TTL_S: i64 = 21_600;
 const STATUS_PROCESSING: &str = "Your activity is still being processed.";
@@ -160,7 +158,8 @@ impl Harness {
     }
 
     async fn state(&self) -> Value {
-        let r = self.http.get(self.sb("/_sandbox/state")).send().await.expect("state");
+        let (name, token) = self.daemon.sandbox_admin();
+        let r = self.http.get(self.sb("/_sandbox/state")).header(name, token).send().await.expect("state");
         assert!(r.status().is_success(), "state: {}", r.status());
         r.json().await.expect("state json")
     }
@@ -171,7 +170,9 @@ impl Harness {
     }
 
     async fn faults(&self, body: Value) -> Value {
-        let r = self.http.post(self.sb("/_sandbox/faults")).json(&body).send().await.expect("faults");
+        let (name, token) = self.daemon.sandbox_admin();
+        let r =
+            self.http.post(self.sb("/_sandbox/faults")).header(name, token).json(&body).send().await.expect("faults");
         let status = r.status();
         let text = r.text().await.expect("faults body");
         assert!(status.is_success(), "faults {body}: {status} {text}");
@@ -182,7 +183,10 @@ impl Harness {
     /// from the redirect. Returns the code and the athlete who consented.
     async fn authorize_code(&self) -> (String, u64) {
         let state = format!("it-{}", rand::random::<u32>());
-        let url = self.client.authorize_url(&state, REDIRECT_URI, SCOPE);
+        // The daemon's own callback, registered with the sandbox; never contacted: the code is
+        // read from the consent redirect's `Location`.
+        let redirect_uri = format!("{}/oauth/strava/callback", self.daemon.http_url);
+        let url = self.client.authorize_url(&state, &redirect_uri, SCOPE);
         assert!(url.starts_with(&self.sb("/oauth/authorize?")), "{url}");
         let page = self.http.get(&url).send().await.expect("authorize page");
         assert_eq!(page.status(), 200, "authorize page");
@@ -201,7 +205,7 @@ impl Harness {
         let consent = self.http.post(action).form(&form).send().await.expect("consent");
         assert_eq!(consent.status(), 302, "consent: {}", consent.text().await.unwrap_or_default());
         let location = consent.headers()["location"].to_str().expect("location").to_owned();
-        assert!(location.starts_with(REDIRECT_URI), "{location}");
+        assert!(location.starts_with(&redirect_uri), "{location}");
         let location = url::Url::parse(&location).expect("location url");
         let param = |k: &str| location.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
         assert_eq!(param("state").as_deref(), Some(state.as_str()), "state round-trips");
