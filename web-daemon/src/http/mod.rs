@@ -6,6 +6,8 @@
 
 pub mod a2a;
 pub mod auth;
+pub mod charts;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -19,6 +21,7 @@ pub mod openapi;
 pub mod page;
 pub mod ratelimit;
 pub mod session;
+pub mod svg;
 
 use actix_web::web;
 
@@ -32,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(mcp_ws::mcp_ws).service(import::import_upload);
     mcp_http::configure(cfg);
     page::configure(cfg);
+    dashboard::configure(cfg);
 }
 
 /// Caps request bodies at `max_body_bytes` for JSON, form and raw (`Bytes`/`String`) extractors;

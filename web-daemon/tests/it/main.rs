@@ -4,6 +4,7 @@ mod a2a;
 mod analytics;
 mod cache;
 mod cli;
+mod dashboard;
 mod data;
 mod fixture;
 mod flows;
