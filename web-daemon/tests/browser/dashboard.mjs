@@ -6,7 +6,7 @@
 //
 // Environment: PACER_URL, PACER_EMAIL, PACER_PASSWORD (from demo.json), OUT_DIR (screenshots and
 // the browser profile), CHROMIUM (default /usr/bin/chromium). Run by scripts/browser-check.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -27,7 +27,8 @@ function check(ok, message) {
   console.log("ok - " + message);
 }
 
-const context = await chromium.launchPersistentContext(mkdtempSync(join(out, "profile-")), {
+const profile = mkdtempSync(join(out, "profile-"));
+const context = await chromium.launchPersistentContext(profile, {
   executablePath,
   headless: true,
   args: [
@@ -135,4 +136,5 @@ try {
   console.log("screenshots: " + out);
 } finally {
   await context.close();
+  rmSync(profile, { recursive: true, force: true });
 }
