@@ -189,6 +189,28 @@ impl From<AccountError> for ApiError {
     }
 }
 
+/// The error responses every session-authenticated route with query parameters shares, for
+/// `responses(..., SessionErrors)` in `#[utoipa::path]`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum SessionErrors {
+    /// A query parameter is malformed or out of range (code `invalid_input`).
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Missing, invalid or expired session token (code `unauthorized`).
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// X-Tenant-ID names another tenant (code `forbidden`).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
+
+/// Query-string errors (unknown enum value, not a number) as the standard error shape.
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default()
+        .error_handler(|err, _req| ApiError::bad_request(format!("invalid query string: {err}")).into())
+}
+
 /// JSON body errors (malformed, wrong types, too large) as the standard error shape.
 pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
     actix_web::web::JsonConfig::default().limit(limit).error_handler(move |err, _req| {

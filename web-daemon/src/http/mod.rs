@@ -7,7 +7,9 @@
 pub mod a2a;
 pub mod auth;
 pub mod body;
+pub mod charts;
 pub mod client_ip;
+pub mod dashboard;
 pub mod deadline;
 pub mod error;
 pub mod extract;
@@ -25,6 +27,7 @@ pub mod openapi;
 pub mod page;
 pub mod ratelimit;
 pub mod session;
+pub mod svg;
 
 use actix_web::web;
 
@@ -38,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(mcp_ws::mcp_ws).service(import::import_upload);
     mcp_http::configure(cfg);
     page::configure(cfg);
+    dashboard::configure(cfg);
 }
 
 /// Caps request bodies at `max_body_bytes` for JSON, form and raw (`Bytes`/`String`) extractors;

@@ -41,6 +41,9 @@ use super::session::SESSION_COOKIE;
         super::page::logout,
         super::session::login_with_link,
         super::import::import_upload,
+        super::dashboard::weekly_svg,
+        super::dashboard::fitness_svg,
+        super::dashboard::recent,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -52,6 +55,7 @@ use super::session::SESSION_COOKIE;
         (name = "a2a", description = "Agent registry, pacer's agent card and A2A JSON-RPC"),
         (name = "mcp", description = "MCP over WebSocket and Streamable HTTP"),
         (name = "web", description = "The web page and its assets"),
+        (name = "dashboard", description = "The web page's charts and recent activities (server-drawn SVG)"),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ mod apps;
 mod budget;
 mod cache;
 mod cli;
+mod dashboard;
 mod data;
 mod fixture;
 mod flows;

@@ -1,5 +1,6 @@
-// pacer web page: sign-in, Strava connection, API keys. Talks only to this daemon's JSON API;
-// every value from the server is written with textContent, never parsed as HTML.
+// pacer web page: sign-in, dashboard, import, Strava connection, API keys. Talks only to this
+// daemon's JSON API; every value from the server is written with textContent, never parsed as
+// HTML. Charts and routes are server-drawn SVG shown as <img> (they cannot run script).
 "use strict";
 
 (function () {
@@ -141,6 +142,112 @@
     }
   }
 
+
+  // Dashboard: two server-drawn charts sized to their column, and the recent activities with
+  // their routes (standalone SVG documents from the API, shown as data: images).
+  function chartWidth(img) {
+    const w = Math.round(img.parentElement.getBoundingClientRect().width);
+    return Math.max(280, Math.min(1600, w || 720));
+  }
+
+  function loadCharts() {
+    show($("charts-error"), "");
+    const weekly = $("weekly-chart");
+    const fitness = $("fitness-chart");
+    const stamp = "&t=" + Date.now();
+    weekly.src = "/api/dashboard/weekly.svg?weeks=12&metric=" + encodeURIComponent($("weekly-metric").value) +
+      "&width=" + chartWidth(weekly) + stamp;
+    fitness.src = "/api/dashboard/fitness.svg?days=90&width=" + chartWidth(fitness) + stamp;
+  }
+
+  function distance(m) {
+    return m >= 1000 ? (m / 1000).toFixed(1) + " km" : Math.round(m) + " m";
+  }
+
+  function duration(s) {
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return h > 0 ? h + " h " + String(m).padStart(2, "0") + " min" : m + " min";
+  }
+
+  function day(value) {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  }
+
+  function recentRow(a) {
+    const tr = document.createElement("tr");
+    const route = document.createElement("td");
+    route.className = "route";
+    if (a.route_svg) {
+      const img = document.createElement("img");
+      img.className = "route";
+      img.width = 96;
+      img.height = 64;
+      img.alt = "Route of " + a.name;
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(a.route_svg);
+      route.appendChild(img);
+    } else {
+      route.textContent = "—";
+    }
+    const what = document.createElement("td");
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = a.name;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = a.sport_type + " · " + day(a.start_date_local);
+    what.append(name, meta);
+    const amount = document.createElement("td");
+    amount.className = "num";
+    const dist = document.createElement("span");
+    dist.className = "name";
+    dist.textContent = a.distance_m > 0 ? distance(a.distance_m) : "—";
+    const time = document.createElement("span");
+    time.className = "meta";
+    time.textContent = duration(a.moving_time_s);
+    amount.append(dist, time);
+    tr.append(route, what, amount);
+    return tr;
+  }
+
+  async function loadRecent() {
+    show($("recent-error"), "");
+    try {
+      const data = await api("GET", "/api/dashboard/recent?limit=10");
+      $("recent-rows").replaceChildren(...data.activities.map(recentRow));
+      $("recent-empty").hidden = data.activities.length > 0;
+    } catch (err) {
+      failed($("recent-error"), err);
+    }
+  }
+
+  function initDashboard() {
+    for (const id of ["weekly-chart", "fitness-chart"]) {
+      $(id).addEventListener("error", () => show($("charts-error"), "A chart could not be drawn. Sign in again or refresh."));
+    }
+    $("weekly-metric").addEventListener("change", loadCharts);
+    $("dash-refresh").addEventListener("click", () => {
+      loadCharts();
+      loadRecent();
+    });
+    // Redraw at the new width when the column changes size (rotation, window resize).
+    let lastWidth = chartWidth($("weekly-chart"));
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const w = chartWidth($("weekly-chart"));
+        if (Math.abs(w - lastWidth) >= 40) {
+          lastWidth = w;
+          loadCharts();
+        }
+      }, 250);
+    });
+    loadCharts();
+    loadRecent();
+  }
+
   function initApp() {
     $("logout").addEventListener("click", async () => {
       try {
@@ -196,6 +303,7 @@
       }
     });
 
+    initDashboard();
     initImport();
     loadConnection();
     loadKeys();
@@ -247,6 +355,8 @@
             issues.append(li);
           }
           issues.hidden = issues.children.length === 0;
+          loadCharts();
+          loadRecent();
         } else if (msg.error) {
           show($("import-error"), msg.error.message);
         }
