@@ -9,7 +9,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-use super::page::escape;
+use super::html::escape;
 
 /// The CSP of a served SVG: no scripts, no fetches, only its own inline style block.
 pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'";
