@@ -237,6 +237,13 @@ fn agent_card_and_json_rpc_skills() {
     assert_eq!(activities.len(), 3, "{task}");
     assert!(activities[0]["id"].is_u64() && activities[0]["distance_m"].is_number());
 
+    // Integers sent as whole floats (protobuf-based clients) are integers.
+    let reply = c.send_message(
+        &key,
+        json!([{"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 2.0}}}]),
+    );
+    assert_eq!(data_part(result(&reply))["activities"].as_array().expect("activities").len(), 2, "{reply}");
+
     // A plain text part (A2A 0.3 method name), the context id carried over.
     let message = json!({"role": "user", "messageId": "m-2", "contextId": "ctx-42",
         "parts": [{"kind": "text", "text": "get_activities limit 2"}]});
