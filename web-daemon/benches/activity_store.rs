@@ -64,13 +64,18 @@ struct Mcp {
     client: reqwest::Client,
     url: String,
     key: String,
+    /// The mounted sandbox's admin token (`run/sandbox-admin.token`, beside the socket).
+    admin: String,
     id: u64,
 }
 
 impl Mcp {
     fn new(client: &reqwest::Client, facts: &Value) -> Self {
         let s = |k: &str| facts[k].as_str().unwrap_or_else(|| panic!("demo.json lacks {k}")).to_string();
-        Mcp { client: client.clone(), url: s("http_url"), key: s("api_key"), id: 0 }
+        let socket = std::path::PathBuf::from(s("socket"));
+        let token = socket.with_file_name("sandbox-admin.token");
+        let admin = std::fs::read_to_string(&token).expect("sandbox admin token").trim().to_owned();
+        Mcp { client: client.clone(), url: s("http_url"), key: s("api_key"), admin, id: 0 }
     }
 
     /// One stateless JSON-RPC request over `POST /mcp`; its `result`.
@@ -123,6 +128,7 @@ impl Mcp {
         let res = self
             .client
             .post(format!("{}/sandbox/strava/_sandbox/faults", self.url))
+            .header("X-Sandbox-Admin", &self.admin)
             .json(&faults)
             .send()
             .await
@@ -135,6 +141,7 @@ impl Mcp {
         let state: Value = self
             .client
             .get(format!("{}/sandbox/strava/_sandbox/state", self.url))
+            .header("X-Sandbox-Admin", &self.admin)
             .send()
             .await
             .expect("sandbox state")

@@ -90,7 +90,7 @@ pub fn run(
     let zone = athlete_settings::get(&*store.conn()?, &owner.tenant, &owner.user)?.time_zone;
     // Parsing (this thread) and writing (the writer thread) overlap: batches go through a
     // small bounded channel, so at most a few batches are in memory.
-    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Pending>>(2);
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
     let writer = {
         let (store, owner) = (store.clone(), owner.clone());
         std::thread::spawn(move || write_batches(&store, &owner, batches))
