@@ -30,7 +30,8 @@ fn round(v: f64, decimals: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// The record for `file` (already parsed) with metadata from its CSV row.
+/// The record for `file` (already parsed) with metadata from its CSV row, and the file's
+/// full-resolution streams; [`finish`] (on the writer thread) adds what comes from the streams.
 pub fn record(
     file: &ParsedFile,
     csv: Option<&CsvActivity>,
@@ -38,7 +39,7 @@ pub fn record(
     hash: [u8; 32],
     athlete_zone: Option<&str>,
     now: i64,
-) -> Result<(ActivityRecord, StoredStreams), String> {
+) -> Result<(ActivityRecord, Streams), String> {
     let analysis = pacer_files::analyze(&file.points, &file.totals).map_err(|e| e.to_string())?;
     let s = &analysis.summary;
     let start: DateTime<Utc> = s.start;
@@ -66,7 +67,6 @@ pub fn record(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| pacer_files::default_name(&sport, local_hour));
     let id = activity_id(csv, &hash);
-    let efforts = crate::analytics::efforts::of_streams(&sport, &analysis.streams);
     let activity = Activity {
         id,
         name,
@@ -109,12 +109,21 @@ pub fn record(
         start_latlng: s.start_latlng,
         has_detail: true,
         laps: Vec::new(),
-        normalized_watts: crate::analytics::efforts::normalized_power_of(&analysis.streams),
-        efforts,
+        normalized_watts: None,
+        efforts: Vec::new(),
         fetched_at: now,
         expires_at: None,
     };
-    Ok((rec, stored_streams(&analysis.streams)))
+    Ok((rec, analysis.streams))
+}
+
+/// Completes `rec` from its full-resolution `streams` (best efforts, normalized power) and
+/// returns the streams as stored (downsampled). Runs on the import's writer thread, so parsing
+/// the next file overlaps with it.
+pub fn finish(rec: &mut ActivityRecord, streams: &Streams) -> StoredStreams {
+    rec.efforts = crate::analytics::efforts::of_streams(&rec.detail.activity.sport_type, streams);
+    rec.normalized_watts = crate::analytics::efforts::normalized_power_of(streams);
+    stored_streams(streams)
 }
 
 /// The series to store: shape-keeping LTTB on the most telling stream, ≤ [`MAX_STORED_POINTS`].

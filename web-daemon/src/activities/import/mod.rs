@@ -28,7 +28,7 @@ pub use convert::FILE_ID_BASE;
 
 use crate::activities::home_guard::HomeGuard;
 use crate::store::activities::{ActivityRecord, FileInsert, insert_file};
-use crate::store::activity_streams::{self, StoredStreams};
+use crate::store::activity_streams;
 use crate::store::{Store, StoreError, athlete_settings, now_epoch};
 
 /// Files per transaction.
@@ -70,11 +70,11 @@ pub enum ImportSource {
     Upload(std::fs::File),
 }
 
-/// One file on its way into the store.
+/// One file on its way into the store (streams at full resolution until the writer stores them).
 struct Pending {
     name: String,
     record: ActivityRecord,
-    streams: StoredStreams,
+    streams: pacer_files::Streams,
 }
 
 /// Runs an import on the calling (blocking) thread. `home` is pacer's data directory (never
@@ -148,13 +148,14 @@ fn write_batches(
 ) -> Result<(u64, Vec<String>), StoreError> {
     let mut conn = store.conn()?;
     let (mut imported, mut duplicates) = (0, Vec::new());
-    for batch in batches {
+    for mut batch in batches {
         let tx = conn.transaction()?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        for p in &batch {
+        for p in &mut batch {
+            let stored = convert::finish(&mut p.record, &p.streams);
             let outcome = insert_file(&tx, &owner.tenant, &owner.user, &p.record)?;
             if let FileInsert::Stored(id) = outcome {
-                activity_streams::put(&tx, &owner.tenant, &owner.user, id, &p.streams)?;
+                activity_streams::put(&tx, &owner.tenant, &owner.user, id, &stored)?;
             }
             outcomes.push(outcome);
         }
