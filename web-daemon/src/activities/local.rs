@@ -55,44 +55,24 @@ impl LocalFiles {
     /// Totals per sport group over `[from, to)` (epoch seconds).
     async fn totals(&self, from: i64, to: i64) -> ProviderResult<[(Totals, f64, f64); 3]> {
         let (t, u) = (self.tenant.clone(), self.user.clone());
-        self.store
-            .call(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT sport_type, COUNT(*), SUM(distance_m), SUM(moving_time_s), SUM(elapsed_time_s),
-                            SUM(total_elevation_gain_m), MAX(distance_m), MAX(total_elevation_gain_m)
-                     FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND start_epoch_s >= ?3 AND start_epoch_s < ?4
-                       AND (expires_at IS NULL OR expires_at > ?5)
-                     GROUP BY sport_type",
-                )?;
-                let mut out: [(Totals, f64, f64); 3] = Default::default();
-                let rows = stmt.query_map(rusqlite::params![t.as_str(), u.as_str(), from, to, now_epoch()], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, f64>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, f64>(5)?,
-                        r.get::<_, f64>(6)?,
-                        r.get::<_, f64>(7)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (sport, count, distance, moving, elapsed, gain, longest, climb) = row?;
-                    let Some(group) = sport_group(&sport) else { continue };
-                    let (totals, max_distance, max_climb) = &mut out[group];
-                    totals.count += u64::try_from(count).unwrap_or(0);
-                    totals.distance_m += distance;
-                    totals.moving_time_s += u64::try_from(moving).unwrap_or(0);
-                    totals.elapsed_time_s += u64::try_from(elapsed).unwrap_or(0);
-                    totals.elevation_gain_m += gain;
-                    *max_distance = max_distance.max(longest);
-                    *max_climb = max_climb.max(climb);
-                }
-                Ok(out)
-            })
+        let rows = self
+            .store
+            .call(move |c| crate::store::analytics::sport_totals(c, &t, &u, (from, to), now_epoch()))
             .await
-            .map_err(local)
+            .map_err(local)?;
+        let mut out: [(Totals, f64, f64); 3] = Default::default();
+        for row in rows {
+            let Some(group) = sport_group(&row.sport_type) else { continue };
+            let (totals, max_distance, max_climb) = &mut out[group];
+            totals.count += row.count;
+            totals.distance_m += row.distance_m;
+            totals.moving_time_s += row.moving_time_s;
+            totals.elapsed_time_s += row.elapsed_time_s;
+            totals.elevation_gain_m += row.elevation_gain_m;
+            *max_distance = max_distance.max(row.longest_m);
+            *max_climb = max_climb.max(row.biggest_climb_m);
+        }
+        Ok(out)
     }
 }
 

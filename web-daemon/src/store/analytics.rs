@@ -146,3 +146,47 @@ impl Largest {
         }
     }
 }
+
+/// Totals of one sport type over a time range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SportTotalsRow {
+    pub sport_type: String,
+    pub count: u64,
+    pub distance_m: f64,
+    pub moving_time_s: u64,
+    pub elapsed_time_s: u64,
+    pub elevation_gain_m: f64,
+    pub longest_m: f64,
+    pub biggest_climb_m: f64,
+}
+
+/// Per-sport totals of the owner's live activities started in `[from, to)`.
+pub fn sport_totals(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    (from, to): (i64, i64),
+    now: i64,
+) -> Result<Vec<SportTotalsRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sport_type, COUNT(*), SUM(distance_m), SUM(moving_time_s), SUM(elapsed_time_s),
+                SUM(total_elevation_gain_m), MAX(distance_m), MAX(total_elevation_gain_m)
+         FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND start_epoch_s >= ?3 AND start_epoch_s < ?4
+           AND (expires_at IS NULL OR expires_at > ?5)
+         GROUP BY sport_type",
+    )?;
+    let to_u64 = |v: i64| u64::try_from(v).unwrap_or(0);
+    let rows = stmt.query_map(params![tenant.as_str(), user.as_str(), from, to, now], |r| {
+        Ok(SportTotalsRow {
+            sport_type: r.get(0)?,
+            count: to_u64(r.get(1)?),
+            distance_m: r.get(2)?,
+            moving_time_s: to_u64(r.get(3)?),
+            elapsed_time_s: to_u64(r.get(4)?),
+            elevation_gain_m: r.get(5)?,
+            longest_m: r.get(6)?,
+            biggest_climb_m: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
