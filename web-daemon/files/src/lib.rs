@@ -34,7 +34,7 @@ pub use limits::Limits;
 pub use lttb::{Downsampled, downsample, lttb};
 pub use parse::{FileTotals, ParsedFile, Point, gunzip, parse, parse_any};
 pub use sniff::{Sniffed, sniff};
-pub use sport::{SPORT_TYPES, default_name, sport_from_file, sport_type};
+pub use sport::{RIDE_SPORTS, RUN_SPORTS, SPORT_TYPES, default_name, sport_from_file, sport_type};
 pub use streams::{STREAM_KEYS, StreamKey, StreamValues, Streams};
 pub use summary::{Analysis, Summary, analyze, haversine, streams, summarize};
 pub use timezone::{LocalTime, LocalTimeSource, local_time, offset_in_zone, zone_at};

@@ -38,6 +38,13 @@ pub fn sport_from_file(value: &str) -> Option<&'static str> {
     })
 }
 
+/// Sport types counted as runs (Strava's run totals, running records).
+pub const RUN_SPORTS: [&str; 3] = ["Run", "TrailRun", "VirtualRun"];
+
+/// Sport types counted as rides (Strava's ride totals).
+pub const RIDE_SPORTS: [&str; 6] =
+    ["Ride", "VirtualRide", "GravelRide", "MountainBikeRide", "EBikeRide", "EMountainBikeRide"];
+
 /// Strava's default activity title by local start hour: "Morning Run", "Lunch Ride",
 /// "Evening Weight Training", …
 pub fn default_name(sport: &str, local_hour: u32) -> String {

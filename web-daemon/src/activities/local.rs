@@ -79,8 +79,8 @@ impl LocalFiles {
 /// 0 = runs, 1 = rides, 2 = swims (Strava's three totals); other sports are not totalled.
 fn sport_group(sport: &str) -> Option<usize> {
     match sport {
-        "Run" | "TrailRun" | "VirtualRun" => Some(0),
-        "Ride" | "VirtualRide" | "GravelRide" | "MountainBikeRide" | "EBikeRide" | "EMountainBikeRide" => Some(1),
+        s if pacer_files::RUN_SPORTS.contains(&s) => Some(0),
+        s if pacer_files::RIDE_SPORTS.contains(&s) => Some(1),
         "Swim" => Some(2),
         _ => None,
     }

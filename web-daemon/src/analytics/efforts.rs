@@ -114,14 +114,11 @@ pub fn power_effort(name: &str) -> String {
     format!("power_{name}")
 }
 
-/// Sports whose distance efforts are running records.
-pub const RUNNING: [&str; 3] = ["Run", "TrailRun", "VirtualRun"];
-
 /// Every best effort of an activity's streams: for runs, times over [`DISTANCES`] (when it
 /// covered them); for anything with power, average power over [`POWER_WINDOWS`].
 pub fn of_streams(sport: &str, streams: &pacer_files::Streams) -> Vec<(String, f64)> {
     let mut out = Vec::new();
-    let distances: &[(&str, f64)] = if RUNNING.contains(&sport) { &DISTANCES } else { &[] };
+    let distances: &[(&str, f64)] = if pacer_files::RUN_SPORTS.contains(&sport) { &DISTANCES } else { &[] };
     for &(name, metres) in distances {
         if let Some(s) = best_time_for_distance(&streams.time, &streams.distance, metres) {
             out.push((time_effort(name), s));

@@ -163,8 +163,7 @@ impl<'a> Analytics<'a> {
                         best_efforts.push(Record::new(effort, "W", None, r));
                     }
                 }
-                let runs = ["Run", "TrailRun", "VirtualRun"];
-                let rides = ["Ride", "VirtualRide", "GravelRide", "MountainBikeRide", "EBikeRide"];
+                let (runs, rides) = (pacer_files::RUN_SPORTS, pacer_files::RIDE_SPORTS);
                 let longest = |sports: &[&str], name: &str| -> Result<Option<Record>, StoreError> {
                     Ok(queries::largest(c, &t, &u, Largest::Distance, sports, window, now)?
                         .map(|r| Record::new(name.to_owned(), "m", None, r)))
