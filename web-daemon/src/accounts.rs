@@ -204,5 +204,7 @@ pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Resul
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.
 pub async fn revoke_key(store: &Store, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), AccountError> {
     let (t, u, k) = (tenant.clone(), user.clone(), key_id.to_string());
-    Ok(store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?)
+    store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?;
+    store.keys().forget(key_id);
+    Ok(())
 }

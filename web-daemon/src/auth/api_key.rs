@@ -71,13 +71,21 @@ pub fn validate_with(conn: &Connection, key: &str) -> Result<Principal, AuthErro
     Ok(Principal { tenant_id: key.tenant_id, user_id: key.user_id, key_id: Some(key.id), tier: key.tier })
 }
 
-/// Async [`validate_with`] through the store's pool.
+/// Async [`validate_with`] through the store's pool, answered from the store's
+/// [`KeyCache`](super::key_cache::KeyCache) when the key was validated moments ago.
 pub async fn validate(store: &Store, key: &Secret) -> Result<Principal, AuthError> {
+    let hash = hash_key(key.expose());
+    if let Some(principal) = store.keys().get(&hash) {
+        return Ok(principal);
+    }
+    let generation = store.keys().generation();
     let key = key.clone();
-    store
+    let principal = store
         .call(move |c| Ok(validate_with(c, key.expose())))
         .await
-        .map_err(|e: StoreError| AuthError::Internal(e.to_string()))?
+        .map_err(|e: StoreError| AuthError::Internal(e.to_string()))??;
+    store.keys().insert(hash, principal.clone(), generation);
+    Ok(principal)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod jwt;
+pub mod key_cache;
 pub mod login_guard;
 pub mod password;
 

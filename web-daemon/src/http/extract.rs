@@ -111,8 +111,9 @@ impl FromRequest for ApiKeyAuth {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| ApiError::unauthorized("missing X-API-Key header"))?;
             let key = Secret::new(key.to_string());
-            // Validate (a read), then the tenant check and the limiter; only an admitted request
-            // writes (`last_used_at`), so a flood of rejected requests costs no database writes.
+            // Validate (a cached read), then the tenant check and the limiter; only an admitted
+            // request stamps `last_used_at` (at most once a minute per key), so a flood of
+            // rejected requests costs no database writes.
             let principal = api_key::validate(&state.store, &key).await?;
             check_tenant(&req, &principal)?;
             let key_id = principal.key_id.clone().unwrap_or_default();
@@ -121,8 +122,10 @@ impl FromRequest for ApiKeyAuth {
             if !decision.allowed {
                 return Err(ApiError::rate_limited(&decision));
             }
-            let tenant = principal.tenant_id.clone();
-            state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
+            if state.store.keys().touch_due(&key_id) {
+                let tenant = principal.tenant_id.clone();
+                state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
+            }
             Ok(Self(principal))
         })
     }

@@ -106,6 +106,7 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
             AdminRequest::KeysRevoke { key_id } => {
                 let id = key_id.clone();
                 store.call(move |c| api_keys::deactivate_any(c, &id)).await?;
+                store.keys().forget(&key_id);
                 AdminResponse::KeyRevoked { id: key_id, is_active: false }
             }
             AdminRequest::Status => AdminResponse::Status(status(state).await?),

@@ -15,9 +15,27 @@ pub const DEFAULT_RESULT_BUDGET: usize = 16 * 1024;
 /// Room left for the summary text and the result envelope.
 pub const ENVELOPE_BYTES: usize = 1024;
 
-/// Serialized size of `value` (0 if it cannot be serialized).
+/// Serialized size of `value` (0 if it cannot be serialized), counted without building the JSON.
 pub fn size_of<T: Serialize + ?Sized>(value: &T) -> usize {
-    serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0)
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => 0,
+    }
+}
+
+/// An `io::Write` that only counts bytes.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Keeps the longest prefix of `items` whose result, as measured by `size` (bytes of JSON,

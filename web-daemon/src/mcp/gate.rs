@@ -1,12 +1,15 @@
 //! What happens around every tool call: name check, key check, rate limit, run, usage row.
 //!
 //! 1. Unknown tool → `-32602` (before anything is charged).
-//! 2. The API key must still be active (so a revoked key stops working mid-session).
+//! 2. The API key must still be active (so a revoked key stops working mid-session); the
+//!    store's answer is held for a few seconds by the key cache
+//!    ([`crate::auth::key_cache`]), which a revocation clears at once.
 //! 3. The key's rate limit (by tier) must allow the call (unless the HTTP transport already
 //!    charged this request: `POST /mcp` and A2A are charged once per HTTP request).
 //! 4. The tool runs (argument errors are `-32602` naming the field).
 //! 5. A usage row is recorded (operation = tool name, status, duration), which also stamps the
-//!    key's `last_used_at`; a failure to record is logged, never returned.
+//!    key's `last_used_at` when due (at most once a minute); a failure to record is logged,
+//!    never returned.
 //!
 //! Sessions without an API key (`principal.key_id == None`) skip 2, 3 and 5.
 
@@ -64,13 +67,20 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     if ready.wait_for(|r| *r).await.is_err() {
         return Err(errors::internal("pacerd is shutting down", "mcp_ready dropped"));
     }
-    let tenant = principal.tenant_id.clone();
-    let id = key_id.clone();
-    let active = state
-        .store
-        .call(move |c| api_keys::is_active(c, &tenant, &id))
-        .await
-        .map_err(|e| errors::internal("internal error: cannot verify the API key", e))?;
+    let active = state.store.keys().recently_active(&key_id) || {
+        let generation = state.store.keys().generation();
+        let tenant = principal.tenant_id.clone();
+        let id = key_id.clone();
+        let active = state
+            .store
+            .call(move |c| api_keys::is_active(c, &tenant, &id))
+            .await
+            .map_err(|e| errors::internal("internal error: cannot verify the API key", e))?;
+        if active {
+            state.store.keys().mark_active(&key_id, generation);
+        }
+        active
+    };
     if !active {
         tracing::info!("call refused: API key deactivated");
         return Err(errors::key_deactivated());
@@ -94,12 +104,12 @@ async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_
     };
     let tenant = principal.tenant_id.clone();
     let operation = operation.to_owned();
-    let recorded = mcp
-        .state()
-        .store
+    let store = &mcp.state().store;
+    let touch = store.keys().touch_due(&key_id);
+    let recorded = store
         .call(move |c| {
             let rec = UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
-            usage::record(c, &rec)
+            usage::record(c, &rec, touch)
         })
         .await;
     if let Err(e) = recorded {

@@ -89,7 +89,7 @@ pub fn find_by_prefix(conn: &Connection, prefix: &str) -> Result<Vec<KeyCandidat
 
 /// The keys of one user in one tenant, newest first.
 pub fn list_for_user(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Vec<KeyInfo>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {INFO_COLS} FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY created_at DESC, id"
     ))?;
     let rows = stmt.query_map(params![tenant.as_str(), user.as_str()], info_from_row)?;

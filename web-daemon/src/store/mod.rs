@@ -27,6 +27,8 @@ use std::time::Duration;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
+use crate::auth::key_cache::KeyCache;
+
 pub use tokens::TokenRow;
 
 /// Pooled SQLite connections.
@@ -66,6 +68,9 @@ pub enum StoreError {
 pub struct Store {
     pool: Pool,
     path: PathBuf,
+    /// Validated API keys (see [`KeyCache`]): beside the pool so every holder of the store
+    /// validates, and revokes, through the same cache.
+    keys: std::sync::Arc<KeyCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -73,6 +78,9 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("path", &self.path).finish()
     }
 }
+
+/// Prepared statements kept per pooled connection (more than the store's distinct statements).
+const STATEMENT_CACHE: usize = 256;
 
 /// Busy timeout for writers waiting on the WAL lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -95,15 +103,23 @@ impl Store {
         secure_files(path)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
+            // Every repository statement stays prepared (rusqlite keeps 16 by default; a
+            // statement evicted from the cache is parsed and planned again on its next use).
+            c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(10)).build(manager)?;
-        Ok(Self { pool, path: path.to_path_buf() })
+        Ok(Self { pool, path: path.to_path_buf(), keys: Default::default() })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The validated-key cache shared by every clone of this store.
+    pub fn keys(&self) -> &KeyCache {
+        &self.keys
     }
 
     /// A pooled connection for synchronous callers (CLI, benches, migrations).

@@ -15,8 +15,9 @@ pub struct UsageRecord<'a> {
     pub duration_ms: u64,
 }
 
-/// Records a usage row and stamps the key's `last_used_at` in one transaction.
-pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>) -> Result<(), StoreError> {
+/// Records a usage row and, when `touch`, stamps the key's `last_used_at` in the same
+/// transaction (callers stamp at most once a minute per key: `KeyCache::touch_due`).
+pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>, touch: bool) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     let now = now_rfc3339();
     tx.prepare_cached(
@@ -31,11 +32,10 @@ pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>) -> Result<(), StoreE
         rec.duration_ms as i64,
         now
     ])?;
-    tx.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?.execute(params![
-        now,
-        rec.tenant.as_str(),
-        rec.api_key_id
-    ])?;
+    if touch {
+        tx.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?
+            .execute(params![now, rec.tenant.as_str(), rec.api_key_id])?;
+    }
     tx.commit()?;
     Ok(())
 }

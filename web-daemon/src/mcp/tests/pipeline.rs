@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
 use super::fixture::Fixture;
-use crate::store::{api_keys, usage};
+use crate::store::usage;
 
 fn text(response: &serde_json::Value) -> String {
     response["result"]["content"]
@@ -145,12 +145,8 @@ async fn deactivating_the_key_stops_the_session() {
     assert_eq!(response["result"]["structuredContent"]["connected"], false, "{response}");
     let p = fixture.principal.clone();
     let key = p.key_id.clone().unwrap_or_default();
-    fixture
-        .state
-        .store
-        .call(move |c| api_keys::deactivate(c, &p.tenant_id, &p.user_id, &key))
-        .await
-        .expect("deactivate");
+    // The revocation path every surface uses (it also drops the key from the key cache).
+    crate::accounts::revoke_key(&fixture.state.store, &p.tenant_id, &p.user_id, &key).await.expect("deactivate");
     let response = client.call("get_connection_status", json!({})).await;
     assert_eq!(response["error"]["code"], -32001, "{response}");
     assert_eq!(response["error"]["message"], "API key is deactivated");
