@@ -159,5 +159,10 @@ fn error_code(status: StatusCode) -> &'static str {
 
 /// Registers `/mcp`: POST served, every other method 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/mcp").route(web::post().to(mcp_post)).default_service(web::to(method_not_allowed)));
+    cfg.service(
+        web::resource("/mcp")
+            .wrap(actix_web::middleware::from_fn(super::host::require_allowed_origin))
+            .route(web::post().to(mcp_post))
+            .default_service(web::to(method_not_allowed)),
+    );
 }
