@@ -23,6 +23,7 @@ mod line_cap;
 pub mod output;
 mod pace;
 pub mod params;
+pub mod prompts;
 mod schema_tidy;
 mod server;
 mod tools;
