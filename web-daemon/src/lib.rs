@@ -112,6 +112,7 @@ impl Daemon {
             logins: Default::default(),
             allowed_hosts,
             allowed_origins,
+            tasks: Default::default(),
         }
         .into_shared();
         Ok(Self { state, open_files, http, socket, _lock: lock })

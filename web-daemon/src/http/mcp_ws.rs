@@ -181,7 +181,10 @@ pub(crate) fn to_line(text: &str) -> Result<Vec<u8>, String> {
         return Err(parse_error(e));
     }
     if text.trim_start().starts_with('[') {
-        return Err(error_reply(-32600, "Invalid Request: batches are not supported; send one JSON-RPC message per frame"));
+        return Err(error_reply(
+            -32600,
+            "Invalid Request: batches are not supported; send one JSON-RPC message per frame",
+        ));
     }
     let mut line: Vec<u8> = text.trim().bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }).collect();
     line.push(b'\n');

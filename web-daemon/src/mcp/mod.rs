@@ -26,6 +26,7 @@ pub mod params;
 pub mod prompts;
 mod schema_tidy;
 mod server;
+pub mod tasks;
 mod tools;
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ to retry.";
 ///
 /// Construct one per connection (socket, WebSocket) or per request (stateless Streamable HTTP);
 /// it is cheap: the tool router is built once per process.
+#[derive(Clone)]
 pub struct PacerMcp {
     state: Arc<AppState>,
     principal: Principal,
@@ -173,14 +174,16 @@ impl PacerMcp {
 #[tool_handler(router = tools::router())]
 impl ServerHandler for PacerMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
-            .with_server_info(
-                Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
-                    .with_title("pacer")
-                    .with_description("Fitness data (Strava) for assistants and agents"),
-            )
-            .with_instructions(INSTRUCTIONS)
-            .with_protocol_version(HANDSHAKE_PROTOCOL_VERSION)
+        ServerConfig::new(
+            ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().enable_tasks().build(),
+        )
+        .with_server_info(
+            Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
+                .with_title("pacer")
+                .with_description("Fitness data (Strava) for assistants and agents"),
+        )
+        .with_instructions(INSTRUCTIONS)
+        .with_protocol_version(HANDSHAKE_PROTOCOL_VERSION)
     }
 
     /// Every version rmcp knows up to 2026-07-28. rmcp validates each 2026 request's `_meta`
@@ -252,6 +255,31 @@ impl ServerHandler for PacerMcp {
                 Some(serde_json::json!({ "uri": request.uri })),
             )),
         }
+    }
+
+    /// The Tasks extension: uploads and imports; see [`super::tasks`].
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        self.state.tasks.get(&self.principal, &request.task_id).map(rmcp::model::GetTaskResult::new)
+    }
+
+    async fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.state.tasks.update(&self.principal, &request.task_id, request.input_responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.state.tasks.cancel(&self.principal, &request.task_id)
     }
 
     async fn call_tool(

@@ -239,6 +239,7 @@ impl Fixture {
                 &"127.0.0.1:8081".parse().expect("addr"),
                 "http://127.0.0.1:8081",
             ),
+            tasks: Default::default(),
         }
         .into_shared();
         let principal = Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free };
