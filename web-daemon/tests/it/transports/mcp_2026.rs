@@ -50,10 +50,15 @@ fn daemon() -> Daemon {
 impl Daemon {
     /// `POST /mcp` with the key, `Accept`, and `headers` (name, value).
     fn post(&self, body: String, headers: &[(&str, &str)]) -> Reply {
+        self.post_as(&self.key, body, headers)
+    }
+
+    /// [`Self::post`] with another key.
+    fn post_as(&self, key: &str, body: String, headers: &[(&str, &str)]) -> Reply {
         let mut req = self
             .web
             .post("/mcp")
-            .header("X-API-Key", &self.key)
+            .header("X-API-Key", key)
             .header("Accept", ACCEPT_BOTH)
             .header("Content-Type", "application/json")
             .body(body);
@@ -64,15 +69,21 @@ impl Daemon {
     }
 
     /// A 2026-07-28 request with the standard headers (`MCP-Protocol-Version`, `Mcp-Method`, and
-    /// `Mcp-Name` for `name`).
+    /// `Mcp-Name` for a `name`, `uri` or `taskId`).
     fn modern(&self, message: &Value) -> Reply {
+        self.modern_as(&self.key, message)
+    }
+
+    /// [`Self::modern`] with another key.
+    fn modern_as(&self, key: &str, message: &Value) -> Reply {
         let method = message["method"].as_str().unwrap_or_default();
         let mut headers = vec![("MCP-Protocol-Version", V2026), ("Mcp-Method", method)];
-        let name = message["params"]["name"].as_str().or_else(|| message["params"]["uri"].as_str());
+        let params = &message["params"];
+        let name = ["name", "uri", "taskId"].iter().find_map(|k| params[*k].as_str());
         if let Some(name) = name {
             headers.push(("Mcp-Name", name));
         }
-        self.post(message.to_string(), &headers)
+        self.post_as(key, message.to_string(), &headers)
     }
 }
 
@@ -137,12 +148,16 @@ fn http_refuses_bad_2026_requests_with_the_right_codes() {
     let r = d.post(list.clone(), &[("MCP-Protocol-Version", V2026), ("Mcp-Method", "tools/call")]);
     assert_eq!((r.status, error(&r).0), (StatusCode::BAD_REQUEST, -32020), "{}", r.text);
     let call = modern(3, "tools/call", json!({"name": "get_connection_status", "arguments": {}})).to_string();
-    let headers =
-        [("MCP-Protocol-Version", V2026), ("Mcp-Method", "tools/call"), ("Mcp-Name", "disconnect_provider")];
+    let headers = [("MCP-Protocol-Version", V2026), ("Mcp-Method", "tools/call"), ("Mcp-Name", "disconnect_provider")];
     let r = d.post(call, &headers);
     assert_eq!((r.status, error(&r).0), (StatusCode::BAD_REQUEST, -32020), "{}", r.text);
     let r = d.post(list, &[("MCP-Protocol-Version", "2025-11-25"), ("Mcp-Method", "tools/list")]);
-    assert_eq!((r.status, error(&r).0), (StatusCode::BAD_REQUEST, -32020), "header and _meta versions differ: {}", r.text);
+    assert_eq!(
+        (r.status, error(&r).0),
+        (StatusCode::BAD_REQUEST, -32020),
+        "header and _meta versions differ: {}",
+        r.text
+    );
 
     // A version pacer does not speak: -32022 with the supported list.
     let mut future = modern(4, "tools/list", json!({}));
@@ -223,7 +238,10 @@ fn websocket_speaks_2026_and_nulls_unknown_ids() {
         assert_eq!(r["result"]["ttlMs"].as_u64(), Some(LIST_TTL_MS), "{r}");
         let r = exchange(modern(2, "server/discover", json!({})).to_string()).await;
         assert!(r["result"]["supportedVersions"].as_array().is_some_and(|v| v.contains(&json!(V2026))), "{r}");
-        let r = exchange(modern(3, "prompts/get", json!({"name": "weekly_review", "arguments": {"weeks": "2"}})).to_string()).await;
+        let r = exchange(
+            modern(3, "prompts/get", json!({"name": "weekly_review", "arguments": {"weeks": "2"}})).to_string(),
+        )
+        .await;
         let text = r["result"]["messages"][0]["content"]["text"].as_str().unwrap_or_default().to_owned();
         assert!(text.contains("get_weekly_summary with weeks=2"), "{r}");
 
@@ -257,4 +275,71 @@ fn pacer_mcp_relays_2026_requests() {
     assert!(r["error"]["message"].as_str().unwrap_or_default().contains(CLIENT_CAPABILITIES), "{r}");
     let r = client.request("activities/teleport", json!({"_meta": meta()}));
     assert_eq!(r["error"]["code"], -32601, "{r}");
+}
+
+/// `_meta` declaring the Tasks extension in the client capabilities.
+fn meta_with_tasks() -> Value {
+    let mut m = meta();
+    m[CLIENT_CAPABILITIES] = json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
+    m
+}
+
+#[test]
+fn uploads_run_as_tasks_for_clients_that_declare_them() {
+    use base64::Engine;
+    let d = daemon();
+    let (_, other_key) = d.d.user_with_key("other@example.com", None, "free");
+    let upload = |key: &str, id: u64, external: &str, meta: Value| {
+        let start = chrono::DateTime::from_timestamp(1_760_000_000 + id as i64 * 86_400, 0).expect("start");
+        let content = base64::engine::general_purpose::STANDARD.encode(crate::data::gpx(start, 40, 5, (52.0, 4.0)).0);
+        let args =
+            json!({"content_base64": content, "data_type": "gpx", "name": "Task upload", "external_id": external});
+        let mut message = request(id, "tools/call", json!({"name": "upload_activity", "arguments": args}));
+        message["params"]["_meta"] = meta;
+        d.modern_as(key, &message)
+    };
+
+    // Declared: the call answers at once with a task, polled with tasks/get until it completes.
+    let r = upload(&d.key, 1, "task-1", meta_with_tasks());
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let created = r.json()["result"].clone();
+    assert_eq!(created["resultType"], "task", "{created}");
+    let task_id = created["taskId"].as_str().unwrap_or_else(|| panic!("no taskId: {created}")).to_owned();
+    let get = |id: u64, meta: Value| {
+        let mut message = request(id, "tasks/get", json!({"taskId": task_id}));
+        message["params"]["_meta"] = meta;
+        d.modern(&message)
+    };
+    let mut done = Value::Null;
+    for attempt in 0..600 {
+        let r = get(10 + attempt, meta_with_tasks());
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let task = r.json()["result"].clone();
+        match task["status"].as_str() {
+            Some("working") => std::thread::sleep(std::time::Duration::from_millis(50)),
+            _ => {
+                done = task;
+                break;
+            }
+        }
+    }
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done["result"]["structuredContent"]["activity_id"].as_u64().is_some(), "{done}");
+    let status = done["statusMessage"].as_str().unwrap_or_default();
+    assert!(status.starts_with("importing"), "the tool's progress is the task's status: {done}");
+
+    // Another person cannot see it; a client that does not declare the extension cannot ask.
+    let mut message = request(2, "tasks/get", json!({"taskId": task_id}));
+    message["params"]["_meta"] = meta_with_tasks();
+    let r = d.modern_as(&other_key, &message);
+    assert_eq!(error(&r).0, -32602, "another user's task is unknown: {}", r.text);
+    let r = get(3, meta());
+    assert_eq!(error(&r).0, -32021, "tasks/get without the extension: {}", r.text);
+
+    // Not declared: the same tool is a plain call. (Another person uploads: a second own-data
+    // upload by the same person currently fails on a duplicate activity id, a separate bug.)
+    let r = upload(&other_key, 4, "task-2", meta());
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let answer = r.json();
+    assert!(answer["result"]["structuredContent"]["activity_id"].as_u64().is_some(), "{answer}");
 }
