@@ -95,8 +95,7 @@ pub async fn require_allowed_origin(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if let (Some(state), Some(origin)) = (req.app_data::<web::Data<AppState>>(), req.headers().get(header::ORIGIN)) {
-        let ok =
-            origin.to_str().ok().and_then(origin_of).is_some_and(|o| state.allowed_origins.iter().any(|a| *a == o));
+        let ok = origin.to_str().ok().and_then(origin_of).is_some_and(|o| state.allowed_origins.contains(&o));
         if !ok {
             tracing::info!(path = req.path(), "MCP request from a foreign Origin refused");
             return Err(ApiError::forbidden(
