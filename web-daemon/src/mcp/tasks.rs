@@ -121,3 +121,34 @@ impl Tasks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacer_shared::Tier;
+
+    fn person(user: &str) -> Principal {
+        Principal { tenant_id: TenantId::new("t"), user_id: UserId::new(user), key_id: None, tier: Tier::Free }
+    }
+
+    #[tokio::test]
+    async fn tasks_are_bounded_per_person_and_private() {
+        let tasks = Tasks::default();
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let (ann, bob) = (person("ann"), person("bob"));
+        let never = || std::future::pending::<Result<CallToolResult, ErrorData>>();
+        let mut ids = Vec::new();
+        for _ in 0..MAX_TASKS_PER_USER {
+            ids.push(tasks.start(&ann, shutdown.clone(), never()).map(|t| t.task_id));
+        }
+        assert!(ids.iter().all(Option::is_some));
+        assert!(tasks.start(&ann, shutdown.clone(), never()).is_none(), "the ninth runs plainly");
+        let bobs = tasks.start(&bob, shutdown.clone(), never()).map(|t| t.task_id);
+        let (Some(anns), Some(bobs)) = (ids[0].clone(), bobs) else { panic!("no task ids") };
+        assert!(tasks.get(&ann, &anns).is_ok());
+        assert!(tasks.get(&bob, &anns).is_err(), "another person's task is unknown");
+        assert!(tasks.cancel(&ann, &bobs).is_err());
+        assert!(tasks.cancel(&bob, &bobs).is_ok());
+        shutdown.cancel();
+    }
+}
