@@ -95,6 +95,7 @@ impl Daemon {
             None
         };
         let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
+        let allowed_origins = http::host::allowed_origins(&http_addr, &public_url);
         let state = AppState {
             config,
             store,
@@ -110,6 +111,8 @@ impl Daemon {
             confirmations: Default::default(),
             logins: Default::default(),
             allowed_hosts,
+            allowed_origins,
+            tasks: Default::default(),
         }
         .into_shared();
         Ok(Self { state, open_files, http, socket, _lock: lock })

@@ -37,6 +37,10 @@ pub struct AppState {
     pub sandbox: Option<SandboxStrava>,
     /// `Host` names this daemon answers to ([`crate::http::host::allowed_hosts`]).
     pub allowed_hosts: Vec<String>,
+    /// `Origin` values the MCP routes accept ([`crate::http::host::allowed_origins`]).
+    pub allowed_origins: Vec<String>,
+    /// MCP tasks (uploads and imports of clients that declare the Tasks extension).
+    pub tasks: crate::mcp::tasks::Tasks,
     /// The cap on concurrent password checks and per-account login backoff.
     pub logins: crate::auth::login_guard::LoginGuard,
     /// Connect links awaiting their pacer account's confirmation (in memory).

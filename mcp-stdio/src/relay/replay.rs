@@ -1,6 +1,8 @@
 //! Reconnecting mid-session: a fresh daemon connection gets the client's `initialize` again
 //! (under a private id, its answer swallowed) and the remembered `notifications/initialized`,
-//! so the desktop client never notices the daemon restarted.
+//! so the desktop client never notices the daemon restarted. A session that never sent
+//! `initialize` (MCP 2026-07-28: every request carries its own `_meta`) is reconnected as it is,
+//! with nothing replayed.
 
 use std::time::Duration;
 

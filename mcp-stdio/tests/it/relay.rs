@@ -106,6 +106,32 @@ async fn lost_connection_fails_in_flight_then_replays_initialize() {
 }
 
 #[tokio::test]
+async fn a_session_without_initialize_reconnects_without_replay() {
+    // MCP 2026-07-28: no handshake, every request carries its own `_meta`.
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let home = Home::new();
+    let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);
+    let mut mcp = Mcp::spawn(home.path(), |_| {});
+
+    let crashed = mcp.request(json!(1), "tools/call", json!({"name": "crash", "arguments": {}, "_meta": meta})).await;
+    assert!(error_of(&crashed, -32603).contains("connection lost"), "{crashed}");
+    daemon.expect_hello().await;
+    assert_eq!(daemon.expect_line().await.1["method"], "tools/call");
+
+    let tools = mcp.request(json!(2), "tools/list", json!({"_meta": meta})).await;
+    assert!(tools["result"]["tools"].is_array(), "{tools}");
+    let (conn, _) = daemon.expect_hello().await;
+    let (n, line) = daemon.expect_line().await;
+    assert_eq!((n, &line["method"], &line["id"]), (conn, &json!("tools/list"), &json!(2)), "nothing replayed first");
+    assert_eq!(line["params"]["_meta"], meta, "the line is relayed unchanged");
+
+    let (status, rest) = mcp.finish().await;
+    assert!(status.success());
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[tokio::test]
 async fn daemon_restart_between_requests_is_invisible() {
     let home = Home::new();
     let mut daemon = FakeDaemon::start(&home.socket(), Greeting::Welcome);

@@ -1,12 +1,17 @@
-//! DNS-rebinding and cross-site protection: the `Host` of every request, and the `Origin` of a
-//! WebSocket upgrade, must name this daemon.
+//! DNS-rebinding and cross-site protection: the `Host` of every request, and the `Origin` of
+//! every request to an MCP route (`POST /mcp`, `GET /mcp/ws`), must name this daemon.
 //!
 //! Allowed names ([`allowed_hosts`]): `localhost`, `127.0.0.1`, `::1`, the bound address and
 //! the host of `public_url`. A request whose `Host` names anything else is refused with 403
 //! JSON before any route runs ([`require_allowed_host`], mounted once on the App). A request
-//! without `Host` (HTTP/1.0) passes: a browser always sends one. On `GET /mcp/ws`
-//! ([`require_allowed_origin`]) an `Origin` header, which browsers always send on WebSockets,
-//! must be `http(s)://` one of the same names; clients that send none (agents, CLIs) pass.
+//! without `Host` (HTTP/1.0) passes: a browser always sends one.
+//!
+//! Allowed origins ([`allowed_origins`]): `public_url`'s origin and `http://` + each loopback
+//! name or the bound address + the bound port — scheme, host and port must all match, so a page
+//! served by another program on this machine (another port) is refused too. On the MCP routes
+//! ([`require_allowed_origin`]) an `Origin` header, which browsers send on every cross-origin
+//! request and every WebSocket, must be one of them (`null` never is); clients that send none
+//! (agents, CLIs) pass.
 
 use std::net::SocketAddr;
 
@@ -29,6 +34,30 @@ pub fn allowed_hosts(http_addr: &SocketAddr, public_url: &str) -> Vec<String> {
     hosts.sort();
     hosts.dedup();
     hosts
+}
+
+/// The `Origin` values this daemon's own pages have (sorted, unique; ASCII serialization:
+/// `scheme://host[:port]`, the port left out when it is the scheme's default).
+pub fn allowed_origins(http_addr: &SocketAddr, public_url: &str) -> Vec<String> {
+    let port = http_addr.port();
+    let bound = match http_addr.ip() {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let mut origins: Vec<String> = ["localhost", "127.0.0.1", "[::1]", bound.as_str()]
+        .iter()
+        .filter_map(|host| origin_of(&format!("http://{host}:{port}")))
+        .collect();
+    origins.extend(origin_of(public_url));
+    origins.sort();
+    origins.dedup();
+    origins
+}
+
+/// The ASCII serialization of `url`'s origin; `None` for an opaque origin or no URL.
+fn origin_of(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`), lower-cased.
@@ -59,23 +88,18 @@ pub async fn require_allowed_host(
     next.call(req).await
 }
 
-/// Route middleware for WebSocket upgrades: 403 JSON when `Origin` names another site.
+/// Route middleware for the MCP routes: 403 JSON when `Origin` is not one of
+/// [`AppState::allowed_origins`].
 pub async fn require_allowed_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if let (Some(state), Some(origin)) = (req.app_data::<web::Data<AppState>>(), req.headers().get(header::ORIGIN)) {
-        let ok = origin
-            .to_str()
-            .ok()
-            .and_then(|o| url::Url::parse(o).ok())
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned()))
-            .is_some_and(|h| is_allowed(state, &h));
+        let ok = origin.to_str().ok().and_then(origin_of).is_some_and(|o| state.allowed_origins.contains(&o));
         if !ok {
-            tracing::info!("WebSocket upgrade from a foreign Origin refused");
+            tracing::info!(path = req.path(), "MCP request from a foreign Origin refused");
             return Err(ApiError::forbidden(
-                "Origin not allowed: WebSocket connections only from this daemon's own pages",
+                "Origin not allowed: MCP requests from a browser only from this daemon's own pages",
             )
             .into());
         }
@@ -96,5 +120,10 @@ mod tests {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap_or_else(|_| unreachable!());
         let hosts = allowed_hosts(&addr, "https://pacer.example.org/");
         assert!(hosts.contains(&"pacer.example.org".to_string()) && hosts.contains(&"::1".to_string()));
+        let origins = allowed_origins(&addr, "https://pacer.example.org/");
+        assert!(origins.contains(&"https://pacer.example.org".to_string()), "{origins:?}");
+        assert!(origins.contains(&"http://[::1]:9".to_string()) && origins.contains(&"http://localhost:9".to_string()));
+        assert_eq!(origin_of("HTTP://LocalHost:9/x").as_deref(), Some("http://localhost:9"));
+        assert_eq!(origin_of("null"), None);
     }
 }

@@ -9,6 +9,18 @@
 //! notifications. rmcp's own plain-text HTTP errors (406 without the right `Accept`, 415, …) are
 //! turned into the standard JSON error shape. Any other method on `/mcp` → 405 JSON.
 //!
+//! A body that is not one JSON-RPC message is answered here, before rmcp, as the transport spec
+//! says: not JSON → 400 with JSON-RPC `-32700`, a batch (JSON array; MCP has no batches since
+//! 2025-06-18) or anything else that is no JSON-RPC message → 400 with `-32600`, without an `id`
+//! (none can be read; MCP's schema makes it optional). `Origin`, when present, must be one of
+//! this daemon's own ([`super::host::require_allowed_origin`]).
+//!
+//! Protocol versions: 2025-03-26 … 2025-11-25 with `initialize` (stateless: every request is
+//! served on its own, the version from `MCP-Protocol-Version`), and 2026-07-28 (no handshake;
+//! rmcp checks each request's `_meta`, `MCP-Protocol-Version` against it and `Mcp-Method` /
+//! `Mcp-Name` against the body: 400 with `-32020`, `-32602` naming a missing `_meta` key or
+//! `-32022` listing the supported versions; an unknown method is 404 with `-32601`).
+//!
 //! Note: the HTTP request takes one token from the key's bucket, and a `tools/call` inside it
 //! takes another (the MCP gate charges every tool call, whatever the transport).
 
@@ -20,6 +32,9 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, BodyStream, Full};
+
+use rmcp::ErrorData;
+use rmcp::model::{ClientJsonRpcMessage, ErrorCode, JsonRpcError};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiKeyAuth, TenantHeader, X_API_KEY};
@@ -37,7 +52,9 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
     params(
         TenantHeader,
         ("Accept" = String, Header, description = "Must list both `application/json` and `text/event-stream`"),
-        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`"),
+        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
+        ("Mcp-Method" = Option<String>, Header, description = "2026-07-28: the JSON-RPC method of the body"),
+        ("Mcp-Name" = Option<String>, Header, description = "2026-07-28: the tool, prompt or resource the body names"),
     ),
     request_body(content = serde_json::Value, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
     security(("api_key" = [])),
@@ -48,9 +65,10 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
             ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
         )),
         (status = 202, description = "A notification was accepted"),
-        (status = 400, description = "Not a JSON-RPC message, or a bad MCP-Protocol-Version header", body = ErrorBody),
+        (status = 400, description = "Not JSON (JSON-RPC `-32700`), a batch or not a JSON-RPC message (`-32600`); a bad or mismatched `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` header (`-32020`, `-32022`); a 2026-07-28 request missing a `_meta` key (`-32602`)"),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a Host that is not allowed", body = ErrorBody),
+        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a Host or Origin that is not this daemon's", body = ErrorBody),
+        (status = 404, description = "A 2026-07-28 request for a method pacer does not have (JSON-RPC `-32601`)"),
         (status = 406, description = "Accept lacks application/json or text/event-stream", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
@@ -67,9 +85,40 @@ pub async fn mcp_post(
 ) -> Result<HttpResponse, ApiError> {
     let ApiKeyAuth(principal) = auth;
     let body = super::body::read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
+    // A body declared as something else is rmcp's 415.
+    if is_json(&req)
+        && let Some(refusal) = not_one_message(&body)
+    {
+        return Ok(refusal);
+    }
     let request = to_http_request(&req, body)?;
     let service = streamable_http_service(state.into_inner(), principal);
     from_http_response(service.handle(request).await).await
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// 400 with a JSON-RPC error when `body` is not one JSON-RPC message; `None` when it is.
+fn not_one_message(body: &[u8]) -> Option<HttpResponse> {
+    let (code, message) = match serde_json::from_slice::<serde_json::Value>(body) {
+        Err(e) => (ErrorCode::PARSE_ERROR, format!("Parse error: {e}")),
+        Ok(serde_json::Value::Array(_)) => (
+            ErrorCode::INVALID_REQUEST,
+            "Invalid Request: batches are not supported; POST one JSON-RPC message at a time".to_owned(),
+        ),
+        Ok(value) => match serde_json::from_value::<ClientJsonRpcMessage>(value) {
+            Ok(_) => return None,
+            Err(e) => (ErrorCode::INVALID_REQUEST, format!("Invalid Request: not a JSON-RPC 2.0 message: {e}")),
+        },
+    };
+    let error = JsonRpcError::new(None, ErrorData::new(code, message, None));
+    Some(HttpResponse::BadRequest().json(error))
 }
 
 /// Every other method on `/mcp`: 405 with `Allow: POST`.
@@ -159,5 +208,10 @@ fn error_code(status: StatusCode) -> &'static str {
 
 /// Registers `/mcp`: POST served, every other method 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/mcp").route(web::post().to(mcp_post)).default_service(web::to(method_not_allowed)));
+    cfg.service(
+        web::resource("/mcp")
+            .wrap(actix_web::middleware::from_fn(super::host::require_allowed_origin))
+            .route(web::post().to(mcp_post))
+            .default_service(web::to(method_not_allowed)),
+    );
 }

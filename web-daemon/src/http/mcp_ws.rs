@@ -10,7 +10,10 @@
 //! into one line (insignificant newlines become spaces) and writes it into a
 //! [`tokio::io::duplex`] pipe served by [`crate::mcp::serve_stream`], the same server the Unix
 //! socket uses; every line the server writes back becomes one text frame. Rules:
-//! - a frame that is not JSON → a JSON-RPC `-32700` error on the socket, the connection stays;
+//! - a frame that is not JSON → a JSON-RPC `-32700` error on the socket, a batch (JSON array) →
+//!   `-32600`; the connection stays;
+//! - every error reply whose request id is unknown carries `"id": null` (JSON-RPC 2.0; rmcp leaves
+//!   the id out, as MCP's schema allows, and WebSocket JSON-RPC clients expect the null);
 //! - a message over [`MAX_LINE_BYTES`] (1 MiB) → close `1009`;
 //! - heartbeat: a ping every [`PING_INTERVAL`]; nothing heard from the client for
 //!   [`PONG_TIMEOUT`] → close `1008`;
@@ -177,6 +180,12 @@ pub(crate) fn to_line(text: &str) -> Result<Vec<u8>, String> {
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         return Err(parse_error(e));
     }
+    if text.trim_start().starts_with('[') {
+        return Err(error_reply(
+            -32600,
+            "Invalid Request: batches are not supported; send one JSON-RPC message per frame",
+        ));
+    }
     let mut line: Vec<u8> = text.trim().bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }).collect();
     line.push(b'\n');
     Ok(line)
@@ -184,12 +193,28 @@ pub(crate) fn to_line(text: &str) -> Result<Vec<u8>, String> {
 
 /// The JSON-RPC `-32700` answer to a frame that is not JSON.
 fn parse_error(detail: impl std::fmt::Display) -> String {
-    serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": {"code": -32700, "message": format!("Parse error: {detail}")},
-    })
-    .to_string()
+    error_reply(-32700, &format!("Parse error: {detail}"))
+}
+
+/// A JSON-RPC error for a message whose id cannot be known.
+fn error_reply(code: i32, message: &str) -> String {
+    serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}}).to_string()
+}
+
+/// `line` with `"id": null` added when it is an error reply without an id. rmcp writes the
+/// fields in order (`jsonrpc`, `id`, `error`), so only a line starting with `jsonrpc` then
+/// `error` is parsed.
+pub(crate) fn with_null_error_id(line: String) -> String {
+    if !line.starts_with(r#"{"jsonrpc":"2.0","error":"#) {
+        return line;
+    }
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line) {
+        Ok(mut message) => {
+            message.entry("id").or_insert(serde_json::Value::Null);
+            serde_json::Value::Object(message).to_string()
+        }
+        Err(_) => line,
+    }
 }
 
 fn is_too_big(e: &ProtocolError) -> bool {
@@ -311,7 +336,7 @@ where
         if buf.is_empty() {
             continue;
         }
-        let text = String::from_utf8_lossy(&buf).into_owned();
+        let text = with_null_error_id(String::from_utf8_lossy(&buf).into_owned());
         if sink.send(Message::Text(text.into())).await.is_err() {
             return;
         }

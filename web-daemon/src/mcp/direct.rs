@@ -12,7 +12,7 @@ use rmcp::transport::OneshotTransport;
 use rmcp::{ErrorData, RoleServer};
 
 use super::errors;
-use super::server::{MAX_PROTOCOL_VERSION, PacerMcp};
+use super::server::{HANDSHAKE_PROTOCOL_VERSION, PacerMcp};
 use crate::auth::Principal;
 use crate::state::AppState;
 
@@ -32,8 +32,8 @@ pub async fn call_tool(
     let message = ClientJsonRpcMessage::request(request, NumberOrString::Number(1));
     let (transport, mut replies) = OneshotTransport::<RoleServer>::new(message);
     let client = Implementation::new("pacer-direct", env!("CARGO_PKG_VERSION"));
-    let peer_info =
-        InitializeRequestParams::new(ClientCapabilities::default(), client).with_protocol_version(MAX_PROTOCOL_VERSION);
+    let peer_info = InitializeRequestParams::new(ClientCapabilities::default(), client)
+        .with_protocol_version(HANDSHAKE_PROTOCOL_VERSION);
     let shutdown = state.shutdown.child_token();
     // Dropping `running` cancels the call, so it lives until the answer is in.
     let running = serve_directly_with_ct(PacerMcp::prepaid(state, principal), transport, Some(peer_info), shutdown);

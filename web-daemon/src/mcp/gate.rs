@@ -11,18 +11,21 @@
 //!    key's `last_used_at` when due (at most once a minute); a failure to record is logged,
 //!    never returned.
 //!
+//! Steps 4 and 5 run as a task ([`super::tasks`]) for a long tool when the request declares the
+//! Tasks extension; the answer is then `CreateTaskResult` at once.
+//!
 //! Sessions without an API key (`principal.key_id == None`) skip 2, 3 and 5.
 
 use std::time::Instant;
 
 use rmcp::handler::server::tool::ToolCallContext;
-use rmcp::model::{CallToolRequestParams, CallToolResponse};
+use rmcp::model::{CallToolRequestParams, CallToolResponse, CreateTaskResult};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer};
 use tracing::Instrument;
 
 use super::server::PacerMcp;
-use super::{budget, errors, tools};
+use super::{budget, errors, tasks, tools};
 use crate::limits::LimitKey;
 use crate::store::api_keys;
 use crate::store::usage::{self, UsageRecord};
@@ -40,19 +43,63 @@ pub async fn call_tool(
     let principal = mcp.principal();
     let span = tracing::info_span!("mcp_tool", tool = %name, tenant = %principal.tenant_id, user = %principal.user_id);
     async move {
-        let started = Instant::now();
         admit(mcp).await?;
-        let budget = mcp.state().config.result_budget_bytes;
-        let result =
-            router.call(ToolCallContext::new(mcp, request, context)).await.map(|r| budget::enforce(r, budget, &name));
-        let status = errors::usage_status(&result);
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        record(mcp, &name, status, duration_ms).await;
-        tracing::info!(status, duration_ms, "tool call");
-        result
+        if let Some(task) = start_task(mcp, &name, &request, &context) {
+            return Ok(CallToolResponse::Task(CreateTaskResult::new(task)));
+        }
+        run(mcp, &name, request, context).await
     }
     .instrument(span)
     .await
+}
+
+/// Steps 4 and 5.
+async fn run(
+    mcp: &PacerMcp,
+    name: &str,
+    request: CallToolRequestParams,
+    context: RequestContext<RoleServer>,
+) -> Result<CallToolResponse, ErrorData> {
+    let started = Instant::now();
+    let budget = mcp.state().config.result_budget_bytes;
+    let result = tools::router()
+        .call(ToolCallContext::new(mcp, request, context))
+        .await
+        .map(|r| budget::enforce(r, budget, name));
+    let status = errors::usage_status(&result);
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    record(mcp, name, status, duration_ms).await;
+    tracing::info!(status, duration_ms, "tool call");
+    result
+}
+
+/// Steps 4 and 5 as a task (see [`super::tasks`]) when `name` is a long tool and the request
+/// declares the Tasks extension; `None` for a plain call.
+fn start_task(
+    mcp: &PacerMcp,
+    name: &str,
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Option<rmcp::model::Task> {
+    let declared = context.client_capabilities().is_some_and(|c| c.supports_tasks());
+    if !declared || !tasks::TASK_TOOLS.contains(&name) {
+        return None;
+    }
+    let state = mcp.state();
+    // The task outlives the request: its own cancellation, ended by the daemon's shutdown.
+    let mut detached = context.clone();
+    detached.ct = state.shutdown.child_token();
+    let (owned, name_owned, request) = (mcp.clone(), name.to_owned(), request.clone());
+    let work = async move {
+        match run(&owned, &name_owned, request, detached).await? {
+            CallToolResponse::Complete(result) => Ok(result),
+            other => Err(errors::internal("internal error: unexpected tool answer in a task", format!("{other:?}"))),
+        }
+    }
+    .instrument(tracing::Span::current());
+    let task = state.tasks.start(mcp.principal(), state.shutdown.child_token(), work)?;
+    tracing::info!(task = %task.task_id, "tool call runs as a task");
+    Some(task)
 }
 
 /// Steps 2 and 3.

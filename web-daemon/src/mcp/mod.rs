@@ -23,8 +23,10 @@ mod line_cap;
 pub mod output;
 mod pace;
 pub mod params;
+pub mod prompts;
 mod schema_tidy;
 mod server;
+pub mod tasks;
 mod tools;
 
 #[cfg(test)]
@@ -43,7 +45,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
 pub use direct::call_tool;
-pub use server::{INSTRUCTIONS, MAX_PROTOCOL_VERSION, PacerMcp};
+pub use server::{HANDSHAKE_PROTOCOL_VERSION, INSTRUCTIONS, LIST_TTL_MS, MAX_PROTOCOL_VERSION, PacerMcp};
 pub use tools::{MAX_UPLOAD_BYTES, definitions as tool_definitions, names as tool_names};
 
 use crate::auth::Principal;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use pacer_shared::ProviderId;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ProtocolVersion, ServerCapabilities, ServerConfig,
+    CacheScope, CallToolRequestParams, CallToolResponse, DiscoverResult, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -17,8 +19,19 @@ use crate::auth::Principal;
 use crate::provider::{ActivityData, ProviderError};
 use crate::state::AppState;
 
-/// The newest protocol version pacer implements; `initialize` negotiation never goes past it.
-pub const MAX_PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion::V_2025_11_25;
+/// The newest protocol version pacer implements: 2026-07-28, stateless (no handshake;
+/// `server/discover`, protocol version, client info and capabilities in every request's `_meta`).
+/// Every older version rmcp knows (2024-11-05 … 2025-11-25, all with `initialize`) is served too.
+pub const MAX_PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion::V_2026_07_28;
+
+/// The newest version with an `initialize` handshake: what `initialize` answers when a client
+/// asks for a version it cannot negotiate that way, and what direct (A2A) calls run as.
+pub const HANDSHAKE_PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion::LATEST_WITH_INITIALIZE;
+
+/// How long a 2026-07-28 client may cache `tools/list`, `prompts/list`, `resources/list`,
+/// `resources/read` of an app and `server/discover` (`ttlMs`): they change only when the daemon
+/// is upgraded. `cacheScope` is `public`: they are the same for every caller.
+pub const LIST_TTL_MS: u64 = 60 * 60 * 1000;
 
 /// What the model is told about pacer at `initialize`.
 pub const INSTRUCTIONS: &str = "\
@@ -52,6 +65,7 @@ to retry.";
 ///
 /// Construct one per connection (socket, WebSocket) or per request (stateless Streamable HTTP);
 /// it is cheap: the tool router is built once per process.
+#[derive(Clone)]
 pub struct PacerMcp {
     state: Arc<AppState>,
     principal: Principal,
@@ -160,44 +174,112 @@ impl PacerMcp {
 #[tool_handler(router = tools::router())]
 impl ServerHandler for PacerMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
-            .with_server_info(
-                Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
-                    .with_title("pacer")
-                    .with_description("Fitness data (Strava) for assistants and agents"),
-            )
-            .with_instructions(INSTRUCTIONS)
-            .with_protocol_version(MAX_PROTOCOL_VERSION)
+        ServerConfig::new(
+            ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().enable_tasks().build(),
+        )
+        .with_server_info(
+            Implementation::new("pacer", env!("CARGO_PKG_VERSION"))
+                .with_title("pacer")
+                .with_description("Fitness data (Strava) for assistants and agents"),
+        )
+        .with_instructions(INSTRUCTIONS)
+        .with_protocol_version(HANDSHAKE_PROTOCOL_VERSION)
     }
 
-    /// Every version up to 2025-11-25 (all with an `initialize` handshake). 2026-07-28 (no
-    /// handshake, per-request metadata) is not offered: a client asking for it at `initialize`
-    /// is answered with 2025-11-25.
+    /// Every version rmcp knows up to 2026-07-28. rmcp validates each 2026 request's `_meta`
+    /// (`-32602` naming the missing key) and answers an unsupported version with `-32022` and
+    /// this list; `initialize` asking for 2026-07-28 is answered with 2025-11-25.
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
         Cow::Borrowed(ProtocolVersion::known_up_to(&MAX_PROTOCOL_VERSION))
+    }
+
+    async fn discover(&self, _context: RequestContext<RoleServer>) -> Result<DiscoverResult, ErrorData> {
+        Ok(DiscoverResult::from_server_info(self.supported_protocol_versions().into_owned(), self.get_info())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut result = ListToolsResult::with_all_items(tools::definitions());
+        (result.ttl_ms, result.cache_scope) = cache_hints(&context);
+        Ok(result)
+    }
+
+    /// `weekly_review` and `race_readiness`; see [`super::prompts`].
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let mut result = ListPromptsResult::with_all_items(super::prompts::definitions());
+        (result.ttl_ms, result.cache_scope) = cache_hints(&context);
+        Ok(result)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        super::prompts::get(&request.name, request.arguments.as_ref()).map(Into::into)
     }
 
     /// The MCP Apps (`ui://` chart pages); see [`super::apps`].
     async fn list_resources(
         &self,
-        _request: Option<rmcp::model::PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
-        Ok(rmcp::model::ListResourcesResult::with_all_items(super::apps::resources()))
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let mut result = ListResourcesResult::with_all_items(super::apps::resources());
+        (result.ttl_ms, result.cache_scope) = cache_hints(&context);
+        Ok(result)
     }
 
     async fn read_resource(
         &self,
-        request: rmcp::model::ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
-    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
         match super::apps::read(&request.uri) {
-            Some(contents) => Ok(rmcp::model::ReadResourceResult::new(vec![contents]).into()),
+            Some(contents) => {
+                let mut result = ReadResourceResult::new(vec![contents]);
+                (result.ttl_ms, result.cache_scope) = cache_hints(&context);
+                Ok(result.into())
+            }
             None => Err(ErrorData::resource_not_found(
                 format!("unknown resource '{}' (pacer serves its ui://pacer/ apps)", request.uri),
-                None,
+                Some(serde_json::json!({ "uri": request.uri })),
             )),
         }
+    }
+
+    /// The Tasks extension: uploads and imports; see [`super::tasks`].
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        self.state.tasks.get(&self.principal, &request.task_id).map(rmcp::model::GetTaskResult::new)
+    }
+
+    async fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.state.tasks.update(&self.principal, &request.task_id, request.input_responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.state.tasks.cancel(&self.principal, &request.task_id)
     }
 
     async fn call_tool(
@@ -207,4 +289,11 @@ impl ServerHandler for PacerMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         gate::call_tool(self, request, context).await
     }
+}
+
+/// `ttlMs`/`cacheScope` for a cacheable result: [`LIST_TTL_MS`], public, on 2026-07-28 requests;
+/// absent for older versions (their schemas have no such fields).
+fn cache_hints(context: &RequestContext<RoleServer>) -> (Option<u64>, Option<CacheScope>) {
+    let modern = context.protocol_version().is_some_and(|v| !v.has_initialize());
+    if modern { (Some(LIST_TTL_MS), Some(CacheScope::Public)) } else { (None, None) }
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::{CancellationToken, PollSender};
 
-use super::{End, Heartbeat, bridge, query_api_key, to_line};
+use super::{End, Heartbeat, bridge, query_api_key, to_line, with_null_error_id};
 
 const SLOW: Heartbeat = Heartbeat { interval: Duration::from_secs(3600), timeout: Duration::from_secs(7200) };
 
@@ -81,12 +81,23 @@ impl Harness {
 #[test]
 fn lines_are_single_line_json() {
     assert_eq!(to_line("{\"a\":\r\n 1}\n").unwrap(), b"{\"a\":   1}\n");
-    assert_eq!(to_line("[1,2]").unwrap(), b"[1,2]\n");
+    let batch: Value = serde_json::from_str(&to_line(" [1,2]").unwrap_err()).unwrap();
+    assert_eq!((batch["error"]["code"].as_i64(), batch.get("id")), (Some(-32600), Some(&Value::Null)));
     for bad in ["", "{", "{\"a\":1} x", "not json"] {
         let err: Value = serde_json::from_str(&to_line(bad).unwrap_err()).unwrap();
         assert_eq!(err["error"]["code"], -32700, "{bad}");
         assert!(err["id"].is_null());
     }
+}
+
+#[test]
+fn error_replies_without_id_get_a_null_id() {
+    let fixed: Value =
+        serde_json::from_str(&with_null_error_id(r#"{"jsonrpc":"2.0","error":{"code":-32600,"message":"x"}}"#.into()))
+            .unwrap();
+    assert_eq!(fixed.get("id"), Some(&Value::Null));
+    let result = r#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
+    assert_eq!(with_null_error_id(result.into()), result);
 }
 
 #[test]

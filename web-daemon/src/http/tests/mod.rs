@@ -62,6 +62,8 @@ fn fixture(limits: LimitSettings) -> Fixture {
         confirmations: Default::default(),
         logins: Default::default(),
         allowed_hosts: crate::http::host::allowed_hosts(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
+        allowed_origins: crate::http::host::allowed_origins(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
+        tasks: Default::default(),
     };
     Fixture { _dir: dir, data: web::Data::new(state) }
 }

@@ -235,6 +235,11 @@ impl Fixture {
                 &"127.0.0.1:8081".parse().expect("addr"),
                 "http://127.0.0.1:8081",
             ),
+            allowed_origins: crate::http::host::allowed_origins(
+                &"127.0.0.1:8081".parse().expect("addr"),
+                "http://127.0.0.1:8081",
+            ),
+            tasks: Default::default(),
         }
         .into_shared();
         let principal = Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free };

@@ -1,5 +1,6 @@
 //! `notifications/progress` for long tool calls (uploads, imports), sent only when the request
-//! carries `_meta.progressToken`.
+//! carries `_meta.progressToken`; in a task ([`crate::mcp::tasks`]) each message also becomes the
+//! task's `statusMessage`.
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::service::RequestContext;
@@ -25,6 +26,7 @@ impl Progress {
 
     /// Reports `progress` of `total` (when known) with `message`.
     pub(super) async fn send(&self, progress: f64, total: Option<f64>, message: String) {
+        crate::mcp::tasks::report_status(&message);
         let Some(token) = self.token.clone() else {
             return;
         };

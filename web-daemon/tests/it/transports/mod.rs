@@ -2,6 +2,7 @@
 //! MCP over WebSocket (`GET /mcp/ws`), MCP over Streamable HTTP (`POST /mcp`), and the web page
 //! (`/`, its assets and the JSON routes it uses).
 
+mod mcp_2026;
 mod streamable_http;
 mod web_page;
 mod websocket;
