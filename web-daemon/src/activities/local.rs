@@ -179,6 +179,7 @@ impl ActivityData for LocalFiles {
             let owner = Owner { tenant: self.tenant.clone(), user: self.user.clone() };
             let name = request.external_id.clone().unwrap_or_else(|| format!("upload.{}", request.data_type));
             let file = tempfile_with(&self.home, &request.bytes).map_err(local)?;
+            let hash: [u8; 32] = Sha256::digest(&request.bytes).into();
             let state_store = self.store.clone();
             let home = self.home.clone();
             let report = tokio::task::spawn_blocking(move || {
@@ -197,12 +198,14 @@ impl ActivityData for LocalFiles {
             if let Some(issue) = report.failed.first() {
                 return Ok(status(None, Some(issue.reason.clone())));
             }
+            // The stored file's activity, found by the file's content (not "the newest", which
+            // is another activity when the upload is older than what is stored).
+            let (t, u) = (self.tenant.clone(), self.user.clone());
+            let id = self.store.call(move |c| activities::id_by_hash(c, &t, &u, &hash)).await.map_err(local)?;
             if !report.duplicates.is_empty() {
-                return Ok(status(None, Some(format!("{name} duplicate of an activity already stored"))));
+                let existing = id.map_or(String::new(), |id| format!(" (activity {id})"));
+                return Ok(status(None, Some(format!("{name} duplicate of an activity already stored{existing}"))));
             }
-            // The newest file row is the one just stored.
-            let newest = self.list(ActivityFilter { limit: 1, ..ActivityFilter::default() }).await?;
-            let id = newest.first().map(|a| a.id);
             let _ = (request.name, request.description, request.sport_type);
             Ok(UploadStatus { upload_id: id.unwrap_or(0), ..status(id, None) })
         })

@@ -324,6 +324,20 @@ pub enum FileInsert {
     Duplicate(u64),
 }
 
+/// The id of the owner's activity stored from the file with this SHA-256, if any.
+pub fn id_by_hash(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    hash: &[u8; 32],
+) -> Result<Option<u64>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND content_hash = ?3")?
+        .query_row(params![tenant.as_str(), user.as_str(), hash.as_slice()], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(to_u64))
+}
+
 /// Stores an imported file's activity in `tx` unless the same file is already stored.
 pub fn insert_file(
     tx: &Transaction<'_>,
@@ -331,14 +345,10 @@ pub fn insert_file(
     user: &UserId,
     rec: &ActivityRecord,
 ) -> Result<FileInsert, StoreError> {
-    if let Some(hash) = &rec.content_hash {
-        let existing: Option<i64> = tx
-            .prepare_cached("SELECT id FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND content_hash = ?3")?
-            .query_row(params![tenant.as_str(), user.as_str(), hash.as_slice()], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = existing {
-            return Ok(FileInsert::Duplicate(to_u64(id)));
-        }
+    if let Some(hash) = &rec.content_hash
+        && let Some(id) = id_by_hash(tx, tenant, user, hash)?
+    {
+        return Ok(FileInsert::Duplicate(id));
     }
     let id = rec.detail.activity.id;
     let existing_file: Option<i64> = tx

@@ -242,3 +242,41 @@ fn the_web_upload_streams_progress_and_the_report_and_caps_the_size() {
     let unauthenticated = web.send(web.post("/api/import"));
     assert_eq!(unauthenticated.status, 401);
 }
+
+/// Uploads of different files by one person each get their own row and answer their own id, in
+/// any order (an older activity after a newer one), and a re-upload names the stored activity.
+#[test]
+fn uploads_of_different_files_each_answer_their_own_activity() {
+    use base64::Engine as _;
+    let d = TestDaemon::start();
+    let (_, key) = d.user_with_key("ann@example.com", Some("club"), "premium");
+    let mut ann = McpClient::start(d.home(), Some(&key), &[]);
+    ann.initialize("2025-11-25");
+    let activities = season(3);
+    let mut newest_first = activities.clone();
+    newest_first.sort_by_key(|a| std::cmp::Reverse(a.start));
+    let kind = pacer_corpus::FileKind { format: pacer_corpus::FileFormat::Gpx, gzip: false };
+    let mut answered = Vec::new();
+    for activity in &newest_first {
+        let gpx = base64::engine::general_purpose::STANDARD.encode(pacer_corpus::encode(activity, kind));
+        let r = ann.call("upload_activity", json!({"content_base64": gpx, "data_type": "gpx"}));
+        let s = &r["result"]["structuredContent"];
+        assert_eq!(s["error"], Value::Null, "{r:#}");
+        let id = s["activity_id"].as_u64().unwrap_or_else(|| panic!("no activity id: {r:#}"));
+        let got = ann.call("get_activity", json!({"activity_id": id}));
+        let start = got["result"]["structuredContent"]["start_date"].as_str().unwrap_or_default().to_owned();
+        let expected = activity.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert_eq!(start, expected, "the answered id is this upload's activity: {got:#}");
+        answered.push(id);
+    }
+    answered.sort_unstable();
+    answered.dedup();
+    assert_eq!(answered.len(), 3, "three files, three activities");
+    assert_eq!(activity_rows(&d), 3);
+
+    let again = base64::engine::general_purpose::STANDARD.encode(pacer_corpus::encode(&newest_first[2], kind));
+    let r = ann.call("upload_activity", json!({"content_base64": again, "data_type": "gpx"}));
+    let error = r["result"]["structuredContent"]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("duplicate") && error.contains("(activity "), "{r:#}");
+    assert_eq!(activity_rows(&d), 3);
+}

@@ -104,7 +104,9 @@ pub fn record(
         time_zone: zone,
         zone_source,
         source: RowSource::File,
-        source_id: source_name.to_owned(),
+        // The file's identity is its content (two files may share a name: every single-file
+        // upload is "upload", two folders may each hold "a.fit"); the name stays in external_id.
+        source_id: hex::encode(hash),
         content_hash: Some(hash),
         start_latlng: s.start_latlng,
         has_detail: true,
