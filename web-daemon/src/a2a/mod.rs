@@ -20,6 +20,8 @@
 pub mod card;
 pub mod error;
 pub mod message;
+#[cfg(test)]
+mod message_proptest;
 pub mod registry;
 pub mod rpc;
 pub mod tasks;
