@@ -79,9 +79,3 @@ pub fn echo(value: &str) -> String {
     }
     out
 }
-
-impl From<super::message::Invalid> for RpcError {
-    fn from(e: super::message::Invalid) -> Self {
-        Self::invalid(&e.field, e.problem)
-    }
-}

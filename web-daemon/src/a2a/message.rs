@@ -19,7 +19,7 @@
 use rmcp::model::JsonObject;
 use serde_json::{Number, Value};
 
-use super::error::echo;
+use super::error::{RpcError, echo};
 
 /// One skill invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,12 @@ pub struct Invalid {
 impl Invalid {
     fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
         Self { field: field.into(), problem: problem.into() }
+    }
+}
+
+impl From<Invalid> for RpcError {
+    fn from(e: Invalid) -> Self {
+        Self::invalid(&e.field, e.problem)
     }
 }
 
