@@ -4,7 +4,8 @@
     PACER_URL=http://127.0.0.1:8081 PACER_API_KEY=pk_live_... python3 examples/a2a_client.py
 
 Reads pacer's agent card, registers this agent, discovers agents with a capability in the same
-tenant, then asks pacer (A2A SendMessage) to run the get_activities skill and prints the result.
+tenant, then asks pacer (A2A 1.0 SendMessage) to run the get_activities skill and prints the result.
+For the official A2A SDKs (Python and JavaScript) against pacer, see web-daemon/tests/a2a/.
 """
 import json
 import os
@@ -21,6 +22,7 @@ def call(method: str, path: str, body=None, auth: bool = True):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(URL + path, data=data, method=method)
     req.add_header("Content-Type", "application/json")
+    req.add_header("A2A-Version", "1.0")
     if auth:
         req.add_header("X-API-Key", KEY)
     try:
@@ -49,20 +51,20 @@ def main() -> int:
 
     status, rpc = call("POST", "/a2a", {
         "jsonrpc": "2.0", "id": 1, "method": "SendMessage",
-        "params": {"message": {"role": "user", "messageId": str(uuid.uuid4()), "parts": [
-            {"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 3}}}]}},
+        "params": {"message": {"role": "ROLE_USER", "messageId": str(uuid.uuid4()), "parts": [
+            {"data": {"skill": "get_activities", "arguments": {"limit": 3}}}]}},
     })
     if "error" in rpc:
         print(f"SendMessage error: {rpc['error']}")
         return 1
-    task = rpc["result"]
+    task = rpc["result"]["task"]
     print(f"task {task['id']}: {task['status']['state']}")
     for artifact in task.get("artifacts", []):
         for part in artifact.get("parts", []):
-            if part.get("kind") == "data":
+            if "data" in part:
                 for a in part["data"].get("activities", []):
                     print(f"  {a['start_date']}  {a['sport_type']:<12} {a['distance_m'] / 1000:6.1f} km  {a['name']}")
-    return 0 if task["status"]["state"] == "completed" else 1
+    return 0 if task["status"]["state"] == "TASK_STATE_COMPLETED" else 1
 
 
 if __name__ == "__main__":

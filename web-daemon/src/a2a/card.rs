@@ -2,9 +2,11 @@
 //! ([`crate::mcp::tool_definitions`]): same names, descriptions and input schemas, so an A2A
 //! client and an MCP client see one interface.
 //!
-//! The card carries both the A2A 0.3 fields (`url`, `protocolVersion`, `preferredTransport`,
-//! `security`) and the 1.0 ones (`supportedInterfaces`, `securityRequirements`, the
-//! `apiKeySecurityScheme` form), so clients of either version find what they look for.
+//! The card carries both the A2A 1.0 fields (`supportedInterfaces`, `securityRequirements`, the
+//! `apiKeySecurityScheme` form) and the 0.3 ones (`url`, `protocolVersion`, `preferredTransport`,
+//! `security`), as the official SDKs' servers write it, so clients of either version find what they
+//! look for. `supportedInterfaces` lists the JSON-RPC endpoint twice, as 1.0 (preferred) and as
+//! 0.3; the 0.3 fields describe the 0.3 interface (see [`super::wire`]).
 
 use std::collections::BTreeMap;
 
@@ -12,8 +14,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-/// The A2A protocol version pacer speaks.
-pub const PROTOCOL_VERSION: &str = "1.0";
+use super::wire::Version;
+
 /// The security scheme name used in the card.
 pub const SECURITY_SCHEME: &str = "apiKey";
 
@@ -77,6 +79,7 @@ pub struct AgentCard {
     pub name: String,
     pub description: String,
     pub version: String,
+    /// A2A 0.3: the version of `url`'s interface (`0.3`).
     pub protocol_version: String,
     /// The JSON-RPC endpoint (`{public_url}/a2a`).
     pub url: String,
@@ -135,14 +138,17 @@ pub fn agent_card(public_url: &str) -> AgentCard {
         name: "pacer".into(),
         description: DESCRIPTION.into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        protocol_version: PROTOCOL_VERSION.into(),
+        protocol_version: Version::V0_3.as_str().into(),
         url: url.clone(),
         preferred_transport: "JSONRPC".into(),
-        supported_interfaces: vec![AgentInterface {
-            url,
-            protocol_binding: "JSONRPC".into(),
-            protocol_version: PROTOCOL_VERSION.into(),
-        }],
+        supported_interfaces: Version::ALL
+            .iter()
+            .map(|v| AgentInterface {
+                url: url.clone(),
+                protocol_binding: "JSONRPC".into(),
+                protocol_version: v.as_str().into(),
+            })
+            .collect(),
         provider: AgentProvider { organization: "pacer".into(), url: base.to_string() },
         capabilities: AgentCapabilities {
             streaming: false,
@@ -166,8 +172,14 @@ mod tests {
     fn card_lists_every_tool_as_a_skill() {
         let card = serde_json::to_value(agent_card("http://127.0.0.1:8081/")).expect("json");
         assert_eq!(card["url"], "http://127.0.0.1:8081/a2a");
-        assert_eq!(card["supportedInterfaces"][0]["url"], "http://127.0.0.1:8081/a2a");
-        assert_eq!(card["protocolVersion"], PROTOCOL_VERSION);
+        assert_eq!(
+            card["supportedInterfaces"],
+            json!([
+                {"url": "http://127.0.0.1:8081/a2a", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"},
+                {"url": "http://127.0.0.1:8081/a2a", "protocolBinding": "JSONRPC", "protocolVersion": "0.3"},
+            ])
+        );
+        assert_eq!(card["protocolVersion"], "0.3", "the 0.3 fields describe the 0.3 interface");
         assert_eq!(card["capabilities"]["streaming"], false);
         assert_eq!(card["securitySchemes"]["apiKey"]["name"], "X-API-Key");
         assert_eq!(card["security"][0]["apiKey"], json!([]));

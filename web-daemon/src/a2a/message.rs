@@ -3,22 +3,38 @@
 //! A message's `parts` are searched in order for
 //! 1. a data part whose `data` is `{"skill": "<tool name>", "arguments": {…}}` (`arguments`
 //!    optional), with or without `"kind": "data"` (A2A 0.3 and 1.0 part shapes), else
-//! 2. the first non-empty text part, read as `<tool name> key value key value …`:
+//! 2. the first non-empty text part. When its first word is a skill, the text is read as
+//!    `<tool name> key value key value …`:
 //!    - values are numbers when they look like numbers (`5`, `-1.5`), `true`/`false` booleans,
 //!      JSON when they start with `[` or `{` (`keys ["heartrate","watts"]`), otherwise strings;
 //!    - `"double quoted"` values are always strings (`\"` and `\\` escape);
 //!    - `key=value` works too, for a value without spaces; a key may end with `:`.
 //!
-//! Failures name the field (`message.parts`, `text`, `arguments.limit`) for a `-32602` error.
+//!    Any other text (plain language such as "how far did I run?") is [`Asked::NoSkill`]: the
+//!    answer lists the skills ([`no_skill_text`]) instead of complaining about its words.
+//!
+//! Failures name the field (`message.parts`, `text`, `arguments.limit`, `skill`) for a `-32602`
+//! error.
 
 use rmcp::model::JsonObject;
 use serde_json::{Number, Value};
+
+use super::error::{RpcError, echo};
 
 /// One skill invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkillCall {
     pub skill: String,
     pub arguments: JsonObject,
+}
+
+/// What a message asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Asked {
+    /// A skill and its arguments.
+    Call(SkillCall),
+    /// A text that does not start with a skill name; `word` is its first word (bounded).
+    NoSkill { word: String },
 }
 
 /// Invalid message content: the field and what is wrong with it.
@@ -34,6 +50,12 @@ impl Invalid {
     }
 }
 
+impl From<Invalid> for RpcError {
+    fn from(e: Invalid) -> Self {
+        Self::invalid(&e.field, e.problem)
+    }
+}
+
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.field, self.problem)
@@ -43,8 +65,8 @@ impl std::fmt::Display for Invalid {
 const HOW: &str = "expected a data part {\"skill\": \"<tool name>\", \"arguments\": {...}} \
                    or a text part such as \"get_activities limit 5\"";
 
-/// The skill call carried by `message` (an A2A Message object).
-pub fn skill_call(message: &Value) -> Result<SkillCall, Invalid> {
+/// What `message` (an A2A Message object) asks for, given the `skills` pacer has.
+pub fn skill_call(message: &Value, skills: &[String]) -> Result<Asked, Invalid> {
     let parts = match message.get("parts") {
         Some(Value::Array(parts)) if !parts.is_empty() => parts,
         Some(Value::Array(_)) | None | Some(Value::Null) => return Err(Invalid::new("message.parts", HOW)),
@@ -56,18 +78,34 @@ pub fn skill_call(message: &Value) -> Result<SkillCall, Invalid> {
         let field = |name: &str| format!("message.parts[{i}].data.{name}");
         let skill = skill.as_str().map(str::trim).filter(|s| !s.is_empty());
         let skill = skill.ok_or_else(|| Invalid::new(field("skill"), "must be a tool name"))?;
+        if !skills.iter().any(|s| s == skill) {
+            let problem = format!("unknown skill '{}' (available: {})", echo(skill), skills.join(", "));
+            return Err(Invalid::new("skill", problem));
+        }
         let arguments = match data.get("arguments") {
             None | Some(Value::Null) => JsonObject::new(),
             Some(Value::Object(args)) => args.clone(),
             Some(_) => return Err(Invalid::new(field("arguments"), "must be an object")),
         };
-        return Ok(SkillCall { skill: skill.to_string(), arguments });
+        return Ok(Asked::Call(SkillCall { skill: skill.to_string(), arguments }));
     }
     let text = parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).find(|t| !t.trim().is_empty());
-    match text {
-        Some(text) => parse_text(text),
-        None => Err(Invalid::new("message.parts", HOW)),
+    let Some(text) = text else { return Err(Invalid::new("message.parts", HOW)) };
+    let first = text.split_whitespace().next().unwrap_or_default();
+    if !skills.iter().any(|s| s == first) {
+        return Ok(Asked::NoSkill { word: echo(first) });
     }
+    parse_text(text).map(Asked::Call)
+}
+
+/// The answer to a text that names no skill: what pacer understands, and its skills.
+pub fn no_skill_text(word: &str, skills: &[String]) -> String {
+    format!(
+        "unknown skill '{word}': pacer runs one skill per message. Start a text part with a skill name and \
+         its arguments (e.g. \"get_activities limit 5\"), or send a data part {{\"skill\": \"<skill>\", \
+         \"arguments\": {{...}}}}. Skills: {}.",
+        skills.join(", ")
+    )
 }
 
 /// A token of a text command.
@@ -257,6 +295,17 @@ mod tests {
         assert_eq!(field("get_activities bad-key 1"), "text");
     }
 
+    fn skills() -> Vec<String> {
+        ["get_activities", "get_athlete"].map(String::from).to_vec()
+    }
+
+    fn call(m: &Value) -> SkillCall {
+        match skill_call(m, &skills()) {
+            Ok(Asked::Call(call)) => call,
+            other => panic!("{m}: {other:?}"),
+        }
+    }
+
     #[test]
     fn data_part_wins_over_text() {
         let m = json!({"role": "user", "parts": [
@@ -264,28 +313,56 @@ mod tests {
             {"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 3}}}
         ]});
         assert_eq!(
-            skill_call(&m).expect("call"),
+            call(&m),
             SkillCall { skill: "get_activities".into(), arguments: json!({"limit": 3}).as_object().cloned().unwrap() }
         );
         // A2A 1.0 parts carry no `kind`; arguments are optional.
-        let m = json!({"parts": [{"data": {"skill": "get_athlete"}}]});
-        assert_eq!(skill_call(&m).expect("call").arguments, JsonObject::new());
+        let m = json!({"role": "ROLE_USER", "parts": [{"data": {"skill": "get_athlete"}}]});
+        assert_eq!(call(&m).arguments, JsonObject::new());
         // Data parts without a skill are skipped; then the text part is read.
         let m = json!({"parts": [{"data": {"note": 1}}, {"text": "  "}, {"text": "get_activities limit 2"}]});
-        assert_eq!(skill_call(&m).expect("call").arguments["limit"], 2);
+        assert_eq!(call(&m).arguments["limit"], 2);
+    }
+
+    #[test]
+    fn plain_language_names_no_skill() {
+        for (text, word) in [
+            ("How far did I run last week?", "How"),
+            ("what's \"my best", "what's"),
+            ("show me 5 runs", "show"),
+            ("  delete_everything now", "delete_everything"),
+            ("\"get_activities\" limit 5", "\"get_activities\""),
+        ] {
+            let m = json!({"parts": [{"text": text}]});
+            assert_eq!(skill_call(&m, &skills()), Ok(Asked::NoSkill { word: word.into() }), "{text}");
+        }
+        let long = json!({"parts": [{"text": "x".repeat(10_000)}]});
+        let Ok(Asked::NoSkill { word }) = skill_call(&long, &skills()) else { panic!("no skill") };
+        assert!(word.chars().count() <= crate::a2a::error::MAX_ECHO_CHARS + 1, "bounded echo");
+        let answer = no_skill_text("How", &skills());
+        assert!(
+            answer.starts_with("unknown skill 'How'") && answer.contains("get_activities, get_athlete"),
+            "{answer}"
+        );
     }
 
     #[test]
     fn message_errors_name_the_field() {
-        let field = |m: Value| skill_call(&m).expect_err("invalid").field;
+        let field = |m: Value| skill_call(&m, &skills()).expect_err("invalid").field;
         assert_eq!(field(json!({})), "message.parts");
         assert_eq!(field(json!({"parts": []})), "message.parts");
         assert_eq!(field(json!({"parts": "x"})), "message.parts");
         assert_eq!(field(json!({"parts": [{"data": {"x": 1}}]})), "message.parts");
         assert_eq!(field(json!({"parts": [{"text": "a"}, {"data": {"skill": 5}}]})), "message.parts[1].data.skill");
+        assert_eq!(field(json!({"parts": [{"data": {"skill": "delete_everything"}}]})), "skill");
         assert_eq!(
             field(json!({"parts": [{"data": {"skill": "get_athlete", "arguments": [1]}}]})),
             "message.parts[0].data.arguments"
+        );
+        assert_eq!(
+            field(json!({"parts": [{"text": "get_activities limit"}]})),
+            "arguments.limit",
+            "a named skill's arguments are checked"
         );
     }
 }

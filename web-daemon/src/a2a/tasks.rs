@@ -1,21 +1,20 @@
-//! A2A Task shapes (JSON as A2A clients read them: camelCase, `kind` discriminators, lower-case
-//! states) and the bounded in-memory map `GetTask` reads.
+//! pacer's A2A tasks (one internal model; [`super::wire`] writes it in either wire generation)
+//! and the bounded in-memory map `GetTask` reads.
 //!
 //! Every task pacer creates is finished when `SendMessage` answers (`completed` or `failed`), so
 //! the map only serves read-backs. It is keyed by (tenant, task id) and also remembers the user
 //! who created the task: another tenant, or another user of the same tenant, gets "not found".
 //! It holds at most [`MAX_TASKS_PER_USER`] tasks per user, [`MAX_TASKS_PER_TENANT`] per tenant
 //! and [`MAX_TASKS`] in all (and byte bounds beside each). Beyond a bound the oldest task of the
-//! largest holder goes, so one tenant (or user) flooding the map evicts only its own tasks. It lives for the process (one daemon per process) and is not persisted: after a
-//! restart old task ids are simply not found.
+//! largest holder goes, so one tenant (or user) flooding the map evicts only its own tasks. It
+//! lives for the process (one daemon per process) and is not persisted: after a restart old task
+//! ids are simply not found.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use pacer_shared::{TenantId, UserId};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 /// Most tasks kept over all tenants.
 pub const MAX_TASKS: usize = 1024;
@@ -31,53 +30,58 @@ pub const MAX_TASKS_PER_USER: usize = 64;
 pub const MAX_TASK_BYTES_PER_USER: usize = 2 * 1024 * 1024;
 
 /// Where a task ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
     Completed,
     Failed,
 }
 
 /// A piece of content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Part {
-    Text {
-        text: String,
-    },
-    Data {
-        #[schema(value_type = Object)]
-        data: Value,
-    },
+    Text(String),
+    /// Structured JSON.
+    Data(Value),
 }
 
-/// A message from pacer (explains a failed task).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+impl Part {
+    /// Approximate size of the part as JSON.
+    fn approx_bytes(&self) -> usize {
+        match self {
+            Part::Text(text) => text.len() + 16,
+            Part::Data(data) => data.to_string().len() + 16,
+        }
+    }
+}
+
+/// A message from pacer: explains a failed task, or answers a message that names no skill.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentMessage {
-    /// Always `message`.
-    pub kind: String,
-    /// Always `agent`.
-    pub role: String,
     pub message_id: String,
-    pub task_id: String,
+    /// The task it belongs to; `None` for a message sent instead of a task.
+    pub task_id: Option<String>,
     pub context_id: String,
     pub parts: Vec<Part>,
 }
 
+impl AgentMessage {
+    /// A new message (fresh id) in `context_id`.
+    pub fn new(context_id: String, task_id: Option<String>, parts: Vec<Part>) -> Self {
+        Self { message_id: crate::store::new_id(), task_id, context_id, parts }
+    }
+}
+
 /// A task's final status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskStatus {
     pub state: TaskState,
-    /// RFC 3339.
+    /// RFC 3339, UTC (`Z`).
     pub timestamp: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<AgentMessage>,
 }
 
 /// A skill's output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
     pub artifact_id: String,
     /// The skill that produced it.
@@ -87,18 +91,14 @@ pub struct Artifact {
 }
 
 /// An A2A Task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Task {
-    /// Always `task`.
-    pub kind: String,
     pub id: String,
     pub context_id: String,
     pub status: TaskStatus,
     pub artifacts: Vec<Artifact>,
-    /// `{"skill": "<tool name>"}`.
-    #[schema(value_type = Object)]
-    pub metadata: Value,
+    /// The skill (tool name) it ran; on the wire as `metadata.skill`.
+    pub skill: String,
 }
 
 impl Task {
@@ -111,23 +111,38 @@ impl Task {
         explanation: Vec<Part>,
     ) -> Self {
         let id = crate::store::new_id();
-        let message = (!explanation.is_empty()).then(|| AgentMessage {
-            kind: "message".into(),
-            role: "agent".into(),
-            message_id: crate::store::new_id(),
-            task_id: id.clone(),
-            context_id: context_id.clone(),
-            parts: explanation,
-        });
+        let message =
+            (!explanation.is_empty()).then(|| AgentMessage::new(context_id.clone(), Some(id.clone()), explanation));
         Self {
-            kind: "task".into(),
             id,
             context_id,
             status: TaskStatus { state, timestamp: crate::store::now_rfc3339(), message },
             artifacts,
-            metadata: serde_json::json!({ "skill": skill }),
+            skill: skill.to_string(),
         }
     }
+
+    /// Approximate size of the task as JSON (either generation), for the map's byte bounds.
+    pub fn approx_bytes(&self) -> usize {
+        let parts = |parts: &[Part]| parts.iter().map(Part::approx_bytes).sum::<usize>();
+        let message = self.status.message.as_ref().map_or(0, |m| 128 + m.message_id.len() + parts(&m.parts));
+        let artifacts: usize =
+            self.artifacts.iter().map(|a| 64 + a.artifact_id.len() + a.name.len() + parts(&a.parts)).sum();
+        192 + self.id.len()
+            + self.context_id.len()
+            + self.skill.len()
+            + self.status.timestamp.len()
+            + message
+            + artifacts
+    }
+}
+
+/// What `SendMessage` answers: a finished task, or a message instead of one (a text that names no
+/// skill gets the list of skills).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Task(Task),
+    Message(AgentMessage),
 }
 
 struct Entry {
@@ -282,7 +297,7 @@ impl TaskStore {
     /// the per-tenant bound, the largest tenant's beyond the total. So nobody within their
     /// share loses tasks to someone over theirs.
     pub fn insert(&self, tenant: &TenantId, owner: &UserId, task: Task) {
-        let bytes = serde_json::to_vec(&task).map_or(0, |v| v.len());
+        let bytes = task.approx_bytes();
         let id = task.id.clone();
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if inner.tasks.contains_key(&(tenant.clone(), id.clone())) {
@@ -322,7 +337,7 @@ mod tests {
     use super::*;
 
     fn task(n: usize) -> Task {
-        let parts = vec![Part::Data { data: json!({"n": n}) }];
+        let parts = vec![Part::Data(json!({"n": n}))];
         let artifact = Artifact { artifact_id: format!("a{n}"), name: "get_athlete".into(), parts };
         Task::finished("ctx".into(), "get_athlete", TaskState::Completed, vec![artifact], Vec::new())
     }
@@ -393,7 +408,7 @@ mod tests {
         assert!(store.get(&tenant, &user, &tasks[1].id).is_none());
         assert!(store.get(&tenant, &user, &tasks[2].id).is_some() && store.get(&tenant, &user, &tasks[4].id).is_some());
 
-        let one = serde_json::to_vec(&tasks[0]).expect("json").len();
+        let one = tasks[0].approx_bytes();
         let small = TaskStore::new(flat(100, one * 2 + 1));
         for t in &tasks {
             small.insert(&tenant, &user, t.clone());
@@ -402,29 +417,5 @@ mod tests {
         let huge = TaskStore::new(flat(100, 1));
         huge.insert(&tenant, &user, tasks[0].clone());
         assert_eq!(huge.len(), 1, "the newest task is kept even when alone over the byte bound");
-    }
-
-    #[test]
-    fn json_shape() {
-        let mut t = task(7);
-        t.status.message = None;
-        let v = serde_json::to_value(&t).expect("json");
-        assert_eq!(v["kind"], "task");
-        assert_eq!(v["status"]["state"], "completed");
-        assert!(v["contextId"].is_string() && v["status"]["timestamp"].is_string());
-        assert_eq!(v["artifacts"][0]["parts"][0], json!({"kind": "data", "data": {"n": 7}}));
-        assert_eq!(v["artifacts"][0]["artifactId"], "a7");
-        assert!(v["status"].get("message").is_none());
-        let failed = Task::finished(
-            "c".into(),
-            "x",
-            TaskState::Failed,
-            Vec::new(),
-            vec![Part::Text { text: "not connected".into() }],
-        );
-        let v = serde_json::to_value(&failed).expect("json");
-        assert_eq!(v["status"]["state"], "failed");
-        assert_eq!(v["status"]["message"]["parts"][0], json!({"kind": "text", "text": "not connected"}));
-        assert_eq!(v["status"]["message"]["taskId"], v["id"]);
     }
 }

@@ -13,7 +13,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiKeyAuth, TenantHeader};
 use crate::a2a::card::{self, AgentCard};
 use crate::a2a::registry::{self, Registration};
-use crate::a2a::rpc;
+use crate::a2a::{rpc, wire};
 use crate::state::AppState;
 use crate::store::a2a::AgentRecord;
 
@@ -249,35 +249,53 @@ pub struct JsonRpcRequest {
     pub jsonrpc: String,
     #[schema(value_type = Object, example = 1)]
     pub id: Value,
-    /// `SendMessage` (`message/send`), `GetTask` (`tasks/get`), `CancelTask` (`tasks/cancel`).
+    /// `SendMessage` (0.3: `message/send`), `GetTask` (`tasks/get`), `CancelTask` (`tasks/cancel`).
     #[schema(example = "SendMessage")]
     pub method: String,
-    /// For `SendMessage`: `{"message": {"role": "user", "messageId": "…", "parts": [{"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 5}}}]}}`;
-    /// for `GetTask`: `{"id": "<task id>"}`.
+    /// For `SendMessage`: `{"message": {"role": "ROLE_USER", "messageId": "…", "parts": [{"data": {"skill": "get_activities", "arguments": {"limit": 5}}}]}}`
+    /// (0.3: `"role": "user"`, parts with `"kind": "data"`); for `GetTask`: `{"id": "<task id>"}`.
     #[schema(value_type = Object)]
     pub params: Value,
 }
 
-/// A JSON-RPC 2.0 response: `result` (a Task) or `error` (`{code, message, data?}`).
+/// A JSON-RPC 2.0 response: `result` or `error` (`{code, message, data?}`). `result` of
+/// `SendMessage` is `{"task": Task}` (or `{"message": Message}` for a text that names no skill) in
+/// A2A 1.0, the Task (or Message) itself in 0.3; of `GetTask`, the Task.
 #[derive(Serialize, ToSchema)]
 pub struct JsonRpcResponse {
     #[schema(example = "2.0")]
     pub jsonrpc: String,
     #[schema(value_type = Object)]
     pub id: Value,
-    pub result: Option<crate::a2a::tasks::Task>,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<Value>,
     #[schema(value_type = Option<Object>)]
     pub error: Option<Value>,
 }
 
+/// The `A2A-Version` a request asks for: its header, else its query parameter. A value that is
+/// not text is kept (as such) so that it is refused rather than ignored.
+fn requested_version(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(wire::VERSION_HEADER) {
+        return Some(value.to_str().unwrap_or("(not text)").to_string());
+    }
+    let query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string()).ok()?;
+    query.0.into_iter().find(|(k, _)| k.eq_ignore_ascii_case(wire::VERSION_HEADER)).map(|(_, v)| v)
+}
+
 /// A2A JSON-RPC: `SendMessage` runs one of pacer's skills (the MCP tools) and answers with a
-/// finished Task; `GetTask` reads a task back. JSON-RPC errors come with HTTP 200.
+/// finished Task; `GetTask` reads a task back. A2A 1.0 shapes (ProtoJSON) when the client sends
+/// `A2A-Version: 1.0` or a 1.0 method name, 0.3 shapes for `A2A-Version: 0.3` or a 0.3 method
+/// name; another `A2A-Version` is `-32009`. JSON-RPC errors come with HTTP 200.
 #[utoipa::path(
     post,
     path = "/a2a",
     tag = "a2a",
     request_body = JsonRpcRequest,
-    params(TenantHeader),
+    params(
+        TenantHeader,
+        ("A2A-Version" = Option<String>, Header, description = "`1.0` or `0.3` (also accepted as a query parameter); without it the method name chooses"),
+    ),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "JSON-RPC response", body = JsonRpcResponse),
@@ -298,7 +316,8 @@ pub async fn json_rpc(
     let ApiKeyAuth(p) = auth;
     // Read here rather than with `web::Bytes`, whose 413 is plain text: the JSON error shape.
     let body = super::body::read_body(&req, payload, state.config.max_body_bytes).await?;
-    Ok(match rpc::handle(state.into_inner(), p, &body).await {
+    let version = requested_version(&req);
+    Ok(match rpc::handle(state.into_inner(), p, &body, version.as_deref()).await {
         Some(reply) => HttpResponse::Ok().json(reply),
         None => HttpResponse::NoContent().finish(),
     })

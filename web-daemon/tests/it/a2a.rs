@@ -1,5 +1,6 @@
 //! A2A against a real `pacerd demo` (sandbox Strava): the agent registry with tenant isolation,
-//! pacer's agent card, and JSON-RPC `SendMessage` / `GetTask` running the MCP tools as skills.
+//! pacer's agent card, and JSON-RPC `SendMessage` / `GetTask` running the MCP tools as skills, in
+//! A2A 0.3's wire shapes (1.0's: `a2a_v1.rs`).
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -8,21 +9,21 @@ use crate::fixture::{Options, TestDaemon, http};
 use crate::jsonrpc::error_code;
 
 /// A demo daemon, its key, and a key of user `b@example.com` in tenant `other`.
-fn demo() -> (TestDaemon, String, String) {
+pub(crate) fn demo() -> (TestDaemon, String, String) {
     let d = TestDaemon::start_with(Options { demo: true, sandbox: true, ..Default::default() });
     let key = d.demo_facts()["api_key"].as_str().expect("api_key").to_string();
     let (_, other) = d.user_with_key("b@example.com", Some("other"), "free");
     (d, key, other)
 }
 
-struct Client {
-    base: String,
+pub(crate) struct Client {
+    pub(crate) base: String,
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
 }
 
 impl Client {
-    fn new(d: &TestDaemon) -> Self {
+    pub(crate) fn new(d: &TestDaemon) -> Self {
         let base = d.demo_facts()["http_url"].as_str().map_or_else(|| d.http_url.clone(), str::to_string);
         Self::at(base)
     }
@@ -33,7 +34,7 @@ impl Client {
         Self { base, rt, http: http() }
     }
 
-    fn req(&self, method: Method, path: &str, key: Option<&str>) -> RequestBuilder {
+    pub(crate) fn req(&self, method: Method, path: &str, key: Option<&str>) -> RequestBuilder {
         let req = self.http.request(method, format!("{}{path}", self.base));
         match key {
             Some(k) => req.header("X-API-Key", k),
@@ -41,7 +42,7 @@ impl Client {
         }
     }
 
-    fn send(&self, req: RequestBuilder) -> (StatusCode, Value) {
+    pub(crate) fn send(&self, req: RequestBuilder) -> (StatusCode, Value) {
         self.rt.block_on(async {
             let res = req.send().await.expect("request");
             let status = res.status();
@@ -50,7 +51,7 @@ impl Client {
         })
     }
 
-    fn get(&self, path: &str, key: Option<&str>) -> (StatusCode, Value) {
+    pub(crate) fn get(&self, path: &str, key: Option<&str>) -> (StatusCode, Value) {
         self.send(self.req(Method::GET, path, key))
     }
 
@@ -59,21 +60,31 @@ impl Client {
     }
 
     /// One JSON-RPC call; asserts HTTP 200 and returns the JSON-RPC response.
-    fn rpc(&self, key: &str, method: &str, params: Value) -> Value {
+    pub(crate) fn rpc(&self, key: &str, method: &str, params: Value) -> Value {
+        self.rpc_as(None, key, method, params)
+    }
+
+    /// One JSON-RPC call with an `A2A-Version` header (when `version` is given).
+    pub(crate) fn rpc_as(&self, version: Option<&str>, key: &str, method: &str, params: Value) -> Value {
         let body = json!({"jsonrpc": "2.0", "id": "req-1", "method": method, "params": params});
-        let (status, reply) = self.send(self.req(Method::POST, "/a2a", Some(key)).json(&body));
+        let mut req = self.req(Method::POST, "/a2a", Some(key)).json(&body);
+        if let Some(v) = version {
+            req = req.header("A2A-Version", v);
+        }
+        let (status, reply) = self.send(req);
         assert_eq!(status, StatusCode::OK, "{reply}");
         assert_eq!((reply["jsonrpc"].as_str(), reply["id"].as_str()), (Some("2.0"), Some("req-1")), "{reply}");
         reply
     }
 
+    /// A2A 0.3 `message/send`.
     fn send_message(&self, key: &str, parts: Value) -> Value {
         let message = json!({"role": "user", "messageId": "m-1", "kind": "message", "parts": parts});
-        self.rpc(key, "SendMessage", json!({ "message": message }))
+        self.rpc(key, "message/send", json!({ "message": message }))
     }
 }
 
-fn result(reply: &Value) -> &Value {
+pub(crate) fn result(reply: &Value) -> &Value {
     assert!(reply.get("error").is_none(), "unexpected error: {reply}");
     &reply["result"]
 }
@@ -226,7 +237,7 @@ fn agent_card_and_json_rpc_skills() {
     assert!(activities["name"].is_string() && activities["description"].is_string());
     assert!(activities["tags"].is_array() && activities["inputSchema"]["properties"]["limit"].is_object());
 
-    // SendMessage with a data part.
+    // message/send with a data part.
     let reply =
         c.send_message(&key, json!([{"kind": "data", "data": {"skill": "get_activities", "arguments": {"limit": 3}}}]));
     let task = result(&reply).clone();
@@ -244,18 +255,23 @@ fn agent_card_and_json_rpc_skills() {
     );
     assert_eq!(data_part(result(&reply))["activities"].as_array().expect("activities").len(), 2, "{reply}");
 
-    // A plain text part (A2A 0.3 method name), the context id carried over.
+    // A plain text part, the context id carried over.
     let message = json!({"role": "user", "messageId": "m-2", "contextId": "ctx-42",
         "parts": [{"kind": "text", "text": "get_activities limit 2"}]});
     let reply = c.rpc(&key, "message/send", json!({ "message": message }));
     let text_task = result(&reply).clone();
     assert_eq!(data_part(&text_task)["activities"].as_array().expect("activities").len(), 2);
     assert_eq!(text_task["contextId"], "ctx-42");
-    // A2A 1.0 part shape (no `kind`).
+    // A part without `kind` (1.0's shape) is read too.
     let reply = c.send_message(&key, json!([{"data": {"skill": "get_athlete"}}]));
     assert!(data_part(result(&reply))["id"].is_number(), "{reply}");
+    // A 1.0 method name with `A2A-Version: 0.3`: the header chooses the shapes.
+    let message = json!({"role": "user", "messageId": "m-3", "parts": [{"kind": "text", "text": "get_athlete"}]});
+    let reply = c.rpc_as(Some("0.3"), &key, "SendMessage", json!({ "message": message }));
+    assert_eq!(result(&reply)["kind"], "task", "{reply}");
+    assert!(data_part(result(&reply))["id"].is_number(), "{reply}");
 
-    // Unknown skill and bad arguments → -32602 naming the field.
+    // Unknown skill in a data part and bad arguments → -32602 naming the field.
     let reply =
         c.send_message(&key, json!([{"kind": "data", "data": {"skill": "delete_everything", "arguments": {}}}]));
     assert_eq!(error_code(&reply), -32602);
@@ -265,26 +281,39 @@ fn agent_card_and_json_rpc_skills() {
     assert!(reply["error"]["message"].as_str().unwrap().starts_with("limit"), "{reply}");
     let reply = c.send_message(&key, json!([{"kind": "text", "text": "get_activities limit"}]));
     assert_eq!(error_code(&reply), -32602);
-    assert_eq!(error_code(&c.rpc(&key, "SendMessage", json!({}))), -32602);
+    assert_eq!(error_code(&c.rpc(&key, "message/send", json!({}))), -32602);
     let upload = json!([{"data": {"skill": "upload_activity", "arguments": {"path": "/etc/hosts.gpx"}}}]);
     let reply = c.send_message(&key, upload);
     assert_eq!(error_code(&reply), -32602);
     assert_eq!(reply["error"]["data"]["field"], "arguments.path", "no host files over A2A: {reply}");
+    let reply = c.send_message(&key, json!([{"kind": "text", "text": "get_activities limit 0"}]));
+    assert_eq!(reply["error"]["data"], json!({"field": "limit"}), "0.3 error data: {reply}");
     assert_eq!(error_code(&c.send_message(&key, json!([{"kind": "file", "file": {}}]))), -32602);
 
+    // A plain-language text names no skill: a Message listing the skills, not a parse error.
+    let reply = c.send_message(&key, json!([{"kind": "text", "text": "How far did I run \"last week?"}]));
+    let answer = result(&reply);
+    assert_eq!((answer["kind"].as_str(), answer["role"].as_str()), (Some("message"), Some("agent")), "{reply}");
+    let text = answer["parts"][0]["text"].as_str().expect("text part");
+    assert!(text.starts_with("unknown skill 'How'") && text.contains("get_activities"), "{text}");
+    assert_eq!(answer["parts"][1]["data"]["skills"].as_array().map(Vec::len), Some(crate::data::TOOLS.len()));
+
     // GetTask returns the same task, for its tenant only.
-    let reply = c.rpc(&key, "GetTask", json!({"id": task["id"]}));
+    let reply = c.rpc(&key, "tasks/get", json!({"id": task["id"]}));
     assert_eq!(result(&reply), &task);
     let reply = c.rpc(&key, "tasks/get", json!({"id": text_task["id"]}));
     assert_eq!(result(&reply), &text_task);
-    assert_eq!(error_code(&c.rpc(&other, "GetTask", json!({"id": task["id"]}))), -32001);
-    assert_eq!(error_code(&c.rpc(&key, "GetTask", json!({"id": "no-such-task"}))), -32001);
-    assert_eq!(error_code(&c.rpc(&key, "GetTask", json!({}))), -32602);
-    assert_eq!(error_code(&c.rpc(&key, "CancelTask", json!({"id": task["id"]}))), -32002);
+    assert_eq!(error_code(&c.rpc(&other, "tasks/get", json!({"id": task["id"]}))), -32001);
+    let reply = c.rpc(&key, "tasks/get", json!({"id": "no-such-task"}));
+    assert_eq!(error_code(&reply), -32001);
+    assert_eq!(reply["error"]["data"], json!({"taskId": "no-such-task"}));
+    assert_eq!(error_code(&c.rpc(&key, "tasks/get", json!({}))), -32602);
+    assert_eq!(error_code(&c.rpc(&key, "tasks/cancel", json!({"id": task["id"]}))), -32002);
 
     // The other tenant's user has no Strava connection: a failed task explaining how to connect.
     let reply = c.send_message(&other, json!([{"kind": "text", "text": "get_athlete"}]));
     let failed = result(&reply);
+    assert_eq!(failed["status"]["message"]["role"], "agent", "{failed}");
     assert_eq!(failed["status"]["state"], "failed", "{failed}");
     let reason = failed["status"]["message"]["parts"][0]["text"].as_str().expect("text part");
     assert!(reason.contains("not connected"), "{reason}");
@@ -297,7 +326,7 @@ fn agent_card_and_json_rpc_skills() {
     assert_eq!((status, error_code(&reply)), (StatusCode::OK, -32700));
     assert_eq!(error_code(&raw("[]", Some(&key)).1), -32600);
     assert_eq!(error_code(&c.rpc(&key, "tasks/explode", json!({}))), -32601);
-    assert_eq!(error_code(&c.rpc(&key, "SendStreamingMessage", json!({}))), -32004);
+    assert_eq!(error_code(&c.rpc(&key, "message/stream", json!({}))), -32004);
     let (status, _) = raw(r#"{"jsonrpc":"2.0","method":"GetTask","params":{"id":"x"}}"#, Some(&key));
     assert_eq!(status, StatusCode::NO_CONTENT, "a notification gets no answer");
     assert_eq!(raw(r#"{"jsonrpc":"2.0","id":1,"method":"GetTask"}"#, None).0, StatusCode::UNAUTHORIZED);

@@ -1,6 +1,7 @@
 //! pacerd integration tests: one binary, real daemons on temp homes.
 
 mod a2a;
+mod a2a_v1;
 mod analytics;
 mod apps;
 mod budget;
