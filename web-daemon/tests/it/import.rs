@@ -276,7 +276,9 @@ fn uploads_of_different_files_each_answer_their_own_activity() {
 
     let again = base64::engine::general_purpose::STANDARD.encode(pacer_corpus::encode(&newest_first[2], kind));
     let r = ann.call("upload_activity", json!({"content_base64": again, "data_type": "gpx"}));
-    let error = r["result"]["structuredContent"]["error"].as_str().unwrap_or_default().to_owned();
-    assert!(error.contains("duplicate") && error.contains("(activity "), "{r:#}");
+    let text = r["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned();
+    let stored =
+        answered.iter().any(|id| text.contains(&format!("duplicate of an activity already stored (activity {id})")));
+    assert!(r["result"]["isError"] == json!(true) && stored, "a re-upload names the stored activity: {r:#}");
     assert_eq!(activity_rows(&d), 3);
 }
