@@ -6,7 +6,8 @@
 //!
 //! Run: `cargo bench -p pacerd --bench activity_store` (or `bench/run`).
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -15,50 +16,6 @@ const STORE_CALLS: usize = 200;
 const API_CALLS: usize = 30;
 const LATENCY_MS: u64 = 150;
 const WINDOW_S: i64 = 30 * 86_400;
-
-struct Daemon(Child, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A `pacerd demo` on a temp home (no generated year imported) with `env`; its `demo.json`.
-#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
-fn start(env: &[(&str, &str)]) -> (Daemon, Value) {
-    use std::os::unix::fs::PermissionsExt;
-    let home = tempfile::tempdir().expect("tempdir for pacer home");
-    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod pacer home");
-    // Per-key limiter on, but high enough that the calls are measured, not denied.
-    std::fs::write(
-        home.path().join("config.toml"),
-        "[limits]\nfree_per_minute = 10000000\npremium_per_minute = 10000000\nenterprise_per_minute = 10000000\nip_per_minute = 10000000\n",
-    )
-    .expect("write config.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_pacerd"))
-        .args(["demo", "--http", "127.0.0.1:0", "--home"])
-        .arg(home.path())
-        .env("PACER_LOG", "warn")
-        .env("PACER_DEMO_ACTIVITIES", "0")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacerd demo");
-    let facts_path = home.path().join("demo.json");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(b) = std::fs::read(&facts_path)
-            && let Ok(v) = serde_json::from_slice::<Value>(&b)
-        {
-            return (Daemon(child, home), v);
-        }
-        assert!(Instant::now() < deadline, "pacerd demo did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 struct Mcp {
     client: reqwest::Client,
@@ -158,8 +115,9 @@ fn pct(v: &mut [Duration], p: usize) -> f64 {
 }
 
 fn main() {
-    let (cached_daemon, cached_facts) = start(&[]);
-    let (live_daemon, live_facts) = start(&[("PACER_CACHE_RETENTION_DAYS", "0")]);
+    let (cached_daemon, cached_facts) = common::demo(&[("PACER_DEMO_ACTIVITIES", "0")]);
+    let (live_daemon, live_facts) =
+        common::demo(&[("PACER_DEMO_ACTIVITIES", "0"), ("PACER_CACHE_RETENTION_DAYS", "0")]);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
     rt.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");

@@ -18,7 +18,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacer_corpus::{CorpusSpec, Faults};
@@ -33,7 +32,6 @@ const WARM_UP: usize = 20;
 /// `get_training_load`'s default 42 days plus its 180 days of warm-up.
 const LOAD_WINDOW_DAYS: i64 = 42 + 180;
 const EMAIL: &str = "analytics@bench.local";
-const PACERD: &str = env!("CARGO_BIN_EXE_pacerd");
 
 /// The statement `store::activities::search` runs for the default search (newest first).
 const SEARCH_SQL: &str = "SELECT id, source, source_id, content_hash, name, sport_type, description, start_epoch_s, \
@@ -53,63 +51,6 @@ const SEARCH_SQL: &str = "SELECT id, source, source_id, content_hash, name, spor
 
 const LOAD_SQL: &str = "SELECT start_epoch_s, utc_offset_s, sport_type, moving_time_s, normalized_watts, average_watts, \
      average_heartrate_bpm FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND start_epoch_s >= ?3";
-
-struct Daemon(Child, tempfile::TempDir);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Daemon {
-    fn home(&self) -> &Path {
-        self.1.path()
-    }
-
-    /// Runs `pacerd --home H <args>` to completion (bounded) and returns its stdout.
-    fn cli(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
-        common::pacerd_cli(PACERD, self.home(), args, timeout)
-    }
-
-    /// `pacerd <args> --json`, parsed.
-    fn cli_json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.cli(&all, Duration::from_secs(30)).unwrap_or_else(|e| panic!("{e}"));
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("pacerd {args:?}: not JSON ({e}): {out}"))
-    }
-}
-
-/// A `pacerd serve` on a temp home, loopback HTTP on an ephemeral port.
-#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
-fn start() -> Daemon {
-    use std::os::unix::fs::PermissionsExt;
-    let home = tempfile::tempdir().expect("tempdir for pacer home");
-    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod pacer home");
-    // Per-key limiter on, but high enough that the calls are measured, not denied.
-    std::fs::write(
-        home.path().join("config.toml"),
-        "[limits]\nfree_per_minute = 10000000\npremium_per_minute = 10000000\nenterprise_per_minute = 10000000\nip_per_minute = 10000000\n",
-    )
-    .expect("write config.toml");
-    let child = Command::new(PACERD)
-        .args(["serve", "--http", "127.0.0.1:0", "--home"])
-        .arg(home.path())
-        .env("PACER_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacerd serve");
-    let daemon = Daemon(child, home);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while let Err(e) = daemon.cli(&["status"], Duration::from_secs(10)) {
-        assert!(Instant::now() < deadline, "pacerd serve did not start: {e}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon
-}
 
 struct Mcp {
     client: reqwest::Client,
@@ -184,7 +125,7 @@ fn pct(v: &mut [Duration], p: usize) -> f64 {
 }
 
 /// `pacerd import ZIP --user EMAIL --json`; (imported, failed, seconds from the report).
-fn import(daemon: &Daemon, zip: &Path) -> (u64, usize, f64) {
+fn import(daemon: &common::Daemon, zip: &Path) -> (u64, usize, f64) {
     let path = zip.to_str().expect("utf-8 temp path");
     let out = daemon
         .cli(&["import", path, "--user", EMAIL, "--json"], Duration::from_secs(1_800))
@@ -224,7 +165,7 @@ fn main() {
     let generated_s = t.elapsed().as_secs_f64();
 
     // The store, filled through the daemon.
-    let daemon = start();
+    let daemon = common::serve(Some(common::HIGH_LIMITS));
     let user = daemon.cli_json(&["users", "add", "--email", EMAIL]);
     let key = daemon.cli_json(&["keys", "create", "--user", EMAIL, "--name", "bench"]);
     let status = daemon.cli_json(&["status"]);

@@ -1,11 +1,21 @@
-//! HTTP under concurrent load on loopback, against a real `pacerd demo` (release build):
-//! `GET /health` (no auth, the baseline), `GET /api/me` (X-API-Key + rate limiter) and
-//! `GET /api/keys/list` (JWT + SQLite). Bounded: a fixed number of requests per route.
-//! Also the rate limiter's decision cost per call, in-process.
+//! The authenticated HTTP hot path under load, side by side with a bare actix route:
 //!
-//! Run: `cargo bench -p pacerd --bench http_load`.
+//! - **baseline**: a bare actix-web server in this process (2 workers, like pacerd) whose one
+//!   route checks `Authorization: Bearer <token>` in constant time and answers a small JSON;
+//! - `GET /health` of a real `pacerd demo` (release build; no auth);
+//! - `GET /api/me` with `X-API-Key` (key check + rate limiter);
+//! - `GET /api/keys/list` with a session JWT (JWT check + a store read).
+//!
+//! Load by `wrk` (64 connections, 2 threads, 5 s per route) when it is installed (`apt-get
+//! install wrk`; `bench/run` does), else by a built-in reqwest generator with the same
+//! concurrency. Goal (issue "Proof" §5): both authenticated routes ≥ 70 % of the baseline's
+//! req/s, p99 < 5 ms. Also the rate limiter's decision cost per call, in-process.
+//!
+//! Run: `cargo bench -p pacerd --bench http_load` (or `bench/run`).
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,60 +23,104 @@ use pacer_shared::Tier;
 use pacerd::config::LimitSettings;
 use pacerd::limits::{InMemoryLimiter, LimitKey, RateLimiter};
 
-const REQUESTS: usize = 4_000;
-const CONCURRENCY: usize = 16;
+const CONNECTIONS: usize = 64;
+const THREADS: usize = 2;
+const SECONDS: u64 = 5;
+/// Requests per route with the built-in generator.
+const REQUESTS: usize = 20_000;
+const BARE_TOKEN: &str = "bench-bearer-token-0123456789abcdef";
 
-struct Daemon(Child, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// One route's result: requests per second, p50, p99 (ms).
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
-#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
-fn start() -> (Daemon, serde_json::Value) {
-    use std::os::unix::fs::PermissionsExt;
-    let home = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
-    // Limiter on, but high enough that the load is measured, not denied.
-    std::fs::write(home.path().join("config.toml"), "[limits]\nfree_per_minute = 10000000\npremium_per_minute = 10000000\nenterprise_per_minute = 10000000\nip_per_minute = 10000000\n").expect("config");
-    let child = Command::new(env!("CARGO_BIN_EXE_pacerd"))
-        .args(["demo", "--http", "127.0.0.1:0", "--home"])
-        .arg(home.path())
-        .env("PACER_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacerd");
-    let facts_path = home.path().join("demo.json");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(b) = std::fs::read(&facts_path)
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b)
-        {
-            return (Daemon(child, home), v);
-        }
-        assert!(Instant::now() < deadline, "pacerd demo did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// The bare actix server on an ephemeral loopback port, on its own thread; its base URL.
+fn bare_server() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            use actix_web::{HttpRequest, HttpResponse, web};
+            async fn bare(req: HttpRequest) -> HttpResponse {
+                use subtle::ConstantTimeEq;
+                let presented = req
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .unwrap_or_default();
+                if bool::from(presented.as_bytes().ct_eq(BARE_TOKEN.as_bytes())) {
+                    HttpResponse::Ok().json(serde_json::json!({"ok": true}))
+                } else {
+                    HttpResponse::Unauthorized().json(serde_json::json!({"error": "unauthorized"}))
+                }
+            }
+            let server = actix_web::HttpServer::new(|| actix_web::App::new().route("/bare", web::get().to(bare)))
+                .workers(THREADS)
+                .bind(("127.0.0.1", 0))
+                .expect("bind the bare server");
+            let addr = server.addrs()[0];
+            tx.send(format!("http://{addr}")).expect("report the address");
+            server.run().await.expect("bare server");
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10)).expect("bare server started")
 }
 
-async fn load(client: &reqwest::Client, url: &str, headers: &[(&str, String)]) -> (f64, Duration, Duration) {
+fn wrk_available() -> bool {
+    Command::new("wrk").arg("--version").output().is_ok()
+}
+
+/// `wrk -t2 -c64 -d5s --latency` against `url` with `header`.
+fn wrk(url: &str, header: Option<(&str, &str)>) -> Load {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t", &THREADS.to_string(), "-c", &CONNECTIONS.to_string(), "-d", &format!("{SECONDS}s"), "--latency"]);
+    if let Some((name, value)) = header {
+        cmd.args(["-H", &format!("{name}: {value}")]);
+    }
+    let out = cmd.arg(url).output().expect("run wrk");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "wrk failed: {text}");
+    assert!(!text.contains("Non-2xx"), "{url} answered errors under load:\n{text}");
+    let number = |line_start: &str| -> Option<&str> {
+        text.lines().map(str::trim).find(|l| l.starts_with(line_start)).and_then(|l| l.split_whitespace().nth(1))
+    };
+    let rps = number("Requests/sec:").and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let p50_ms = number("50%").map_or(f64::NAN, wrk_ms);
+    let p99_ms = number("99%").map_or(f64::NAN, wrk_ms);
+    Load { rps, p50_ms, p99_ms }
+}
+
+/// `1.23ms`, `850.00us`, `1.02s` → milliseconds.
+fn wrk_ms(v: &str) -> f64 {
+    let (num, factor) = if let Some(n) = v.strip_suffix("us") {
+        (n, 1e-3)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1e3)
+    } else {
+        (v, f64::NAN)
+    };
+    num.parse::<f64>().map_or(f64::NAN, |n| n * factor)
+}
+
+/// The built-in generator: `CONNECTIONS` tasks sharing [`REQUESTS`].
+async fn builtin(client: &reqwest::Client, url: &str, header: Option<(&str, &str)>) -> Load {
     let url = Arc::new(url.to_string());
-    let headers: Arc<Vec<(String, String)>> =
-        Arc::new(headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect());
+    let header = Arc::new(header.map(|(k, v)| (k.to_owned(), v.to_owned())));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
-        let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
+    for _ in 0..CONNECTIONS {
+        let (client, url, header) = (client.clone(), url.clone(), header.clone());
         tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(REQUESTS / CONCURRENCY);
-            for _ in 0..REQUESTS / CONCURRENCY {
+            let mut lat = Vec::with_capacity(REQUESTS / CONNECTIONS);
+            for _ in 0..REQUESTS / CONNECTIONS {
                 let t = Instant::now();
                 let mut req = client.get(url.as_str());
-                for (k, v) in headers.iter() {
+                if let Some((k, v)) = header.as_ref() {
                     req = req.header(k, v);
                 }
                 let res = req.send().await.expect("request");
@@ -83,16 +137,22 @@ async fn load(client: &reqwest::Client, url: &str, headers: &[(&str, String)]) -
     }
     let total = start.elapsed();
     all.sort();
-    (all.len() as f64 / total.as_secs_f64(), all[all.len() / 2], all[all.len() * 99 / 100])
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    Load {
+        rps: all.len() as f64 / total.as_secs_f64(),
+        p50_ms: ms(all[all.len() / 2]),
+        p99_ms: ms(all[all.len() * 99 / 100]),
+    }
 }
 
 fn main() {
-    let (daemon, facts) = start();
+    let bare = bare_server();
+    let (daemon, facts) = common::demo(&[("PACER_DEMO_ACTIVITIES", "0")]);
     let url = facts["http_url"].as_str().expect("http_url").to_string();
     let key = facts["api_key"].as_str().expect("api_key").to_string();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
-    rt.block_on(async {
-        let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().expect("client");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CONNECTIONS).build().expect("client");
+    let jwt = rt.block_on(async {
         let login = client
             .post(format!("{url}/api/auth/login"))
             .json(&serde_json::json!({"email": facts["email"], "password": facts["password"]}))
@@ -102,26 +162,53 @@ fn main() {
             .json::<serde_json::Value>()
             .await
             .expect("login json");
-        let jwt = login["access_token"].as_str().expect("access_token").to_string();
-        println!("{REQUESTS} requests per route, {CONCURRENCY} concurrent, 2 cores shared by client and server");
-        let (base, p50, p99) = load(&client, &format!("{url}/health"), &[]).await;
-        println!("GET /health (baseline)   {base:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms", ms(p50), ms(p99));
-        for (name, path, header) in [
-            ("GET /api/me (API key)  ", "/api/me", ("x-api-key", key.clone())),
-            ("GET /api/keys/list (JWT)", "/api/keys/list", ("authorization", format!("Bearer {jwt}"))),
-        ] {
-            let (rps, p50, p99) = load(&client, &format!("{url}{path}"), &[header]).await;
-            println!(
-                "{name} {rps:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ratio to baseline {:.3}",
-                ms(p50),
-                ms(p99),
-                rps / base
-            );
-        }
+        login["access_token"].as_str().expect("access_token").to_string()
     });
+    let use_wrk = wrk_available();
+    let load = |url: &str, header: Option<(&str, &str)>| {
+        if use_wrk { wrk(url, header) } else { rt.block_on(builtin(&client, url, header)) }
+    };
+    let generator = if use_wrk {
+        format!("wrk, {CONNECTIONS} connections, {THREADS} threads, {SECONDS} s per route")
+    } else {
+        format!("built-in generator (wrk not installed), {CONNECTIONS} concurrent, {REQUESTS} requests per route")
+    };
+    let (l1, l5, l15) = load_average();
+    println!("{generator}; 2 cores shared by client and servers (load average {l1} {l5} {l15})");
+    let bearer = format!("Bearer {BARE_TOKEN}");
+    let base = load(&format!("{bare}/bare"), Some(("Authorization", &bearer)));
+    println!(
+        "bare actix route + bearer check (baseline) {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        base.rps, base.p50_ms, base.p99_ms
+    );
+    let jwt_header = format!("Bearer {jwt}");
+    for (name, path, header) in [
+        ("GET /health (pacerd, no auth)            ", "/health", None),
+        ("GET /api/me (API key)                    ", "/api/me", Some(("X-API-Key", key.as_str()))),
+        ("GET /api/keys/list (JWT + store read)    ", "/api/keys/list", Some(("Authorization", jwt_header.as_str()))),
+    ] {
+        let r = load(&format!("{url}{path}"), header);
+        let goal = if header.is_some() { "  (goal ≥ 0.70, p99 < 5 ms)" } else { "" };
+        println!(
+            "{name} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to baseline {:.2}{goal}",
+            r.rps,
+            r.p50_ms,
+            r.p99_ms,
+            r.rps / base.rps
+        );
+    }
     drop(daemon);
+    limiter_cost();
+}
 
-    // Limiter decision cost, in-process.
+fn load_average() -> (String, String, String) {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = text.split_whitespace().map(str::to_owned);
+    (it.next().unwrap_or_default(), it.next().unwrap_or_default(), it.next().unwrap_or_default())
+}
+
+/// Limiter decision cost, in-process, next to a keyed `HashMap` lookup.
+fn limiter_cost() {
     let limiter = InMemoryLimiter::new(&LimitSettings { free_per_minute: u32::MAX / 2, ..Default::default() });
     let keys: Vec<LimitKey> =
         (0..1000).map(|i| LimitKey::ApiKey { key_id: format!("key-{i}"), tier: Tier::Free }).collect();
@@ -145,8 +232,4 @@ fn main() {
         "limiter decision: {per:.0} ns/call; baseline keyed HashMap lookup {base:.0} ns/call; ratio {:.2}",
         per / base
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }

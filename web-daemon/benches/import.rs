@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacer_corpus::{CorpusSpec, Faults, GeneratedActivity};
@@ -19,53 +18,6 @@ use pacer_files::Limits;
 
 const COUNT: usize = 1_000;
 const MAX_DURATION_S: u32 = 1_800;
-const PACERD: &str = env!("CARGO_BIN_EXE_pacerd");
-
-struct Daemon(Child, tempfile::TempDir);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Daemon {
-    fn home(&self) -> &Path {
-        self.1.path()
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-
-    /// Runs `pacerd --home H <args>` to completion (bounded) and returns its stdout.
-    fn cli(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
-        common::pacerd_cli(PACERD, self.home(), args, timeout)
-    }
-}
-
-#[allow(clippy::zombie_processes)] // Daemon's Drop kills and waits.
-fn start() -> Daemon {
-    use std::os::unix::fs::PermissionsExt;
-    let home = tempfile::tempdir().expect("tempdir for pacer home");
-    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod pacer home");
-    let child = Command::new(PACERD)
-        .args(["serve", "--http", "127.0.0.1:0", "--home"])
-        .arg(home.path())
-        .env("PACER_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacerd serve");
-    let daemon = Daemon(child, home);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while let Err(e) = daemon.cli(&["status"], Duration::from_secs(10)) {
-        assert!(Instant::now() < deadline, "pacerd serve did not start: {e}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon
-}
 
 /// `VmHWM` (peak) and `VmRSS` (now) of a process, in MB.
 fn memory_mb(pid: u32) -> (f64, f64) {
@@ -125,7 +77,7 @@ struct Imported {
 }
 
 /// `pacerd import PATH --user EMAIL --json`; the report's numbers and the CLI's wall-clock time.
-fn import(daemon: &Daemon, path: &Path, email: &str) -> Imported {
+fn import(daemon: &common::Daemon, path: &Path, email: &str) -> Imported {
     let path = path.to_str().expect("utf-8 temp path");
     let t = Instant::now();
     let out = daemon
@@ -184,7 +136,7 @@ fn main() {
     assert_eq!(bf, COUNT as u64);
 
     // (b) Through the daemon.
-    let daemon = start();
+    let daemon = common::serve(None);
     let (_, rss_idle) = memory_mb(daemon.pid());
     for email in ["folder@bench.local", "zip@bench.local"] {
         daemon.cli(&["users", "add", "--email", email], Duration::from_secs(30)).expect("users add");
