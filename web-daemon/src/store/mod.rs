@@ -10,6 +10,7 @@ pub mod activities;
 pub mod activity_streams;
 pub mod analytics;
 pub mod api_keys;
+pub mod authz;
 pub mod athlete_settings;
 pub mod cache_windows;
 pub mod login_links;
