@@ -240,7 +240,8 @@ impl Config {
         }
         let mut mcp_auth = file.mcp_auth;
         if let Some(v) = get("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS") {
-            mcp_auth.access_token_ttl_secs = v.parse().map_err(|e| value_err("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS", e))?;
+            mcp_auth.access_token_ttl_secs =
+                v.parse().map_err(|e| value_err("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS", e))?;
         }
         if let Some(v) = get("PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS") {
             mcp_auth.refresh_token_ttl_secs =

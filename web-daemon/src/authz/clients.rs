@@ -218,7 +218,8 @@ struct Document {
 /// Validates a fetched metadata document for `client_id`.
 fn parse_document(client_id: &str, bytes: &[u8]) -> Result<ClientRow, ClientError> {
     let bad = |m: &str| ClientError::BadDocument(m.to_owned());
-    let doc: Document = serde_json::from_slice(bytes).map_err(|e| ClientError::BadDocument(format!("not JSON: {e}")))?;
+    let doc: Document =
+        serde_json::from_slice(bytes).map_err(|e| ClientError::BadDocument(format!("not JSON: {e}")))?;
     if doc.client_id != client_id {
         return Err(bad("its client_id is not the URL it was fetched from"));
     }
@@ -282,10 +283,17 @@ mod tests {
 
     #[test]
     fn redirect_uri_rules() {
-        for ok in ["https://claude.ai/api/mcp/auth_callback", "http://127.0.0.1:5555/cb", "http://localhost/cb", "com.example.app:/cb"] {
+        for ok in [
+            "https://claude.ai/api/mcp/auth_callback",
+            "http://127.0.0.1:5555/cb",
+            "http://localhost/cb",
+            "com.example.app:/cb",
+        ] {
             assert!(check_redirect_uri(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://example.com/cb", "https://x/cb#frag", "javascript:alert(1)", "/relative", "data:text/html,x"] {
+        for bad in
+            ["http://example.com/cb", "https://x/cb#frag", "javascript:alert(1)", "/relative", "data:text/html,x"]
+        {
             assert!(check_redirect_uri(bad).is_err(), "{bad}");
         }
     }

@@ -104,12 +104,34 @@ pub struct TokenAnswer {
 }
 
 /// Stores a fresh access + refresh pair for `grant_id`.
-fn issue_pair(conn: &Connection, tenant: &TenantId, grant_id: &str, scopes: &str, life: Lifetimes) -> Result<TokenAnswer, OAuthFailure> {
+fn issue_pair(
+    conn: &Connection,
+    tenant: &TenantId,
+    grant_id: &str,
+    scopes: &str,
+    life: Lifetimes,
+) -> Result<TokenAnswer, OAuthFailure> {
     let now = now_epoch();
     let access = mint(ACCESS_PREFIX);
     let refresh = mint(REFRESH_PREFIX);
-    authz::insert_token(conn, &access.prefix, &access.hash, TokenKind::Access, tenant, grant_id, now + life.access_secs)?;
-    authz::insert_token(conn, &refresh.prefix, &refresh.hash, TokenKind::Refresh, tenant, grant_id, now + life.refresh_secs)?;
+    authz::insert_token(
+        conn,
+        &access.prefix,
+        &access.hash,
+        TokenKind::Access,
+        tenant,
+        grant_id,
+        now + life.access_secs,
+    )?;
+    authz::insert_token(
+        conn,
+        &refresh.prefix,
+        &refresh.hash,
+        TokenKind::Refresh,
+        tenant,
+        grant_id,
+        now + life.refresh_secs,
+    )?;
     Ok(TokenAnswer {
         access_token: access.secret.expose().to_owned(),
         token_type: "Bearer",
@@ -129,7 +151,12 @@ pub struct CodeExchange {
 }
 
 /// Redeems an authorization code (see the module docs for every refusal).
-pub async fn exchange_code(store: &Store, x: CodeExchange, expected_resource: String, life: Lifetimes) -> Result<TokenAnswer, OAuthFailure> {
+pub async fn exchange_code(
+    store: &Store,
+    x: CodeExchange,
+    expected_resource: String,
+    life: Lifetimes,
+) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
             let tx = c.transaction()?;
@@ -141,7 +168,12 @@ pub async fn exchange_code(store: &Store, x: CodeExchange, expected_resource: St
         .map_err(OAuthFailure::from)?
 }
 
-fn exchange_code_in(conn: &Connection, x: &CodeExchange, expected_resource: &str, life: Lifetimes) -> Result<TokenAnswer, OAuthFailure> {
+fn exchange_code_in(
+    conn: &Connection,
+    x: &CodeExchange,
+    expected_resource: &str,
+    life: Lifetimes,
+) -> Result<TokenAnswer, OAuthFailure> {
     let bad = || OAuthFailure::grant("the authorization code is invalid, expired or was already used");
     let prefix = lookup_prefix(CODE_PREFIX, &x.code).ok_or_else(bad)?;
     let row = authz::code(conn, prefix)?.ok_or_else(bad)?;
@@ -165,7 +197,8 @@ fn exchange_code_in(conn: &Connection, x: &CodeExchange, expected_resource: &str
     if x.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
         return Err(OAuthFailure::grant("redirect_uri does not match the one of the authorization request"));
     }
-    let verifier = x.code_verifier.as_deref().ok_or_else(|| OAuthFailure::request("code_verifier is required (PKCE)"))?;
+    let verifier =
+        x.code_verifier.as_deref().ok_or_else(|| OAuthFailure::request("code_verifier is required (PKCE)"))?;
     if !pkce_s256_matches(verifier, &row.code_challenge) {
         return Err(OAuthFailure::grant("code_verifier does not match the code_challenge"));
     }
@@ -178,9 +211,13 @@ fn exchange_code_in(conn: &Connection, x: &CodeExchange, expected_resource: &str
 
 /// `resource` is required and must be pacer's MCP URL, the one the grant is bound to.
 fn check_resource(presented: Option<&str>, bound: &str, expected: &str) -> Result<(), OAuthFailure> {
-    let presented = presented.ok_or_else(|| OAuthFailure::new("invalid_target", format!("resource is required: use {expected}")))?;
+    let presented = presented
+        .ok_or_else(|| OAuthFailure::new("invalid_target", format!("resource is required: use {expected}")))?;
     if !same_resource(presented, expected) || !same_resource(bound, expected) {
-        return Err(OAuthFailure::new("invalid_target", format!("this server issues tokens only for the resource {expected}")));
+        return Err(OAuthFailure::new(
+            "invalid_target",
+            format!("this server issues tokens only for the resource {expected}"),
+        ));
     }
     Ok(())
 }
@@ -194,7 +231,12 @@ pub struct RefreshExchange {
 }
 
 /// Rotates a refresh token (see the module docs).
-pub async fn refresh(store: &Store, x: RefreshExchange, expected_resource: String, life: Lifetimes) -> Result<TokenAnswer, OAuthFailure> {
+pub async fn refresh(
+    store: &Store,
+    x: RefreshExchange,
+    expected_resource: String,
+    life: Lifetimes,
+) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
             let tx = c.transaction()?;
@@ -206,7 +248,12 @@ pub async fn refresh(store: &Store, x: RefreshExchange, expected_resource: Strin
         .map_err(OAuthFailure::from)?
 }
 
-fn refresh_in(conn: &Connection, x: &RefreshExchange, expected_resource: &str, life: Lifetimes) -> Result<TokenAnswer, OAuthFailure> {
+fn refresh_in(
+    conn: &Connection,
+    x: &RefreshExchange,
+    expected_resource: &str,
+    life: Lifetimes,
+) -> Result<TokenAnswer, OAuthFailure> {
     let bad = || OAuthFailure::grant("the refresh token is invalid, expired or revoked");
     let prefix = lookup_prefix(REFRESH_PREFIX, &x.refresh_token).ok_or_else(bad)?;
     let row = authz::token(conn, prefix)?.ok_or_else(bad)?;
@@ -220,7 +267,9 @@ fn refresh_in(conn: &Connection, x: &RefreshExchange, expected_resource: &str, l
     if row.used_at.is_some() || !authz::mark_refresh_used(conn, &tenant, &row.prefix, now_epoch())? {
         authz::revoke_grant(conn, &tenant, &row.grant_id)?;
         tracing::warn!(grant = %row.grant_id, "rotated refresh token presented again; the grant is revoked");
-        return Err(OAuthFailure::grant("the refresh token was already used; every token of this authorization is now revoked"));
+        return Err(OAuthFailure::grant(
+            "the refresh token was already used; every token of this authorization is now revoked",
+        ));
     }
     if row.expires_at < now_epoch() {
         return Err(bad());

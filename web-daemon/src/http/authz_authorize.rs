@@ -73,7 +73,13 @@ fn error_page(status: StatusCode, message: &str) -> HttpResponse {
 }
 
 /// Back to the client with an OAuth error.
-fn redirect_error(state: &AppState, redirect_uri: &str, client_state: Option<&str>, error: &str, description: &str) -> HttpResponse {
+fn redirect_error(
+    state: &AppState,
+    redirect_uri: &str,
+    client_state: Option<&str>,
+    error: &str,
+    description: &str,
+) -> HttpResponse {
     let mut params = vec![("error", error.to_owned()), ("error_description", description.to_owned())];
     if let Some(s) = client_state {
         params.push(("state", s.to_owned()));
@@ -203,7 +209,10 @@ async fn signed_in_email(state: &AppState, session: Option<Authenticated>) -> Op
 }
 
 fn login_page(status: StatusCode, p: &PendingAuthorization, token: &str, email: &str, error: &str) -> HttpResponse {
-    html::html_response(status, render(LOGIN_HTML, &[("client_name", &p.client_name), ("request", token), ("email", email), ("error", error)]))
+    html::html_response(
+        status,
+        render(LOGIN_HTML, &[("client_name", &p.client_name), ("request", token), ("email", email), ("error", error)]),
+    )
 }
 
 fn consent_page(p: &PendingAuthorization, token: &str, email: &str) -> HttpResponse {
@@ -322,7 +331,13 @@ pub async fn decide(
             let client_state = pending.state.as_deref();
             if action == "deny" {
                 tracing::info!(user = %principal.user_id, "MCP client authorization denied");
-                return redirect_error(&state, &pending.redirect_uri, client_state, "access_denied", "the person denied access");
+                return redirect_error(
+                    &state,
+                    &pending.redirect_uri,
+                    client_state,
+                    "access_denied",
+                    "the person denied access",
+                );
             }
             let code = tokens::mint(CODE_PREFIX);
             let binding = Binding {

@@ -145,7 +145,13 @@ mod tests {
             challenge("https://p.example", None, None),
             "Bearer resource_metadata=\"https://p.example/.well-known/oauth-protected-resource/mcp\""
         );
-        let c = challenge("https://p.example", Some(("insufficient_scope", "needs \"write\"")), Some("activities:write"));
-        assert!(c.ends_with(", error=\"insufficient_scope\", error_description=\"needs write\", scope=\"activities:write\""), "{c}");
+        let c =
+            challenge("https://p.example", Some(("insufficient_scope", "needs \"write\"")), Some("activities:write"));
+        assert!(
+            c.ends_with(
+                ", error=\"insufficient_scope\", error_description=\"needs write\", scope=\"activities:write\""
+            ),
+            "{c}"
+        );
     }
 }

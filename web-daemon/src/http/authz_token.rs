@@ -67,12 +67,17 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, Secret)> {
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let unescape =
+        |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
     Some((unescape(id)?, Secret::new(unescape(secret)?)))
 }
 
 /// The client credentials of a request: Basic header, else the form's.
-fn presented(req: &HttpRequest, client_id: Option<String>, client_secret: Option<String>) -> Result<Presented, OAuthFailure> {
+fn presented(
+    req: &HttpRequest,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<Presented, OAuthFailure> {
     match basic_credentials(req.headers()) {
         Some((id, secret)) => {
             if client_id.as_deref().is_some_and(|form_id| form_id != id) {
@@ -114,13 +119,26 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, form: web::Form
 }
 
 async fn token_inner(req: &HttpRequest, state: &AppState, form: TokenForm) -> Result<TokenAnswer, OAuthFailure> {
-    let TokenForm { grant_type, code, redirect_uri, code_verifier, refresh_token, resource, scope, client_id, client_secret } =
-        form;
+    let TokenForm {
+        grant_type,
+        code,
+        redirect_uri,
+        code_verifier,
+        refresh_token,
+        resource,
+        scope,
+        client_id,
+        client_secret,
+    } = form;
     if !matches!(grant_type.as_str(), "authorization_code" | "refresh_token") {
-        return Err(OAuthFailure::new("unsupported_grant_type", "grant_type must be authorization_code or refresh_token"));
+        return Err(OAuthFailure::new(
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token",
+        ));
     }
     let allow_loopback = state.config.mcp_auth.allow_loopback_client_ids;
-    let client_id = clients::authenticate(&state.store, presented(req, client_id, client_secret)?, allow_loopback).await?;
+    let client_id =
+        clients::authenticate(&state.store, presented(req, client_id, client_secret)?, allow_loopback).await?;
     let expected = resource_url(&state.public_url);
     if grant_type == "authorization_code" {
         let code = code.ok_or_else(|| OAuthFailure::request("code is required"))?;
@@ -185,7 +203,8 @@ pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, form: web::For
     let RevokeForm { token: presented_token, client_id, client_secret, .. } = form.into_inner();
     let allow_loopback = state.config.mcp_auth.allow_loopback_client_ids;
     let outcome = async {
-        let client_id = clients::authenticate(&state.store, presented(&req, client_id, client_secret)?, allow_loopback).await?;
+        let client_id =
+            clients::authenticate(&state.store, presented(&req, client_id, client_secret)?, allow_loopback).await?;
         tokens::revoke(&state.store, presented_token, client_id).await
     }
     .await;

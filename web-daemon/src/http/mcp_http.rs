@@ -104,8 +104,11 @@ fn check_scope(state: &AppState, principal: &crate::auth::Principal, body: &[u8]
     }
     let message = format!("{name} needs the scope {}; authorize again with it", needed.as_str());
     let mut e = ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message.clone());
-    e.www_authenticate =
-        Some(super::authz_meta::challenge(&state.public_url, Some(("insufficient_scope", &message)), Some(needed.as_str())));
+    e.www_authenticate = Some(super::authz_meta::challenge(
+        &state.public_url,
+        Some(("insufficient_scope", &message)),
+        Some(needed.as_str()),
+    ));
     Err(e)
 }
 

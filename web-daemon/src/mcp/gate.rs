@@ -23,8 +23,8 @@ use tracing::Instrument;
 
 use super::server::PacerMcp;
 use super::{budget, errors, tools};
-use crate::store::{api_keys, authz};
 use crate::store::usage::{self, UsageRecord};
+use crate::store::{api_keys, authz};
 
 pub async fn call_tool(
     mcp: &PacerMcp,

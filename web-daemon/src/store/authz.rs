@@ -190,9 +190,10 @@ pub fn code(conn: &Connection, prefix: &str) -> Result<Option<CodeRow>, StoreErr
 
 /// Marks a code presented (it works once, whatever the outcome) and, on success, links its grant.
 pub fn spend_code(conn: &Connection, prefix: &str, grant_id: Option<&str>) -> Result<(), StoreError> {
-    conn.execute("UPDATE oauth_codes SET used = 1, grant_id = COALESCE(?2, grant_id) WHERE code_prefix = ?1", params![
-        prefix, grant_id
-    ])?;
+    conn.execute(
+        "UPDATE oauth_codes SET used = 1, grant_id = COALESCE(?2, grant_id) WHERE code_prefix = ?1",
+        params![prefix, grant_id],
+    )?;
     Ok(())
 }
 
@@ -213,7 +214,10 @@ pub fn revoke_grant(conn: &Connection, tenant: &TenantId, grant_id: &str) -> Res
         "UPDATE oauth_grants SET revoked_at = ?1 WHERE tenant_id = ?2 AND id = ?3 AND revoked_at IS NULL",
         params![now_rfc3339(), tenant.as_str(), grant_id],
     )?;
-    conn.execute("DELETE FROM oauth_tokens WHERE tenant_id = ?1 AND grant_id = ?2", params![tenant.as_str(), grant_id])?;
+    conn.execute(
+        "DELETE FROM oauth_tokens WHERE tenant_id = ?1 AND grant_id = ?2",
+        params![tenant.as_str(), grant_id],
+    )?;
     Ok(n == 1)
 }
 
@@ -367,10 +371,10 @@ pub fn mark_refresh_used(conn: &Connection, tenant: &TenantId, prefix: &str, now
 
 /// Deletes one token (revocation of an access token).
 pub fn delete_token(conn: &Connection, tenant: &TenantId, prefix: &str) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM oauth_tokens WHERE tenant_id = ?1 AND token_prefix = ?2", params![
-        tenant.as_str(),
-        prefix
-    ])?;
+    conn.execute(
+        "DELETE FROM oauth_tokens WHERE tenant_id = ?1 AND token_prefix = ?2",
+        params![tenant.as_str(), prefix],
+    )?;
     Ok(())
 }
 
@@ -401,11 +405,10 @@ pub fn record_usage(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![grant_id, tenant.as_str(), operation, status, duration_ms as i64, now],
     )?;
-    tx.execute("UPDATE oauth_grants SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3", params![
-        now,
-        tenant.as_str(),
-        grant_id
-    ])?;
+    tx.execute(
+        "UPDATE oauth_grants SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3",
+        params![now, tenant.as_str(), grant_id],
+    )?;
     tx.commit()?;
     Ok(())
 }

@@ -238,7 +238,8 @@ impl Fixture {
             ),
         }
         .into_shared();
-        let principal = Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free, grant: None };
+        let principal =
+            Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free, grant: None };
         Self { state, principal, provider, home }
     }
 

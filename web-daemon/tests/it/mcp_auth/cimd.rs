@@ -93,7 +93,9 @@ fn a_loopback_metadata_document_registers_the_client_in_development() {
     let private = OAuthClient::with_id(&web, "https://10.0.0.7/client.json".into());
     assert_eq!(private.authorize_request(&challenge, "activities:read", &[]).status, StatusCode::BAD_REQUEST);
     // A document that names another client id is refused.
-    let (other_port, _) = serve_document(|_| json!({"client_id": "https://elsewhere.example/c.json", "redirect_uris": [REDIRECT]}).to_string());
+    let (other_port, _) = serve_document(|_| {
+        json!({"client_id": "https://elsewhere.example/c.json", "redirect_uris": [REDIRECT]}).to_string()
+    });
     let liar = OAuthClient::with_id(&web, format!("http://127.0.0.1:{other_port}/client.json"));
     let page = liar.authorize_request(&challenge, "activities:read", &[]);
     assert_eq!(page.status, StatusCode::BAD_REQUEST);

@@ -31,10 +31,13 @@ fn metadata_and_every_mcp_401_point_to_it() {
 
     let expected = format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"");
     let accept = "application/json, text/event-stream";
-    let bare = web.send(web.post("/mcp").header("Accept", accept).json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})));
+    let bare =
+        web.send(web.post("/mcp").header("Accept", accept).json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})));
     assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bare.header("www-authenticate"), Some(expected.as_str()));
-    let bad_key = web.send(web.post("/mcp").header("X-API-Key", "pk_live_0000000000000000000000000000000000000000").json(&json!({})));
+    let bad_key = web.send(
+        web.post("/mcp").header("X-API-Key", "pk_live_0000000000000000000000000000000000000000").json(&json!({})),
+    );
     assert_eq!(bad_key.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad_key.error_message(), "invalid API key");
     assert_eq!(bad_key.header("www-authenticate"), Some(expected.as_str()));
@@ -151,7 +154,9 @@ fn a_write_tool_without_the_write_scope_is_refused_with_a_step_up_challenge() {
             "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
         ws.send(Message::text(init.to_string())).await.expect("send");
         let _ = ws.next().await;
-        ws.send(Message::text(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string())).await.expect("send");
+        ws.send(Message::text(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()))
+            .await
+            .expect("send");
         let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "disconnect_provider", "arguments": {}}});
         ws.send(Message::text(call.to_string())).await.expect("send");
@@ -187,5 +192,7 @@ fn a_token_for_another_resource_is_refused() {
     let r = call_tool(&web, access(&t), "get_connection_status", json!({}));
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     assert!(r.error_message().contains("another resource"), "{}", r.text);
-    assert!(r.expect_header("www-authenticate").contains("https://pacer.example/.well-known/oauth-protected-resource/mcp"));
+    assert!(
+        r.expect_header("www-authenticate").contains("https://pacer.example/.well-known/oauth-protected-resource/mcp")
+    );
 }

@@ -102,12 +102,10 @@ impl<'a> OAuthClient<'a> {
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
         assert!(page.text.contains("Sign in"), "sign-in form expected: {}", page.text);
         let request = set_cookie(&page, "pacer_authz").expect("pacer_authz cookie");
-        let signed_in = self.web.send(
-            self.web
-                .post("/oauth/authorize")
-                .header("Cookie", format!("pacer_authz={request}"))
-                .form(&[("request", request.as_str()), ("action", "sign_in"), ("email", EMAIL), ("password", PASSWORD)]),
-        );
+        let signed_in =
+            self.web.send(self.web.post("/oauth/authorize").header("Cookie", format!("pacer_authz={request}")).form(
+                &[("request", request.as_str()), ("action", "sign_in"), ("email", EMAIL), ("password", PASSWORD)],
+            ));
         assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
         assert!(signed_in.text.contains("Allow Test") || signed_in.text.contains("Allow "), "{}", signed_in.text);
         for scope in scope.split_whitespace() {
@@ -174,12 +172,10 @@ impl<'a> OAuthClient<'a> {
 
 /// `POST /mcp` `tools/call` with a bearer token.
 pub fn call_tool(web: &Web, access_token: &str, tool: &str, arguments: Value) -> Reply {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
+    let body =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
     web.send(
-        web.post("/mcp")
-            .bearer_auth(access_token)
-            .header("Accept", "application/json, text/event-stream")
-            .json(&body),
+        web.post("/mcp").bearer_auth(access_token).header("Accept", "application/json, text/event-stream").json(&body),
     )
 }
 

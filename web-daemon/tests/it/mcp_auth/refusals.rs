@@ -134,25 +134,21 @@ fn the_forms_need_the_browsers_request_cookie_and_a_session() {
     assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
     assert!(unsigned.header("location").is_none());
     // A wrong password: the form again with the error.
-    let wrong = web.send(
-        web.post("/oauth/authorize").header("Cookie", format!("pacer_authz={request}")).form(&[
-            ("request", request.as_str()),
-            ("action", "sign_in"),
-            ("email", EMAIL),
-            ("password", "nope"),
-        ]),
-    );
+    let wrong = web.send(web.post("/oauth/authorize").header("Cookie", format!("pacer_authz={request}")).form(&[
+        ("request", request.as_str()),
+        ("action", "sign_in"),
+        ("email", EMAIL),
+        ("password", "nope"),
+    ]));
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text.contains("invalid email or password"), "{}", wrong.text);
     // Deny: back to the client with access_denied.
-    let signed_in = web.send(
-        web.post("/oauth/authorize").header("Cookie", format!("pacer_authz={request}")).form(&[
-            ("request", request.as_str()),
-            ("action", "sign_in"),
-            ("email", EMAIL),
-            ("password", PASSWORD),
-        ]),
-    );
+    let signed_in = web.send(web.post("/oauth/authorize").header("Cookie", format!("pacer_authz={request}")).form(&[
+        ("request", request.as_str()),
+        ("action", "sign_in"),
+        ("email", EMAIL),
+        ("password", PASSWORD),
+    ]));
     let session = set_cookie(&signed_in, "pacer_session").expect("session");
     let csp = signed_in.expect_header("content-security-policy");
     assert!(csp.contains("form-action 'self' http://127.0.0.1:9"), "{csp}");
