@@ -388,6 +388,23 @@ mod tests {
     }
 
     #[test]
+    fn mcp_auth_settings_layer_and_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "[mcp_auth]\naccess_token_ttl_secs = 600\n").unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        assert_eq!(c.mcp_auth.access_token_ttl_secs, 600);
+        assert_eq!(c.mcp_auth.refresh_token_ttl_secs, 30 * 86_400);
+        assert!(!c.mcp_auth.allow_loopback_client_ids);
+        let c = Config::load_from(home.clone(), &env(&[("PACER_MCP_AUTH_ALLOW_LOOPBACK_CLIENT_IDS", "true")])).unwrap();
+        assert!(c.mcp_auth.allow_loopback_client_ids);
+        let err = Config::load_from(home.clone(), &env(&[("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS", "5")])).unwrap_err();
+        assert!(err.to_string().contains("access_token_ttl_secs"), "{err}");
+        let err = Config::load_from(home, &env(&[("PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS", "60")])).unwrap_err();
+        assert!(err.to_string().contains("refresh_token_ttl_secs"), "{err}");
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "htpp = \"x\"\n").unwrap();

@@ -134,5 +134,9 @@ mod tests {
     fn write_tools_need_write() {
         assert_eq!(required_for_tool("upload_activity"), Scope::ActivitiesWrite);
         assert_eq!(required_for_tool("get_activities"), Scope::ActivitiesRead);
+        let tools = crate::mcp::tool_names();
+        for name in WRITE_TOOLS {
+            assert!(tools.iter().any(|t| t == name), "{name} is not a tool");
+        }
     }
 }
