@@ -57,6 +57,15 @@ pub struct TokenForm {
     client_secret: Option<String>,
 }
 
+/// A form body (`application/x-www-form-urlencoded`; the app-wide body cap applies); a malformed
+/// one, a missing member or a repeated member is `invalid_request`.
+fn parse_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, OAuthFailure> {
+    let text = std::str::from_utf8(body).map_err(|_| OAuthFailure::request("the body is not UTF-8"))?;
+    web::Query::<T>::from_query(text)
+        .map(web::Query::into_inner)
+        .map_err(|e| OAuthFailure::request(format!("expected an application/x-www-form-urlencoded body: {e}")))
+}
+
 /// `Authorization: Basic` client credentials (RFC 6749 §2.3.1: form-urlencoded id and secret).
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, Secret)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -108,8 +117,12 @@ fn lifetimes(state: &AppState) -> Lifetimes {
     )
 )]
 #[post("/oauth/token", wrap = "PerIpLimit::new(\"mcp_token\")")]
-pub async fn token(req: HttpRequest, state: web::Data<AppState>, form: web::Form<TokenForm>) -> HttpResponse {
-    match token_inner(&req, &state, form.into_inner()).await {
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let form = match parse_form::<TokenForm>(&body) {
+        Ok(f) => f,
+        Err(f) => return failure_response(&f),
+    };
+    match token_inner(&req, &state, form).await {
         Ok(answer) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(answer),
         Err(f) => {
             tracing::info!(error = f.error, "token request refused");
@@ -165,8 +178,17 @@ async fn token_inner(req: &HttpRequest, state: &AppState, form: TokenForm) -> Re
     )
 )]
 #[post("/oauth/register", wrap = "PerIpLimit::new(\"mcp_register\")")]
-pub async fn register(state: web::Data<AppState>, body: web::Json<RegistrationRequest>) -> HttpResponse {
-    match clients::register(&state.store, body.into_inner()).await {
+pub async fn register(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let request = match serde_json::from_slice::<RegistrationRequest>(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return failure_response(&OAuthFailure::new(
+                "invalid_client_metadata",
+                format!("the registration must be a JSON object with redirect_uris: {e}"),
+            ));
+        }
+    };
+    match clients::register(&state.store, request).await {
         Ok(answer) => HttpResponse::Created()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
@@ -199,8 +221,11 @@ pub struct RevokeForm {
     )
 )]
 #[post("/oauth/revoke", wrap = "PerIpLimit::new(\"mcp_token\")")]
-pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, form: web::Form<RevokeForm>) -> HttpResponse {
-    let RevokeForm { token: presented_token, client_id, client_secret, .. } = form.into_inner();
+pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let RevokeForm { token: presented_token, client_id, client_secret, .. } = match parse_form(&body) {
+        Ok(f) => f,
+        Err(f) => return failure_response(&f),
+    };
     let allow_loopback = state.config.mcp_auth.allow_loopback_client_ids;
     let outcome = async {
         let client_id =

@@ -61,7 +61,7 @@ fn an_access_token_calls_tools_through_the_gate_and_the_page_lists_and_revokes_i
     let r = call_tool(&web, access(&t), "get_connection_status", json!({}));
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("\"connected\""), "{}", r.text);
-    assert!(r.header("x-ratelimit-limit").is_some(), "rate-limited like a key");
+    assert_eq!(r.num("x-ratelimit-limit"), 100, "charged like a key, by the user's tier (free)");
 
     // The same usage record as a key: one row for the grant.
     let rows: Vec<(String, String)> = {

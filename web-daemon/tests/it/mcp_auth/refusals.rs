@@ -58,6 +58,13 @@ fn redirect_uris_must_match_exactly() {
     let reg = web.send(web.post("/oauth/register").json(&json!({"redirect_uris": ["http://evil.example/cb"]})));
     assert_eq!(reg.status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&reg), "invalid_redirect_uri");
+    let reg = web.send(web.post("/oauth/register").json(&json!({"client_name": "no redirect"})));
+    assert_eq!(oauth_error(&reg), "invalid_client_metadata", "{}", reg.text);
+    let token = web.send(web.post("/oauth/token").form(&[("code", "x")]));
+    assert_eq!(oauth_error(&token), "invalid_request", "{}", token.text);
+    let token =
+        web.send(web.post("/oauth/token").form(&[("grant_type", "password"), ("client_id", &client.client_id)]));
+    assert_eq!(oauth_error(&token), "unsupported_grant_type", "{}", token.text);
 }
 
 #[test]
