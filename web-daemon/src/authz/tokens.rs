@@ -159,7 +159,8 @@ pub async fn exchange_code(
 ) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
-            let tx = c.transaction()?;
+            // IMMEDIATE: two concurrent presentations of one code or refresh token serialize here.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = exchange_code_in(&tx, &x, &expected_resource, life);
             tx.commit()?;
             Ok(out)
@@ -239,7 +240,8 @@ pub async fn refresh(
 ) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
-            let tx = c.transaction()?;
+            // IMMEDIATE: two concurrent presentations of one code or refresh token serialize here.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = refresh_in(&tx, &x, &expected_resource, life);
             tx.commit()?;
             Ok(out)

@@ -196,3 +196,36 @@ fn a_token_for_another_resource_is_refused() {
         r.expect_header("www-authenticate").contains("https://pacer.example/.well-known/oauth-protected-resource/mcp")
     );
 }
+
+#[test]
+fn concurrent_presentations_of_one_refresh_token_yield_one_answer_and_revoke_the_family() {
+    let d = daemon_with_user();
+    let web = Web::new(&d);
+    let client = OAuthClient::register(&web);
+    let t = client.tokens("activities:read");
+    let url = format!("{}/oauth/token", web.base);
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_of(&t)),
+        ("client_id", client.client_id.as_str()),
+        ("resource", client.resource.as_str()),
+    ];
+    let http = crate::fixture::http();
+    let statuses: Vec<(StatusCode, serde_json::Value)> = web.block_on(async {
+        let requests = (0..4).map(|_| {
+            let req = http.post(&url).form(&form);
+            async move {
+                let res = req.send().await.expect("request");
+                let status = res.status();
+                (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+            }
+        });
+        futures_util::future::join_all(requests).await
+    });
+    let winners: Vec<&serde_json::Value> =
+        statuses.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, v)| v).collect();
+    assert_eq!(winners.len(), 1, "{statuses:?}");
+    assert!(statuses.iter().filter(|(s, _)| *s != StatusCode::OK).all(|(_, v)| v["error"] == json!("invalid_grant")));
+    // The presentations after the first were reuse: the new tokens are revoked too.
+    assert_eq!(oauth_error(&client.refresh(refresh_of(winners[0]))), "invalid_grant");
+}
