@@ -1,8 +1,7 @@
 //! `POST /mcp`: MCP Streamable HTTP, stateless (no `Mcp-Session-Id`).
 //!
-//! [`McpAuth`] first: an API key or an MCP OAuth access token (401/403/429 as JSON,
-//! `X-RateLimit-*` on every answer, `WWW-Authenticate` on 401; a `tools/call` of a tool the
-//! token's scopes do not cover is 403 `insufficient_scope` with a step-up challenge). The body is read
+//! [`McpAuth`] first (API key or OAuth access token; 401 with `WWW-Authenticate`, 403, 429 as
+//! JSON, `X-RateLimit-*` on every answer; step-up in [`super::authz_scope`]). The body is read
 //! whole, up to [`MAX_HTTP_BODY_BYTES`] (room for a base64 activity upload; the app-wide 64 KiB
 //! cap does not apply here, this route reads the raw payload itself), then handed as an
 //! `http::Request` to rmcp's [`StreamableHttpService`](rmcp::transport::StreamableHttpService)
@@ -69,47 +68,10 @@ pub async fn mcp_post(
 ) -> Result<HttpResponse, ApiError> {
     let McpAuth(principal) = auth;
     let body = super::body::read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
-    check_scope(&state, &principal, &body)?;
+    super::authz_scope::check_tool_call(&state, &principal, &body)?;
     let request = to_http_request(&req, body)?;
     let service = streamable_http_service(state.into_inner(), principal);
     from_http_response(service.handle(request).await).await
-}
-
-/// The part of a JSON-RPC message the scope check reads (other members are skipped).
-#[derive(serde::Deserialize)]
-struct ToolCallPeek<'a> {
-    #[serde(borrow)]
-    method: Option<std::borrow::Cow<'a, str>>,
-    params: Option<ToolCallParamsPeek<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct ToolCallParamsPeek<'a> {
-    #[serde(borrow)]
-    name: Option<std::borrow::Cow<'a, str>>,
-}
-
-/// OAuth callers only: a `tools/call` whose tool needs a scope the token lacks → 403
-/// `insufficient_scope` with the step-up challenge (the MCP gate checks again for every transport).
-fn check_scope(state: &AppState, principal: &crate::auth::Principal, body: &[u8]) -> Result<(), ApiError> {
-    let Some(grant) = &principal.grant else { return Ok(()) };
-    let Ok(peek) = serde_json::from_slice::<ToolCallPeek<'_>>(body) else { return Ok(()) };
-    let (Some(method), Some(name)) = (peek.method, peek.params.and_then(|p| p.name)) else { return Ok(()) };
-    if method != "tools/call" {
-        return Ok(());
-    }
-    let needed = crate::authz::scope::required_for_tool(&name);
-    if grant.scopes.contains(needed) {
-        return Ok(());
-    }
-    let message = format!("{name} needs the scope {}; authorize again with it", needed.as_str());
-    let mut e = ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", message.clone());
-    e.www_authenticate = Some(super::authz_meta::challenge(
-        &state.public_url,
-        Some(("insufficient_scope", &message)),
-        Some(needed.as_str()),
-    ));
-    Err(e)
 }
 
 /// Every other method on `/mcp`: 405 with `Allow: POST`.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authz_authorize;
 pub mod authz_grants;
 pub mod authz_meta;
+pub mod authz_scope;
 pub mod authz_token;
 pub mod body;
 pub mod charts;
