@@ -2,13 +2,15 @@
 //! and refresh grants), `POST /oauth/register` (RFC 7591) and `POST /oauth/revoke` (RFC 7009).
 //!
 //! Answers use OAuth's own error shape, `{"error": "...", "error_description": "..."}` (400;
-//! 401 for `invalid_client`), and `Cache-Control: no-store`. Each endpoint is limited per client
+//! 401 for `invalid_client`), and `Cache-Control: no-store`. Browser-based MCP clients may call
+//! them from any origin: every answer carries `Access-Control-Allow-Origin: *` and `OPTIONS`
+//! answers the CORS preflight (no cookies are read here, so no credentials are involved). Each endpoint is limited per client
 //! IP (scopes `mcp_token`, `mcp_register`, like the login route); bodies are capped by the
 //! app-wide form/JSON limit.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, options, post, web};
 use base64::Engine;
 use pacer_shared::Secret;
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,7 @@ pub fn failure_response(f: &OAuthFailure) -> HttpResponse {
     };
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .json(OAuthErrorBody { error: f.error.to_owned(), error_description: f.description.clone() })
 }
 
@@ -123,7 +126,10 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         Err(f) => return failure_response(&f),
     };
     match token_inner(&req, &state, form).await {
-        Ok(answer) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(answer),
+        Ok(answer) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .json(answer),
         Err(f) => {
             tracing::info!(error = f.error, "token request refused");
             failure_response(&f)
@@ -234,12 +240,50 @@ pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
     }
     .await;
     match outcome {
-        Ok(()) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .finish(),
         Err(f) => failure_response(&f),
     }
+}
+
+/// The CORS preflight answer: any origin, `POST`, the two request headers clients send.
+fn preflight() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Authorization, MCP-Protocol-Version"))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+        .finish()
+}
+
+/// CORS preflight of `POST /oauth/token`.
+#[utoipa::path(options, path = "/oauth/token", tag = "mcp-auth",
+    responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
+#[options("/oauth/token")]
+pub async fn token_preflight() -> HttpResponse {
+    preflight()
+}
+
+/// CORS preflight of `POST /oauth/register`.
+#[utoipa::path(options, path = "/oauth/register", tag = "mcp-auth",
+    responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
+#[options("/oauth/register")]
+pub async fn register_preflight() -> HttpResponse {
+    preflight()
+}
+
+/// CORS preflight of `POST /oauth/revoke`.
+#[utoipa::path(options, path = "/oauth/revoke", tag = "mcp-auth",
+    responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
+#[options("/oauth/revoke")]
+pub async fn revoke_preflight() -> HttpResponse {
+    preflight()
 }
 
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(token).service(register).service(revoke);
+    cfg.service(token_preflight).service(register_preflight).service(revoke_preflight);
 }

@@ -28,6 +28,13 @@ fn metadata_and_every_mcp_401_point_to_it() {
     assert_eq!(asm["revocation_endpoint"], json!(format!("{base}/oauth/revoke")));
     assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(asm["client_id_metadata_document_supported"], json!(true));
+    let preflight = web.send(
+        web.req(reqwest::Method::OPTIONS, "/oauth/token")
+            .header("Origin", "https://inspector.example")
+            .header("Access-Control-Request-Method", "POST"),
+    );
+    assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
 
     let expected = format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"");
     let accept = "application/json, text/event-stream";
