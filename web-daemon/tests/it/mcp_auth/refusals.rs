@@ -190,3 +190,42 @@ fn a_code_or_refresh_token_of_another_client_is_refused() {
     assert_eq!(theirs.revoke(refresh_of(&t)).status, StatusCode::OK);
     assert_eq!(ours.refresh(refresh_of(&t)).status, StatusCode::OK);
 }
+
+#[test]
+fn a_confidential_client_must_authenticate_the_way_it_registered() {
+    let d = daemon_with_user();
+    let web = Web::new(&d);
+    let reg = web.send(web.post("/oauth/register").json(&json!({
+        "redirect_uris": [REDIRECT], "client_name": "Server App", "token_endpoint_auth_method": "client_secret_basic"
+    })));
+    assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.text);
+    let secret = reg.json()["client_secret"].as_str().expect("client_secret").to_owned();
+    let client = OAuthClient::with_id(&web, reg.json()["client_id"].as_str().expect("client_id").to_owned());
+    // No secret, the secret in the form instead of the header, a wrong secret: invalid_client.
+    let a = client.authorize("activities:read");
+    let none = client.exchange(&a, &[]);
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.text);
+    assert_eq!(oauth_error(&none), "invalid_client");
+    let a = client.authorize("activities:read");
+    assert_eq!(oauth_error(&client.exchange(&a, &[("client_secret", &secret)])), "invalid_client");
+    let form = |a: &Authorized| {
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", a.code.clone()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("code_verifier", a.verifier.clone()),
+            ("resource", client.resource.clone()),
+        ]
+    };
+    let a = client.authorize("activities:read");
+    let wrong = web.send(web.post("/oauth/token").basic_auth(&client.client_id, Some("nope")).form(&form(&a)));
+    assert_eq!(oauth_error(&wrong), "invalid_client");
+    let a = client.authorize("activities:read");
+    let ok = web.send(web.post("/oauth/token").basic_auth(&client.client_id, Some(&secret)).form(&form(&a)));
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    // The secret is stored hashed only.
+    let raw = crate::fixture::raw_db_bytes(d.home());
+    assert!(!crate::fixture::contains(&raw, secret.as_bytes()), "client secret stored in clear");
+    let access = ok.json()["access_token"].as_str().expect("access").to_owned();
+    assert!(!crate::fixture::contains(&raw, access.as_bytes()), "access token stored in clear");
+}
