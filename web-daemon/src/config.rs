@@ -50,6 +50,26 @@ impl Default for CacheSettings {
     }
 }
 
+/// MCP authorization: pacerd as the OAuth authorization server of `/mcp` (`[mcp_auth]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McpAuthSettings {
+    /// Lifetime of an access token, seconds (`PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS`; 60–86400).
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of a refresh token, seconds (`PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS`; ≥ the
+    /// access token's, ≤ 1 year). Each refresh hands out a new one with a fresh lifetime.
+    pub refresh_token_ttl_secs: i64,
+    /// Development only: accept client id metadata URLs on loopback hosts, also over plain http
+    /// (`PACER_MCP_AUTH_ALLOW_LOOPBACK_CLIENT_IDS`). Private and link-local addresses stay refused.
+    pub allow_loopback_client_ids: bool,
+}
+
+impl Default for McpAuthSettings {
+    fn default() -> Self {
+        Self { access_token_ttl_secs: 3600, refresh_token_ttl_secs: 30 * 86_400, allow_loopback_client_ids: false }
+    }
+}
+
 /// Requests per minute by tier and per client IP.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -87,6 +107,8 @@ pub struct Config {
     pub strava: ProviderSettings,
     /// API data caching (`[cache]`, `PACER_CACHE_RETENTION_DAYS`).
     pub cache: CacheSettings,
+    /// MCP authorization (`[mcp_auth]`, `PACER_MCP_AUTH_*`).
+    pub mcp_auth: McpAuthSettings,
     pub limits: LimitSettings,
     /// True when `[limits]` came from the config file; otherwise the per-tier quotas are read
     /// from the database's `tier_limits` table at start-up.
@@ -132,6 +154,8 @@ struct FileConfig {
     strava: ProviderSettings,
     #[serde(default)]
     cache: CacheSettings,
+    #[serde(default)]
+    mcp_auth: McpAuthSettings,
     limits: Option<LimitSettings>,
 }
 
@@ -214,6 +238,27 @@ impl Config {
         if let Some(days) = get("PACER_CACHE_RETENTION_DAYS") {
             cache.retention_days = days.parse().map_err(|e| value_err("PACER_CACHE_RETENTION_DAYS", e))?;
         }
+        let mut mcp_auth = file.mcp_auth;
+        if let Some(v) = get("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS") {
+            mcp_auth.access_token_ttl_secs =
+                v.parse().map_err(|e| value_err("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS", e))?;
+        }
+        if let Some(v) = get("PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS") {
+            mcp_auth.refresh_token_ttl_secs =
+                v.parse().map_err(|e| value_err("PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS", e))?;
+        }
+        if let Some(v) = get("PACER_MCP_AUTH_ALLOW_LOOPBACK_CLIENT_IDS") {
+            mcp_auth.allow_loopback_client_ids = parse_bool("PACER_MCP_AUTH_ALLOW_LOOPBACK_CLIENT_IDS", &v)?;
+        }
+        if !(60..=86_400).contains(&mcp_auth.access_token_ttl_secs) {
+            return Err(value_err("mcp_auth.access_token_ttl_secs", "must be between 60 and 86400 seconds"));
+        }
+        if !(mcp_auth.access_token_ttl_secs..=366 * 86_400).contains(&mcp_auth.refresh_token_ttl_secs) {
+            return Err(value_err(
+                "mcp_auth.refresh_token_ttl_secs",
+                "must be at least the access token's lifetime and at most a year",
+            ));
+        }
         let size = |name: &str, v: Option<usize>, default: usize| -> Result<usize, ConfigError> {
             let v = match get(name) {
                 Some(s) => s.parse().map_err(|e| value_err(name, e))?,
@@ -243,6 +288,7 @@ impl Config {
             sandbox,
             strava,
             cache,
+            mcp_auth,
             limits_configured: file.limits.is_some(),
             limits: file.limits.unwrap_or_default(),
             max_frame_bytes: size("PACER_MAX_FRAME_BYTES", file.max_frame_bytes, pacer_shared::ipc::MAX_FRAME_BYTES)?,
@@ -339,6 +385,23 @@ mod tests {
         assert_eq!(c.strava.client_id.as_deref(), Some("env"));
         let flags = Overrides { http: Some("127.0.0.1:9002".into()), ..home };
         assert_eq!(Config::load_from(flags, &env(&[("PACER_HTTP", "127.0.0.1:9001")])).unwrap().http.port(), 9002);
+    }
+
+    #[test]
+    fn mcp_auth_settings_layer_and_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "[mcp_auth]\naccess_token_ttl_secs = 600\n").unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        assert_eq!(c.mcp_auth.access_token_ttl_secs, 600);
+        assert_eq!(c.mcp_auth.refresh_token_ttl_secs, 30 * 86_400);
+        assert!(!c.mcp_auth.allow_loopback_client_ids);
+        let c = Config::load_from(home.clone(), &env(&[("PACER_MCP_AUTH_ALLOW_LOOPBACK_CLIENT_IDS", "true")])).unwrap();
+        assert!(c.mcp_auth.allow_loopback_client_ids);
+        let err = Config::load_from(home.clone(), &env(&[("PACER_MCP_AUTH_ACCESS_TOKEN_TTL_SECS", "5")])).unwrap_err();
+        assert!(err.to_string().contains("access_token_ttl_secs"), "{err}");
+        let err = Config::load_from(home, &env(&[("PACER_MCP_AUTH_REFRESH_TOKEN_TTL_SECS", "60")])).unwrap_err();
+        assert!(err.to_string().contains("refresh_token_ttl_secs"), "{err}");
     }
 
     #[test]

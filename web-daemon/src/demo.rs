@@ -108,6 +108,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<DemoFacts> {
                 user_id: user.id.clone(),
                 key_id: Some(created.key_info.id),
                 tier: Tier::Premium,
+                grant: None,
             };
             (created.api_key, principal)
         }

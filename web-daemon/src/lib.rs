@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod activities;
 pub mod analytics;
 pub mod auth;
+pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -109,6 +110,7 @@ impl Daemon {
             tokens,
             sandbox,
             confirmations: Default::default(),
+            authorizations: Default::default(),
             logins: Default::default(),
             allowed_hosts,
             allowed_origins,

@@ -45,6 +45,8 @@ pub struct AppState {
     pub logins: crate::auth::login_guard::LoginGuard,
     /// Connect links awaiting their pacer account's confirmation (in memory).
     pub confirmations: crate::oauth::Confirmations,
+    /// MCP authorization requests awaiting sign-in and consent (in memory).
+    pub authorizations: crate::authz::pending::PendingAuthorizations,
 }
 
 impl AppState {

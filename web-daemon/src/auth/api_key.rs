@@ -28,10 +28,15 @@ pub struct GeneratedKey {
     pub hash: [u8; 32],
 }
 
+/// `len` random base62 characters from the OS CSPRNG (keys, OAuth codes and tokens).
+pub fn random_base62(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect()
+}
+
 /// Generates a new key from the OS CSPRNG.
 pub fn generate() -> GeneratedKey {
-    let mut rng = rand::rng();
-    let random: String = (0..RANDOM_LEN).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
+    let random = random_base62(RANDOM_LEN);
     let full = format!("{KEY_PREFIX}{random}");
     let prefix = format!("{KEY_PREFIX}{}", &random[..PREFIX_RANDOM_CHARS]);
     let hash = hash_key(&full);
@@ -68,7 +73,7 @@ pub fn validate_with(conn: &Connection, key: &str) -> Result<Principal, AuthErro
     if !key.is_active {
         return Err(AuthError::Forbidden("API key is deactivated".into()));
     }
-    Ok(Principal { tenant_id: key.tenant_id, user_id: key.user_id, key_id: Some(key.id), tier: key.tier })
+    Ok(Principal { tenant_id: key.tenant_id, user_id: key.user_id, key_id: Some(key.id), tier: key.tier, grant: None })
 }
 
 /// Async [`validate_with`] through the store's pool, answered from the store's

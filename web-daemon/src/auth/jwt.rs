@@ -94,6 +94,7 @@ impl JwtKeys {
             user_id: UserId::new(data.claims.sub),
             key_id: None,
             tier: Tier::Free,
+            grant: None,
         })
     }
 }

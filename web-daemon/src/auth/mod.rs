@@ -17,6 +17,21 @@ pub struct Principal {
     /// The API key used, when the caller authenticated with one (absent for JWT sessions).
     pub key_id: Option<String>,
     pub tier: Tier,
+    /// The OAuth grant, when the caller presented an MCP access token (see [`crate::authz`]).
+    pub grant: Option<crate::authz::GrantRef>,
+}
+
+impl Principal {
+    /// The rate-limit bucket of this caller's credential: its API key, or its OAuth grant
+    /// (`oauth:<grant id>`, quota by the user's tier); `None` for session JWTs.
+    pub fn limit_key(&self) -> Option<crate::limits::LimitKey> {
+        let key_id = match (&self.key_id, &self.grant) {
+            (Some(key), _) => key.clone(),
+            (None, Some(grant)) => format!("oauth:{}", grant.id),
+            (None, None) => return None,
+        };
+        Some(crate::limits::LimitKey::ApiKey { key_id, tier: self.tier })
+    }
 }
 
 /// Authentication failures, mapped to 401/403 (HTTP) or `unauthorized`/`forbidden` (socket).

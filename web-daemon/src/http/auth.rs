@@ -4,7 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use pacer_shared::Secret;
+use pacer_shared::{Secret, UserInfo};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,6 +82,22 @@ pub struct TokenResponse {
 #[post("/api/auth/login", wrap = "PerIpLimit::new(\"login\")")]
 pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
+    let user = check_password(&state, &email, password).await?;
+    let token = state.jwt.issue(&user.tenant_id, &user.id)?;
+    tracing::info!(user = %user.id, tenant = %user.tenant_id, "login");
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).cookie(session_cookie(&state, token.expose())).json(TokenResponse {
+        access_token: token.expose().to_string(),
+        token_type: "Bearer",
+        expires_in: jwt::TTL_SECS,
+    }))
+}
+
+/// Checks email and password under the login guard (per-account backoff, the cap on concurrent
+/// Argon2 checks): the user, or 401 (the same message for an unknown email and a wrong
+/// password), 429 (account locked) or 503 (busy). Shared by the login route and the MCP
+/// authorization sign-in form.
+pub async fn check_password(state: &AppState, email: &str, password: Secret) -> Result<UserInfo, ApiError> {
+    let email = email.to_owned();
     let now = now_epoch();
     if let Some(secs) = state.logins.locked_for(&email, now) {
         return Err(locked(secs));
@@ -121,11 +137,5 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
         return Err(ApiError::unauthorized(BAD_CREDENTIALS));
     };
     state.logins.record_success(&email);
-    let token = state.jwt.issue(&user.tenant_id, &user.id)?;
-    tracing::info!(user = %user.id, tenant = %user.tenant_id, "login");
-    Ok(HttpResponse::Ok().insert_header(NO_STORE).cookie(session_cookie(&state, token.expose())).json(TokenResponse {
-        access_token: token.expose().to_string(),
-        token_type: "Bearer",
-        expires_in: jwt::TTL_SECS,
-    }))
+    Ok(user)
 }

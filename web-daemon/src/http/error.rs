@@ -24,6 +24,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The rate-limit decision behind a 429; its `X-RateLimit-*` headers go on the response.
     pub rate_limit: Option<Decision>,
+    /// A `WWW-Authenticate` challenge (MCP routes: where the OAuth metadata is, which scope).
+    pub www_authenticate: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -41,7 +43,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None, rate_limit: None }
+        Self { status, code, message: message.into(), retry_after: None, rate_limit: None, www_authenticate: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
@@ -95,6 +97,9 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status);
         if let Some(s) = self.retry_after {
             res.insert_header(("Retry-After", s.to_string()));
+        }
+        if let Some(challenge) = &self.www_authenticate {
+            res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge.clone()));
         }
         let mut res =
             res.json(ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone() } });

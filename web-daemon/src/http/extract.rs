@@ -2,8 +2,9 @@
 //!
 //! - [`Authenticated`]: a session JWT from `Authorization: Bearer <jwt>` or the `pacer_session`
 //!   cookie (browsers). Used by the account routes (keys, OAuth connect).
-//! - [`ApiKeyAuth`]: an `X-API-Key` (agents, MCP, A2A). Also takes a token from the key's
+//! - [`ApiKeyAuth`]: an `X-API-Key` (agents, A2A). Also takes a token from the key's
 //!   rate-limit bucket and records the decision (see [`super::ratelimit`]).
+//! - [`McpAuth`]: the MCP routes: an `X-API-Key` as above, or an MCP OAuth access token.
 //!
 //! Both honour `X-Tenant-ID`: when present it must equal the caller's tenant id, else 403.
 
@@ -19,7 +20,6 @@ use super::error::ApiError;
 use super::ratelimit;
 use super::session::SESSION_COOKIE;
 use crate::auth::{AuthError, Principal, api_key};
-use crate::limits::LimitKey;
 use crate::state::AppState;
 use crate::store::api_keys;
 
@@ -103,30 +103,100 @@ impl FromRequest for ApiKeyAuth {
         let req = req.clone();
         Box::pin(async move {
             let state = app_state(&req)?.clone();
-            let key = req
-                .headers()
-                .get(X_API_KEY)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| ApiError::unauthorized("missing X-API-Key header"))?;
-            let key = Secret::new(key.to_string());
-            // Validate (a cached read), then the tenant check and the limiter; only an admitted
-            // request stamps `last_used_at` (at most once a minute per key), so a flood of
-            // rejected requests costs no database writes.
-            let principal = api_key::validate(&state.store, &key).await?;
+            let key = api_key_header(&req).ok_or_else(|| ApiError::unauthorized("missing X-API-Key header"))?;
+            Ok(Self(admit_api_key(&req, &state, key).await?))
+        })
+    }
+}
+
+/// The trimmed `X-API-Key` value, when present and not empty.
+fn api_key_header(req: &HttpRequest) -> Option<Secret> {
+    req.headers()
+        .get(X_API_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| Secret::new(v.to_string()))
+}
+
+/// Validates an API key, checks the tenant header and takes a token from the key's bucket.
+async fn admit_api_key(req: &HttpRequest, state: &AppState, key: Secret) -> Result<Principal, ApiError> {
+    // Validate (a cached read), then the tenant check and the limiter; only an admitted
+    // request stamps `last_used_at` (at most once a minute per key), so a flood of rejected
+    // requests costs no database writes.
+    let principal = api_key::validate(&state.store, &key).await?;
+    check_tenant(req, &principal)?;
+    let key_id = principal.key_id.clone().unwrap_or_default();
+    charge(req, state, &principal)?;
+    if state.store.keys().touch_due(&key_id) {
+        let tenant = principal.tenant_id.clone();
+        state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
+    }
+    Ok(principal)
+}
+
+/// Takes a token from the caller's bucket (key or OAuth grant) and records the decision.
+fn charge(req: &HttpRequest, state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+    let Some(limit_key) = principal.limit_key() else { return Ok(()) };
+    let decision = state.limiter.check(&limit_key);
+    ratelimit::record(req, decision);
+    if !decision.allowed {
+        return Err(ApiError::rate_limited(&decision));
+    }
+    Ok(())
+}
+
+/// A caller of the MCP routes: an API key (`X-API-Key`) or an MCP OAuth access token
+/// (`Authorization: Bearer pacer_at_…`, bound to this daemon's `/mcp`; see [`crate::authz`]).
+/// Charged to the key's or the grant's bucket. Every 401 carries
+/// `WWW-Authenticate: Bearer resource_metadata="…"` so OAuth clients can discover the
+/// authorization server; a rejected bearer token adds `error="invalid_token"`.
+#[derive(Debug, Clone)]
+pub struct McpAuth(pub Principal);
+
+impl FromRequest for McpAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?.clone();
+            let public_url = state.public_url.clone();
+            let with_challenge = |mut e: ApiError, error: Option<&str>| {
+                if e.status == actix_web::http::StatusCode::UNAUTHORIZED {
+                    let error = error.map(|code| (code, e.message.as_str()));
+                    e.www_authenticate = Some(super::authz_meta::challenge(&public_url, error, None));
+                }
+                e
+            };
+            if let Some(key) = api_key_header(&req) {
+                return admit_api_key(&req, &state, key).await.map(Self).map_err(|e| with_challenge(e, None));
+            }
+            let Some(token) = bearer(&req) else {
+                return Err(with_challenge(
+                    ApiError::unauthorized(
+                        "missing credentials: send X-API-Key: <key>, or Authorization: Bearer <access token> \
+                         from pacer's OAuth authorization server (see WWW-Authenticate)",
+                    ),
+                    None,
+                ));
+            };
+            let resource = crate::authz::resource_url(&state.public_url);
+            let principal = crate::authz::tokens::validate_access(&state.store, &token, resource)
+                .await
+                .map_err(|e| with_challenge(e.into(), Some("invalid_token")))?;
             check_tenant(&req, &principal)?;
-            let key_id = principal.key_id.clone().unwrap_or_default();
-            let decision = state.limiter.check(&LimitKey::ApiKey { key_id: key_id.clone(), tier: principal.tier });
-            ratelimit::record(&req, decision);
-            if !decision.allowed {
-                return Err(ApiError::rate_limited(&decision));
-            }
-            if state.store.keys().touch_due(&key_id) {
-                let tenant = principal.tenant_id.clone();
-                state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
-            }
+            charge(&req, &state, &principal)?;
             Ok(Self(principal))
         })
     }
+}
+
+/// The token of `Authorization: Bearer <token>`, when present and not empty.
+fn bearer(req: &HttpRequest) -> Option<Secret> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| Secret::new(token.to_string()))
 }

@@ -1,6 +1,7 @@
 //! `POST /mcp`: MCP Streamable HTTP, stateless (no `Mcp-Session-Id`).
 //!
-//! [`ApiKeyAuth`] first (401/403/429 as JSON, `X-RateLimit-*` on every answer). The body is read
+//! [`McpAuth`] first (API key or OAuth access token; 401 with `WWW-Authenticate`, 403, 429 as
+//! JSON, `X-RateLimit-*` on every answer; step-up in [`super::authz_scope`]). The body is read
 //! whole, up to [`MAX_HTTP_BODY_BYTES`] (room for a base64 activity upload; the app-wide 64 KiB
 //! cap does not apply here, this route reads the raw payload itself), then handed as an
 //! `http::Request` to rmcp's [`StreamableHttpService`](rmcp::transport::StreamableHttpService)
@@ -37,7 +38,7 @@ use rmcp::ErrorData;
 use rmcp::model::{ClientJsonRpcMessage, ErrorCode, JsonRpcError};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiKeyAuth, TenantHeader, X_API_KEY};
+use super::extract::{McpAuth, TenantHeader, X_API_KEY};
 use crate::mcp::{MAX_HTTP_BODY_BYTES, streamable_http_service};
 use crate::state::AppState;
 
@@ -57,7 +58,7 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
         ("Mcp-Name" = Option<String>, Header, description = "2026-07-28: the tool, prompt or resource the body names"),
     ),
     request_body(content = serde_json::Value, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
-    security(("api_key" = [])),
+    security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),
     responses(
         (status = 200, description = "The JSON-RPC response (`application/json`), or an SSE stream (`text/event-stream`) when the tool sends progress notifications first", headers(
             ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
@@ -66,8 +67,8 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
         )),
         (status = 202, description = "A notification was accepted"),
         (status = 400, description = "Not JSON (JSON-RPC `-32700`), a batch or not a JSON-RPC message (`-32600`); a bad or mismatched `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` header (`-32020`, `-32022`); a 2026-07-28 request missing a `_meta` key (`-32602`)"),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a Host or Origin that is not this daemon's", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key (\"invalid API key\"), or a missing, expired, revoked or other-audience access token; `WWW-Authenticate: Bearer resource_metadata=\"…\"` names the protected resource metadata", body = ErrorBody),
+        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, a Host or Origin that is not this daemon's, or (code `insufficient_scope`) a tools/call the access token's scopes do not cover, with `WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"…\"`", body = ErrorBody),
         (status = 404, description = "A 2026-07-28 request for a method pacer does not have (JSON-RPC `-32601`)"),
         (status = 406, description = "Accept lacks application/json or text/event-stream", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -79,11 +80,11 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
 )]
 pub async fn mcp_post(
     req: HttpRequest,
-    auth: ApiKeyAuth,
+    auth: McpAuth,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiKeyAuth(principal) = auth;
+    let McpAuth(principal) = auth;
     let body = super::body::read_body(&req, payload, MAX_HTTP_BODY_BYTES).await?;
     // A body declared as something else is rmcp's 415.
     if is_json(&req)
@@ -91,6 +92,7 @@ pub async fn mcp_post(
     {
         return Ok(refusal);
     }
+    super::authz_scope::check_tool_call(&state, &principal, &body)?;
     let request = to_http_request(&req, body)?;
     let service = streamable_http_service(state.into_inner(), principal);
     from_http_response(service.handle(request).await).await

@@ -1,6 +1,7 @@
 //! `GET /mcp/ws`: MCP over WebSocket.
 //!
-//! The API key is checked before the upgrade ([`ApiKeyAuth`]: 401 missing/unknown, 403
+//! The API key or MCP OAuth access token is checked before the upgrade ([`McpAuth`]: 401
+//! missing/unknown with `WWW-Authenticate`, 403
 //! deactivated or wrong `X-Tenant-ID`, 429 over the key's rate limit; JSON errors and the
 //! `X-RateLimit-*` headers, also on the `101`). Browsers cannot set headers on a WebSocket, so the
 //! key may instead come as `?api_key=`; the access log prints paths without query strings
@@ -41,7 +42,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiKeyAuth, TenantHeader, X_API_KEY};
+use super::extract::{McpAuth, TenantHeader, X_API_KEY};
 use crate::state::AppState;
 
 /// How often the server pings.
@@ -66,7 +67,7 @@ impl Default for Heartbeat {
     }
 }
 
-/// Moves `?api_key=` into `X-API-Key` when the header is absent, so [`ApiKeyAuth`] sees it.
+/// Moves `?api_key=` into `X-API-Key` when the header is absent, so [`McpAuth`] sees it.
 async fn api_key_from_query(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -96,14 +97,14 @@ fn query_api_key(query: &str) -> Option<String> {
         TenantHeader,
         ("api_key" = Option<String>, Query, description = "The API key, for clients that cannot set `X-API-Key` (browsers). Never logged."),
     ),
-    security(("api_key" = [])),
+    security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),
     responses(
         (status = 101, description = "Switching Protocols: MCP JSON-RPC in text frames (≤ 1 MiB each). Ping every 30 s; closed after 60 s without an answer (1008), on oversize messages (1009) and on daemon shutdown (1001 Going Away). A frame that is not JSON gets a JSON-RPC -32700 error and the connection stays.", headers(
             ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
             ("X-RateLimit-Remaining" = u32, description = "Requests left now"),
             ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
         )),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key, or a missing or invalid access token (with `WWW-Authenticate: Bearer resource_metadata=\"…\"`)", body = ErrorBody),
         (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or an Origin or Host that is not this daemon", body = ErrorBody),
         (status = 426, description = "Not a WebSocket upgrade request (code `upgrade_required`)", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
@@ -115,10 +116,10 @@ fn query_api_key(query: &str) -> Option<String> {
 pub async fn mcp_ws(
     req: HttpRequest,
     body: web::Payload,
-    auth: ApiKeyAuth,
+    auth: McpAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiKeyAuth(principal) = auth;
+    let McpAuth(principal) = auth;
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
         ApiError::new(
             StatusCode::UPGRADE_REQUIRED,

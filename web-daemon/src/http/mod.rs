@@ -6,6 +6,11 @@
 
 pub mod a2a;
 pub mod auth;
+pub mod authz_authorize;
+pub mod authz_grants;
+pub mod authz_meta;
+pub mod authz_scope;
+pub mod authz_token;
 pub mod body;
 pub mod charts;
 pub mod client_ip;
@@ -40,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     a2a::configure(cfg);
     cfg.service(mcp_ws::mcp_ws).service(import::import_upload);
     mcp_http::configure(cfg);
+    authz_meta::configure(cfg);
+    authz_authorize::configure(cfg);
+    authz_token::configure(cfg);
+    authz_grants::configure(cfg);
     page::configure(cfg);
     dashboard::configure(cfg);
 }

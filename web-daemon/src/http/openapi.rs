@@ -5,7 +5,9 @@
 use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, AuthorizationCode, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 
 use super::session::SESSION_COOKIE;
@@ -33,6 +35,19 @@ use super::session::SESSION_COOKIE;
         super::a2a::json_rpc,
         super::mcp_ws::mcp_ws,
         super::mcp_http::mcp_post,
+        super::authz_meta::protected_resource_mcp,
+        super::authz_meta::protected_resource,
+        super::authz_meta::authorization_server,
+        super::authz_authorize::authorize,
+        super::authz_authorize::decide,
+        super::authz_token::token,
+        super::authz_token::register,
+        super::authz_token::revoke,
+        super::authz_token::token_preflight,
+        super::authz_token::register_preflight,
+        super::authz_token::revoke_preflight,
+        super::authz_grants::list_grants,
+        super::authz_grants::revoke_grant,
         super::page::index,
         super::page::stylesheet,
         super::page::script,
@@ -54,13 +69,14 @@ use super::session::SESSION_COOKIE;
         (name = "activities", description = "The person's own activity files"),
         (name = "a2a", description = "Agent registry, pacer's agent card and A2A JSON-RPC"),
         (name = "mcp", description = "MCP over WebSocket and Streamable HTTP"),
+        (name = "mcp-auth", description = "MCP authorization: pacerd as the OAuth 2.1 authorization server of /mcp (metadata, authorize, token, registration, revocation, connected applications)"),
         (name = "web", description = "The web page and its assets"),
         (name = "dashboard", description = "The web page's charts and recent activities (server-drawn SVG)"),
     )
 )]
 pub struct ApiDoc;
 
-/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`.
+/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`, `mcp_oauth`.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -76,6 +92,14 @@ impl Modify for SecuritySchemes {
         );
         components
             .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        let scopes = Scopes::from_iter(crate::authz::Scope::ALL.map(|s| (s.as_str(), s.description())));
+        components.add_security_scheme(
+            "mcp_oauth",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::AuthorizationCode(AuthorizationCode::new("/oauth/authorize", "/oauth/token", scopes))],
+                "MCP authorization: access tokens for /mcp from pacer's own authorization server (PKCE S256, resource = <public_url>/mcp)",
+            )),
+        );
     }
 }
 

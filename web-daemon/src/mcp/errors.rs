@@ -5,6 +5,8 @@
 //! | unknown tool | `-32602`, `"name: unknown tool '…' (available: …)"` |
 //! | bad argument | `-32602`, `"<field>: <problem>"`, `data.field` (see [`super::params`]) |
 //! | API key deactivated (checked on every call) | [`KEY_DEACTIVATED`] `-32001`, `"API key is deactivated"` |
+//! | OAuth grant revoked (checked on every call) | [`GRANT_REVOKED`] `-32002`, `data.kind = "grant_revoked"` |
+//! | OAuth token lacks the tool's scope | [`INSUFFICIENT_SCOPE`] `-32003`, `data.kind = "insufficient_scope"`, `data.scope` |
 //! | pacer rate limit (per key, by tier) | [`RATE_LIMITED`] `-32029`, message with seconds and RFC 3339 time, `data.kind = "rate_limited"` |
 //! | provider rate limit | [`RATE_LIMITED`] `-32029`, provider's message, `data.kind = "provider_rate_limited"` |
 //! | token refresh failed | exactly `{"code": -32603, "message": "Token refresh failed"}` |
@@ -27,6 +29,10 @@ use pacer_shared::ProviderId;
 
 /// The session's API key was deactivated; reconnect with an active key.
 pub const KEY_DEACTIVATED: ErrorCode = ErrorCode(-32001);
+/// The session's OAuth grant (connected application) was revoked; authorize again.
+pub const GRANT_REVOKED: ErrorCode = ErrorCode(-32002);
+/// The OAuth access token's scopes do not cover the tool; `data.scope` names the scope to ask for.
+pub const INSUFFICIENT_SCOPE: ErrorCode = ErrorCode(-32003);
 /// A rate limit (pacer's per-key limit, or the provider's) is exhausted; `data.retry_after_s`
 /// and `data.retry_at` say when to retry.
 pub const RATE_LIMITED: ErrorCode = ErrorCode(-32029);
@@ -40,6 +46,24 @@ pub fn unknown_tool(name: &str, available: &[String]) -> ErrorData {
 
 pub fn key_deactivated() -> ErrorData {
     ErrorData::new(KEY_DEACTIVATED, "API key is deactivated", Some(json!({ "kind": "key_deactivated" })))
+}
+
+/// The session's OAuth grant was revoked.
+pub fn grant_revoked() -> ErrorData {
+    ErrorData::new(
+        GRANT_REVOKED,
+        "this application's access to pacer was revoked; authorize it again",
+        Some(json!({ "kind": "grant_revoked" })),
+    )
+}
+
+/// The OAuth token lacks `scope`, which `tool` needs (step-up: authorize again with it).
+pub fn insufficient_scope(tool: &str, scope: &str) -> ErrorData {
+    ErrorData::new(
+        INSUFFICIENT_SCOPE,
+        format!("insufficient_scope: {tool} needs the scope {scope}; authorize again with it"),
+        Some(json!({ "kind": "insufficient_scope", "scope": scope })),
+    )
 }
 
 /// pacer's own per-key limit refused the call.

@@ -1,20 +1,22 @@
 //! What happens around every tool call: name check, key check, rate limit, run, usage row.
 //!
-//! 1. Unknown tool → `-32602` (before anything is charged).
-//! 2. The API key must still be active (so a revoked key stops working mid-session); the
-//!    store's answer is held for a few seconds by the key cache
-//!    ([`crate::auth::key_cache`]), which a revocation clears at once.
-//! 3. The key's rate limit (by tier) must allow the call (unless the HTTP transport already
-//!    charged this request: `POST /mcp` and A2A are charged once per HTTP request).
+//! 1. Unknown tool → `-32602` (before anything is charged). An OAuth caller whose scopes do
+//!    not cover the tool ([`crate::authz::scope::required_for_tool`]) → `-32003`
+//!    `insufficient_scope`.
+//! 2. The API key (or the OAuth grant) must still be active (so a revoked key or a revoked
+//!    connected application stops working mid-session); a key's answer is held for a few
+//!    seconds by the key cache ([`crate::auth::key_cache`]), which a revocation clears at once.
+//! 3. The key's (grant's) rate limit (by tier) must allow the call (unless the HTTP transport
+//!    already charged this request: `POST /mcp` and A2A are charged once per HTTP request).
 //! 4. The tool runs (argument errors are `-32602` naming the field).
 //! 5. A usage row is recorded (operation = tool name, status, duration), which also stamps the
-//!    key's `last_used_at` when due (at most once a minute); a failure to record is logged,
-//!    never returned.
+//!    key's (grant's) `last_used_at` (a key's at most once a minute); a failure to record is
+//!    logged, never returned.
 //!
 //! Steps 4 and 5 run as a task ([`super::tasks`]) for a long tool when the request declares the
 //! Tasks extension; the answer is then `CreateTaskResult` at once.
 //!
-//! Sessions without an API key (`principal.key_id == None`) skip 2, 3 and 5.
+//! Sessions with neither an API key nor an OAuth grant skip 2, 3 and 5.
 
 use std::time::Instant;
 
@@ -26,9 +28,8 @@ use tracing::Instrument;
 
 use super::server::PacerMcp;
 use super::{budget, errors, tasks, tools};
-use crate::limits::LimitKey;
-use crate::store::api_keys;
 use crate::store::usage::{self, UsageRecord};
+use crate::store::{api_keys, authz};
 
 pub async fn call_tool(
     mcp: &PacerMcp,
@@ -41,6 +42,12 @@ pub async fn call_tool(
         return Err(errors::unknown_tool(&name, &tools::names()));
     }
     let principal = mcp.principal();
+    if let Some(grant) = &principal.grant {
+        let needed = crate::authz::scope::required_for_tool(&name);
+        if !grant.scopes.contains(needed) {
+            return Err(errors::insufficient_scope(&name, needed.as_str()));
+        }
+    }
     let span = tracing::info_span!("mcp_tool", tool = %name, tenant = %principal.tenant_id, user = %principal.user_id);
     async move {
         admit(mcp).await?;
@@ -105,7 +112,7 @@ fn start_task(
 /// Steps 2 and 3.
 async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     let principal = mcp.principal();
-    let Some(key_id) = principal.key_id.clone() else {
+    let Some(limit_key) = principal.limit_key() else {
         return Ok(());
     };
     let state = mcp.state();
@@ -114,28 +121,18 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     if ready.wait_for(|r| *r).await.is_err() {
         return Err(errors::internal("pacerd is shutting down", "mcp_ready dropped"));
     }
-    let active = state.store.keys().recently_active(&key_id) || {
-        let generation = state.store.keys().generation();
-        let tenant = principal.tenant_id.clone();
-        let id = key_id.clone();
-        let active = state
-            .store
-            .call(move |c| api_keys::is_active(c, &tenant, &id))
-            .await
-            .map_err(|e| errors::internal("internal error: cannot verify the API key", e))?;
-        if active {
-            state.store.keys().mark_active(&key_id, generation);
+    if !still_active(mcp).await? {
+        if principal.grant.is_some() {
+            tracing::info!("call refused: OAuth grant revoked");
+            return Err(errors::grant_revoked());
         }
-        active
-    };
-    if !active {
         tracing::info!("call refused: API key deactivated");
         return Err(errors::key_deactivated());
     }
     if mcp.is_prepaid() {
         return Ok(());
     }
-    let decision = state.limiter.check(&LimitKey::ApiKey { key_id, tier: principal.tier });
+    let decision = state.limiter.check(&limit_key);
     if !decision.allowed {
         tracing::info!(retry_after_s = decision.retry_after_s, "call refused: rate limited");
         return Err(errors::rate_limited(&decision, principal.tier.as_str()));
@@ -143,20 +140,53 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     Ok(())
 }
 
+/// Whether the caller's key (from the key cache when it answered moments ago) or grant is
+/// still active.
+async fn still_active(mcp: &PacerMcp) -> Result<bool, ErrorData> {
+    let principal = mcp.principal();
+    let keys = mcp.state().store.keys();
+    if principal.key_id.as_deref().is_some_and(|id| keys.recently_active(id)) {
+        return Ok(true);
+    }
+    let generation = keys.generation();
+    let tenant = principal.tenant_id.clone();
+    let (key_id, grant_id) = (principal.key_id.clone(), principal.grant.as_ref().map(|g| g.id.clone()));
+    let active = mcp
+        .state()
+        .store
+        .call(move |c| match (key_id, grant_id) {
+            (Some(id), _) => api_keys::is_active(c, &tenant, &id),
+            (None, Some(grant)) => authz::grant_active(c, &tenant, &grant),
+            (None, None) => Ok(true),
+        })
+        .await
+        .map_err(|e| errors::internal("internal error: cannot verify the credentials", e))?;
+    if let Some(id) = principal.key_id.as_deref().filter(|_| active) {
+        keys.mark_active(id, generation);
+    }
+    Ok(active)
+}
+
 /// Step 5.
 async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_ms: u64) {
     let principal = mcp.principal();
-    let Some(key_id) = principal.key_id.clone() else {
-        return;
-    };
     let tenant = principal.tenant_id.clone();
     let operation = operation.to_owned();
+    let (key_id, grant_id) = (principal.key_id.clone(), principal.grant.as_ref().map(|g| g.id.clone()));
+    if key_id.is_none() && grant_id.is_none() {
+        return;
+    }
     let store = &mcp.state().store;
-    let touch = store.keys().touch_due(&key_id);
+    let touch = key_id.as_deref().is_some_and(|id| store.keys().touch_due(id));
     let recorded = store
-        .call(move |c| {
-            let rec = UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
-            usage::record(c, &rec, touch)
+        .call(move |c| match (key_id, grant_id) {
+            (Some(key_id), _) => {
+                let rec =
+                    UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
+                usage::record(c, &rec, touch)
+            }
+            (None, Some(grant)) => authz::record_usage(c, &tenant, &grant, &operation, status, duration_ms),
+            (None, None) => Ok(()),
         })
         .await;
     if let Err(e) = recorded {

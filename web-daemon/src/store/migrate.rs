@@ -55,6 +55,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(7, "007", "activity_store"),
     embed!(9, "009", "key_tier_allowance"),
     embed!(10, "010", "analytics"),
+    embed!(11, "011", "mcp_authorization"),
 ];
 
 /// A migration that ran (up or down).

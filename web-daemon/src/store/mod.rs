@@ -11,6 +11,7 @@ pub mod activity_streams;
 pub mod analytics;
 pub mod api_keys;
 pub mod athlete_settings;
+pub mod authz;
 pub mod cache_windows;
 pub mod login_links;
 pub mod migrate;

@@ -2,7 +2,9 @@
 // `pacerd demo`: signs in, waits for the dashboard, asserts the server-drawn charts rendered with
 // bars and lines and the recent-activities table has rows with route polylines, checks that a
 // 390 px wide viewport does not scroll sideways, that nothing was fetched from elsewhere and that
-// the console stayed clean, and takes screenshots.
+// the console stayed clean, and takes screenshots. Then a hosted assistant's OAuth consent in the
+// same browser: the Allow button reaches the client's callback with a code (the consent page's CSP
+// lets the form follow that redirect), the page lists the connected application and revokes it.
 //
 // Environment: PACER_URL, PACER_EMAIL, PACER_PASSWORD (from demo.json), OUT_DIR (screenshots and
 // the browser profile), CHROMIUM (default /usr/bin/chromium). Run by scripts/browser-check.
@@ -131,6 +133,58 @@ try {
   await page.screenshot({ path: join(out, "dashboard-390.png"), fullPage: true });
   await page.locator("#dashboard").screenshot({ path: join(out, "dashboard-390-charts.png") });
 
+  // MCP authorization: register a client, open its authorization request while signed in, allow.
+  const callback = "http://127.0.0.1:53682/callback";
+  const client = await page.evaluate(async (callback) => {
+    const r = await fetch("/oauth/register", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ redirect_uris: [callback], client_name: "Browser Check Assistant" }),
+    });
+    return r.json();
+  }, callback);
+  // PKCE pair: BASE64URL(SHA-256(verifier)).
+  const verifier = "dBjftJeZ4CVP-mJ92K9PFrB0x0Lm6Lk7Qb7y6eA4gkQ";
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id: client.client_id,
+    redirect_uri: callback,
+    state: "browser-check",
+    scope: "activities:read",
+    code_challenge: "GHkHz6iiEzBSfHLNCPzCs50fPEEEEnFezQIbWNdjZgg",
+    code_challenge_method: "S256",
+    resource: base + "/mcp",
+  });
+  // In its own tab: the callback is not served, that tab ends on the browser's error page.
+  const tab = await context.newPage();
+  await tab.goto(base + "/oauth/authorize?" + params);
+  check(await tab.locator("#authorize-consent").isVisible(), "the consent page asks: " + (await tab.locator("h2").textContent()));
+  await tab.screenshot({ path: join(out, "oauth-consent.png"), fullPage: true });
+  const [redirected] = await Promise.all([
+    tab.waitForRequest((req) => req.url().startsWith(callback), { timeout: 15000 }),
+    tab.click("#authorize-consent button[value=allow]"),
+  ]);
+  await tab.close();
+  const answer = new URL(redirected.url()).searchParams;
+  check((answer.get("code") || "").startsWith("pacer_ac_") && answer.get("state") === "browser-check", "Allow took the browser to the client's callback with a code");
+  const token = await page.evaluate(
+    async ({ code, verifier, callback, client_id, resource }) => {
+      const body = new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: callback, client_id, resource });
+      return (await fetch("/oauth/token", { method: "POST", body })).status;
+    },
+    { code: answer.get("code"), verifier, callback, client_id: client.client_id, resource: base + "/mcp" },
+  );
+  check(token === 200, "the code was exchanged for tokens");
+  await page.reload();
+  const row = page.locator("#app-rows tr", { hasText: "Browser Check Assistant" });
+  await row.waitFor({ timeout: 15000 });
+  check(true, "connected applications lists the assistant");
+  page.once("dialog", (dialog) => dialog.accept());
+  await row.locator("button", { hasText: "Revoke" }).click();
+  await page.waitForSelector("#apps-empty:not([hidden])", { timeout: 15000 });
+  check(true, "Revoke removed it");
+
+  foreign.splice(0, foreign.length, ...foreign.filter((url) => !url.startsWith(callback)));
   check(foreign.length === 0, "nothing fetched from anywhere but the daemon" + (foreign.length ? ": " + foreign.join(", ") : ""));
   check(problems.length === 0, "no console errors or CSP violations" + (problems.length ? ": " + problems.join("; ") : ""));
   console.log("screenshots: " + out);

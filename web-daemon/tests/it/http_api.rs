@@ -338,6 +338,9 @@ fn openapi_document_lists_every_route() {
     let served = [
         ("/", "get"),
         ("/.well-known/agent-card.json", "get"),
+        ("/.well-known/oauth-authorization-server", "get"),
+        ("/.well-known/oauth-protected-resource", "get"),
+        ("/.well-known/oauth-protected-resource/mcp", "get"),
         ("/a2a", "post"),
         ("/a2a/agents/discover", "get"),
         ("/a2a/agents/{agent_id}", "delete"),
@@ -355,11 +358,21 @@ fn openapi_document_lists_every_route() {
         ("/api/keys/list", "get"),
         ("/api/keys/{key_id}", "delete"),
         ("/api/me", "get"),
+        ("/api/oauth/grants", "get"),
+        ("/api/oauth/grants/{grant_id}", "delete"),
         ("/api/openapi.json", "get"),
         ("/health", "get"),
         ("/login", "get"),
         ("/mcp", "post"),
         ("/mcp/ws", "get"),
+        ("/oauth/authorize", "get"),
+        ("/oauth/authorize", "post"),
+        ("/oauth/register", "options"),
+        ("/oauth/register", "post"),
+        ("/oauth/revoke", "options"),
+        ("/oauth/revoke", "post"),
+        ("/oauth/token", "options"),
+        ("/oauth/token", "post"),
         ("/oauth/{provider}/authorize", "get"),
         ("/oauth/{provider}/callback", "get"),
         ("/oauth/{provider}/confirm", "post"),
@@ -371,7 +384,7 @@ fn openapi_document_lists_every_route() {
     let served: Vec<(String, String)> = served.iter().map(|(p, m)| (p.to_string(), m.to_string())).collect();
     assert_eq!(documented, served);
     let schemes = &doc["components"]["securitySchemes"];
-    for name in ["bearer", "api_key", "session_cookie"] {
+    for name in ["bearer", "api_key", "session_cookie", "mcp_oauth"] {
         assert!(schemes[name].is_object(), "{name}");
     }
 }

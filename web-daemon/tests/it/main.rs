@@ -16,6 +16,7 @@ mod import;
 mod isolation;
 mod jsonrpc;
 mod key_tiers;
+mod mcp_auth;
 mod mcp_client;
 mod mcp_e2e;
 mod migrations;

@@ -1,4 +1,4 @@
-// pacer web page: sign-in, dashboard, import, Strava connection, API keys. Talks only to this
+// pacer web page: sign-in, dashboard, import, Strava connection, API keys, connected applications. Talks only to this
 // daemon's JSON API; every value from the server is written with textContent, never parsed as
 // HTML. Charts and routes are server-drawn SVG shown as <img> (they cannot run script).
 "use strict";
@@ -142,6 +142,45 @@
     }
   }
 
+  // Connected applications (MCP OAuth grants): list and revoke.
+  function appRow(grant) {
+    const tr = document.createElement("tr");
+    [grant.client_name, grant.scopes.join(", "), when(grant.created_at), when(grant.last_used_at)].forEach((text, i) => {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (i === 0) td.title = grant.client_id;
+      tr.appendChild(td);
+    });
+    const actions = document.createElement("td");
+    const revoke = document.createElement("button");
+    revoke.type = "button";
+    revoke.className = "danger small";
+    revoke.textContent = "Revoke";
+    revoke.addEventListener("click", async () => {
+      if (!window.confirm("Revoke \"" + grant.client_name + "\"? It loses access to pacer at once.")) return;
+      revoke.disabled = true;
+      try {
+        await api("DELETE", "/api/oauth/grants/" + encodeURIComponent(grant.id));
+        await loadApps();
+      } catch (err) {
+        revoke.disabled = false;
+        failed($("apps-error"), err);
+      }
+    });
+    actions.appendChild(revoke);
+    tr.appendChild(actions);
+    return tr;
+  }
+
+  async function loadApps() {
+    try {
+      const data = await api("GET", "/api/oauth/grants");
+      $("app-rows").replaceChildren(...data.grants.map(appRow));
+      $("apps-empty").hidden = data.grants.length > 0;
+    } catch (err) {
+      failed($("apps-error"), err);
+    }
+  }
 
   // Dashboard: two server-drawn charts sized to their column, and the recent activities with
   // their routes (standalone SVG documents from the API, shown as data: images).
@@ -307,6 +346,7 @@
     initImport();
     loadConnection();
     loadKeys();
+    loadApps();
   }
 
   // Import: XHR for upload progress, then the NDJSON answer (progress lines, then the report)

@@ -60,6 +60,7 @@ fn fixture(limits: LimitSettings) -> Fixture {
         tokens,
         sandbox: None,
         confirmations: Default::default(),
+        authorizations: Default::default(),
         logins: Default::default(),
         allowed_hosts: crate::http::host::allowed_hosts(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
         allowed_origins: crate::http::host::allowed_origins(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),

@@ -230,6 +230,7 @@ impl Fixture {
             tokens,
             sandbox: None,
             confirmations: Default::default(),
+            authorizations: Default::default(),
             logins: Default::default(),
             allowed_hosts: crate::http::host::allowed_hosts(
                 &"127.0.0.1:8081".parse().expect("addr"),
@@ -242,7 +243,8 @@ impl Fixture {
             tasks: Default::default(),
         }
         .into_shared();
-        let principal = Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free };
+        let principal =
+            Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free, grant: None };
         Self { state, principal, provider, home }
     }
 
