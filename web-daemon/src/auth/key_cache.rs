@@ -152,6 +152,7 @@ mod tests {
             user_id: UserId::new("u".to_owned()),
             key_id: Some(key.to_owned()),
             tier: Tier::Free,
+            grant: None,
         }
     }
 

@@ -128,7 +128,13 @@ mod tests {
     use pacer_shared::Tier;
 
     fn person(user: &str) -> Principal {
-        Principal { tenant_id: TenantId::new("t"), user_id: UserId::new(user), key_id: None, tier: Tier::Free }
+        Principal {
+            tenant_id: TenantId::new("t"),
+            user_id: UserId::new(user),
+            key_id: None,
+            tier: Tier::Free,
+            grant: None,
+        }
     }
 
     #[tokio::test]
