@@ -15,7 +15,7 @@ use tokio::net::UnixStream;
 use tokio::time::sleep;
 use tracing::{debug, info, warn};
 
-use crate::connect::{describe, is_absent, try_connect};
+use crate::socket::{describe, is_absent, try_connect};
 
 /// How long to wait for an autostarted daemon to open its socket.
 const WAIT: Duration = Duration::from_secs(5);

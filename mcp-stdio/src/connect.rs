@@ -1,7 +1,6 @@
 //! Reaching `pacerd`: connect to its socket (autostarting it once per outage, see
 //! [`crate::autostart`]), check the socket is safe to send a key to, and say [`Hello`].
 
-use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,9 +14,8 @@ use tracing::debug;
 use crate::autostart;
 use crate::config::{Config, KeyProblem};
 use crate::jsonrpc::{self, RpcFailure};
+use crate::socket::{describe, is_absent, try_connect};
 
-/// Upper bound for one `connect(2)` on the socket.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Upper bound for the Hello / HelloReply exchange.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -129,28 +127,6 @@ impl Connector {
     }
 }
 
-/// One connection attempt, bounded in time.
-pub async fn try_connect(socket: &Path) -> io::Result<UnixStream> {
-    match timeout(CONNECT_TIMEOUT, UnixStream::connect(socket)).await {
-        Ok(result) => result,
-        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
-    }
-}
-
-/// True when nobody listens: no socket file (ENOENT) or a stale one (ECONNREFUSED).
-pub fn is_absent(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused)
-}
-
-/// The failure in words for the client.
-pub fn describe(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "the socket does not exist".to_owned(),
-        io::ErrorKind::ConnectionRefused => "nothing is listening on the socket".to_owned(),
-        _ => format!("cannot connect: {e}"),
-    }
-}
-
 /// Refuses sockets whose directory another user could have written: the API key goes there.
 fn check_socket_dir(socket: &Path) -> Result<(), ConnectError> {
     let dir = match socket.parent() {
@@ -223,7 +199,7 @@ mod tests {
         let refused = |code| ConnectError::Refused { code, message: "m".into() }.to_rpc().code;
         assert_eq!(refused(RefusalCode::Unauthorized), -32001);
         assert_eq!(refused(RefusalCode::Forbidden), -32001);
-        assert_eq!(refused(RefusalCode::Version), -32002);
+        assert_eq!(refused(RefusalCode::Version), -32004);
         let unreachable = ConnectError::Unreachable {
             socket: "/x/run/pacerd.sock".into(),
             home: "/x".into(),

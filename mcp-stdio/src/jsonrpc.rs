@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use pacer_shared::rpc_codes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,11 +14,11 @@ pub const INVALID_REQUEST: i64 = -32600;
 /// JSON-RPC: internal error (here: the daemon connection was lost mid-request).
 pub const INTERNAL_ERROR: i64 = -32603;
 /// pacer: the daemon cannot be reached.
-pub const DAEMON_UNREACHABLE: i64 = -32000;
+pub const DAEMON_UNREACHABLE: i64 = rpc_codes::DAEMON_UNREACHABLE as i64;
 /// pacer: the daemon (or this relay) refused the API key.
-pub const UNAUTHORIZED: i64 = -32001;
+pub const UNAUTHORIZED: i64 = rpc_codes::UNAUTHORIZED as i64;
 /// pacer: the daemon speaks another socket-protocol version.
-pub const VERSION_MISMATCH: i64 = -32002;
+pub const VERSION_MISMATCH: i64 = rpc_codes::VERSION_MISMATCH as i64;
 
 /// The MCP method that opens a session.
 pub const INITIALIZE: &str = "initialize";

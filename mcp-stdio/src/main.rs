@@ -11,6 +11,7 @@ mod daemon_link;
 mod jsonrpc;
 mod lines;
 mod relay;
+mod socket;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

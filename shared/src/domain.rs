@@ -73,16 +73,29 @@ impl fmt::Display for Secret {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
-    /// 100 requests per minute by default.
+    /// The lowest quota ([`Tier::default_per_minute`]).
     #[default]
     Free,
-    /// 1 000 requests per minute by default.
+    /// Ten times free.
     Premium,
-    /// 10 000 requests per minute by default.
+    /// Ten times premium.
     Enterprise,
 }
 
 impl Tier {
+    /// Every tier, lowest first.
+    pub const ALL: [Tier; 3] = [Tier::Free, Tier::Premium, Tier::Enterprise];
+
+    /// The default quota in requests per minute: the one home of these numbers (the config's
+    /// `[limits]` overrides them; migration 003 seeded the same values, which a test checks).
+    pub const fn default_per_minute(self) -> u32 {
+        match self {
+            Self::Free => 100,
+            Self::Premium => 1_000,
+            Self::Enterprise => 10_000,
+        }
+    }
+
     /// The lowercase name used on the wire and in the database.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,5 +5,6 @@ pub mod domain;
 pub mod import;
 pub mod ipc;
 pub mod paths;
+pub mod rpc_codes;
 
 pub use domain::{KeyCreated, KeyInfo, NewKeyInfo, ProviderId, Secret, StatusInfo, TenantId, Tier, UserId, UserInfo};

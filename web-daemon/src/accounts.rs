@@ -183,12 +183,6 @@ pub async fn create_key(
     })
 }
 
-/// The highest tier (`tenant`, `user`) may give their own keys.
-pub async fn key_tier_allowance(store: &Store, tenant: &TenantId, user: &UserId) -> Result<Tier, AccountError> {
-    let (t, u) = (tenant.clone(), user.clone());
-    Ok(store.call(move |c| users::max_tier(c, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))).await?)
-}
-
 /// Sets a user's key-tier allowance (admin channel only).
 pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> Result<(), AccountError> {
     let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
@@ -199,6 +193,21 @@ pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> R
 pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Result<Vec<KeyInfo>, AccountError> {
     let (t, u) = (tenant.clone(), user.clone());
     Ok(store.call(move |c| api_keys::list_for_user(c, &t, &u)).await?)
+}
+
+/// The user's key-tier allowance and keys, read in one store round trip.
+pub async fn keys_and_allowance(
+    store: &Store,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<(Tier, Vec<KeyInfo>), AccountError> {
+    let (t, u) = (tenant.clone(), user.clone());
+    Ok(store
+        .call(move |c| {
+            let tier = users::max_tier(c, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            Ok((tier, api_keys::list_for_user(c, &t, &u)?))
+        })
+        .await?)
 }
 
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use pacer_shared::{ProviderId, Secret};
+use pacer_shared::{ProviderId, Secret, Tier};
 use serde::Deserialize;
 
 /// Default HTTP listen address: loopback only.
@@ -83,7 +83,12 @@ pub struct LimitSettings {
 
 impl Default for LimitSettings {
     fn default() -> Self {
-        Self { free_per_minute: 100, premium_per_minute: 1000, enterprise_per_minute: 10_000, ip_per_minute: 30 }
+        Self {
+            free_per_minute: Tier::Free.default_per_minute(),
+            premium_per_minute: Tier::Premium.default_per_minute(),
+            enterprise_per_minute: Tier::Enterprise.default_per_minute(),
+            ip_per_minute: 30,
+        }
     }
 }
 

@@ -44,7 +44,7 @@ pub struct AppState {
     /// The cap on concurrent password checks and per-account login backoff.
     pub logins: crate::auth::login_guard::LoginGuard,
     /// Connect links awaiting their pacer account's confirmation (in memory).
-    pub confirmations: crate::oauth::Confirmations,
+    pub confirmations: crate::oauth::confirm::Confirmations,
     /// MCP authorization requests awaiting sign-in and consent (in memory).
     pub authorizations: crate::authz::pending::PendingAuthorizations,
 }

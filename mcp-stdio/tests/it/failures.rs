@@ -33,7 +33,7 @@ async fn version_refusal_has_its_own_code() {
     let _daemon = FakeDaemon::start(&home.socket(), Greeting::Refuse(RefusalCode::Version, "pacerd speaks 2"));
     let mut mcp = Mcp::spawn(home.path(), |_| {});
     let init = mcp.request(json!(0), "initialize", initialize_params()).await;
-    assert!(error_of(&init, -32002).contains("pacerd speaks 2"));
+    assert!(error_of(&init, -32004).contains("pacerd speaks 2"));
 }
 
 #[tokio::test]

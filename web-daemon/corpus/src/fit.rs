@@ -9,8 +9,8 @@
 use chrono::Offset;
 
 use crate::fit_writer::{FitWriter, Message, fit_time, semicircles};
+use crate::model::Totals;
 use crate::model::{GeneratedActivity, Sample, SportType};
-use crate::totals::Totals;
 
 const MANUFACTURER_GARMIN: u16 = 1;
 const PRODUCT_FORERUNNER_965: u16 = 4315;

@@ -5,11 +5,11 @@ use chrono::{DateTime, Duration, LocalResult, TimeZone, Timelike, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::model::Totals;
 use crate::model::{CorpusSpec, FileFormat, FileKind, GeneratedActivity, SportType, Workout};
 use crate::plan::{Session, plan};
 use crate::route::Route;
 use crate::synth::track;
-use crate::totals::Totals;
 use crate::workout::{self, blocks, expected_distance, sport_of};
 
 /// Strava activity ids grow ~130 per second of wall time; this one is near 2026-01-01.

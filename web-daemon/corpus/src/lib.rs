@@ -28,6 +28,7 @@ mod synth;
 mod tcx;
 mod totals;
 mod workout;
+mod xml_text;
 
 pub use encode::{encode, gzip};
 pub use export::{Export, ExportError, export_zip};
@@ -35,6 +36,7 @@ pub use faults::{FaultKind, Faults, InjectedFault, ZipBomb, break_fit_crc, break
 pub use fit::sport_codes;
 pub use fit_writer::{FIT_EPOCH_UNIX, crc as fit_crc};
 pub use generate::generate;
+pub use model::Totals;
 pub use model::{CorpusSpec, FileFormat, FileKind, GeneratedActivity, Lap, Position, Sample, SportType, Workout};
 pub use physiology::{
     FTP_W, HEART_RATE_RANGE, POWER_RANGE, RIDE_CADENCE_RANGE, RIDE_SPEED_RANGE, RUN_CADENCE_RANGE, RUN_PACE_RANGE,
@@ -43,5 +45,4 @@ pub use physiology::{
 pub use plan::Season;
 pub use route::{AMSTERDAM, City, NEW_YORK};
 pub use strava_csv::{ACTIVITIES_HEADER, activity_date, column};
-pub use totals::Totals;
 pub use workout::HALF_MARATHON_M;

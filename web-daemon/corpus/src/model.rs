@@ -3,8 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::totals::Totals;
-
 /// What to generate. Everything that varies between corpora is here; the same spec always yields
 /// the same activities, byte for byte, on every platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,9 +234,31 @@ impl GeneratedActivity {
     pub fn is_race(&self) -> bool {
         self.workout == Workout::Race
     }
+}
 
-    /// The activity file's bytes as stored in the export (gzipped when `file.gzip`).
-    pub fn encode(&self) -> Vec<u8> {
-        crate::encode::encode(self, self.file)
-    }
+/// Totals of one activity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Totals {
+    /// Distance in metres.
+    pub distance_m: f64,
+    /// Elapsed time in seconds (start to end, stops included).
+    pub elapsed_s: u32,
+    /// Moving time in seconds.
+    pub moving_s: u32,
+    /// Total ascent in metres (0 without altitude).
+    pub elevation_gain_m: f64,
+    /// Total descent in metres (0 without altitude).
+    pub elevation_loss_m: f64,
+    /// Mean heart rate in bpm.
+    pub avg_heart_rate: Option<f64>,
+    /// Maximum heart rate in bpm.
+    pub max_heart_rate: Option<u8>,
+    /// Mean power in watts (rides).
+    pub avg_power: Option<f64>,
+    /// Maximum power in watts (rides).
+    pub max_power: Option<u16>,
+    /// Mean cadence in FIT convention (rpm, or strides/min for runs).
+    pub avg_cadence: Option<f64>,
+    /// Maximum speed in m/s.
+    pub max_speed_mps: f64,
 }

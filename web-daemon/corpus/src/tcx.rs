@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
-use crate::encode::{push_escaped, push_time};
+use crate::model::Totals;
 use crate::model::{GeneratedActivity, Sample, SportType};
-use crate::totals::Totals;
+use crate::xml_text::{push_escaped, push_time};
 
 const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2 http://www.garmin.com/xmlschemas/TrainingCenterDatabasev2.xsd">

@@ -10,34 +10,7 @@
 //! - `avg_heart_rate`, `avg_power`, `avg_cadence`: mean over all samples that carry the value
 //!   (stops included, as Strava's FIT session does), `max_*`: maximum; exact to ±1.
 
-use crate::model::Sample;
-
-/// Totals of one activity.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Totals {
-    /// Distance in metres.
-    pub distance_m: f64,
-    /// Elapsed time in seconds (start to end, stops included).
-    pub elapsed_s: u32,
-    /// Moving time in seconds.
-    pub moving_s: u32,
-    /// Total ascent in metres (0 without altitude).
-    pub elevation_gain_m: f64,
-    /// Total descent in metres (0 without altitude).
-    pub elevation_loss_m: f64,
-    /// Mean heart rate in bpm.
-    pub avg_heart_rate: Option<f64>,
-    /// Maximum heart rate in bpm.
-    pub max_heart_rate: Option<u8>,
-    /// Mean power in watts (rides).
-    pub avg_power: Option<f64>,
-    /// Maximum power in watts (rides).
-    pub max_power: Option<u16>,
-    /// Mean cadence in FIT convention (rpm, or strides/min for runs).
-    pub avg_cadence: Option<f64>,
-    /// Maximum speed in m/s.
-    pub max_speed_mps: f64,
-}
+use crate::model::{Sample, Totals};
 
 impl Totals {
     /// Computes the totals of `samples` (non-empty, 1 Hz); distance and elapsed time count from

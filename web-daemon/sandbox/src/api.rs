@@ -1,21 +1,20 @@
-//! `/api/v3` routes: bearer authentication, athlete, activity list and detail, streams.
+//! `/api/v3` routes: athlete, activity list and detail, streams (bearer authentication:
+//! [`super::request::Auth`]).
 //! Stats are in [`super::stats`], uploads in [`super::uploads`].
 
 use std::collections::HashMap;
-use std::future::{Ready, ready};
 use std::time::Instant;
 
-use actix_web::dev::{HttpServiceFactory, Payload};
+use actix_web::dev::HttpServiceFactory;
 use actix_web::middleware::from_fn;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use pacer_files::{StreamKey, Streams};
 use serde_json::{Map, Value, json};
 
 use super::activity::Activity;
 use super::error::Fault;
-use super::request::{bearer, query};
+use super::request::{Auth, path_id, query};
 use super::streams::stream_data;
-use super::tokens::Grant;
 use super::{Shared, limits, stats, uploads};
 
 pub(crate) fn scope(path: &str, data: web::Data<Shared>) -> impl HttpServiceFactory + 'static {
@@ -32,43 +31,6 @@ pub(crate) fn scope(path: &str, data: web::Data<Shared>) -> impl HttpServiceFact
         .route("/uploads", web::post().to(uploads::create))
         .route("/uploads/{id}", web::get().to(uploads::status))
         .default_service(web::to(|| async { Err::<HttpResponse, Fault>(Fault::not_found("Resource")) }))
-}
-
-/// The grant behind a valid bearer token; extracting it answers 401 otherwise.
-pub(crate) struct Auth(pub(crate) Grant);
-
-impl FromRequest for Auth {
-    type Error = Fault;
-    type Future = Ready<Result<Self, Fault>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let now = chrono::Utc::now().timestamp();
-        let grant = req
-            .app_data::<web::Data<Shared>>()
-            .zip(bearer(req))
-            .and_then(|(shared, token)| shared.state().tokens.check_access(&token, now).cloned());
-        ready(grant.map(Auth).ok_or_else(Fault::invalid_token))
-    }
-}
-
-impl Auth {
-    pub(crate) fn athlete_id(&self) -> u64 {
-        self.0.athlete_id
-    }
-
-    /// Strava answers 401 `{"field": "<scope>_permission", "code": "missing"}` without the scope.
-    pub(crate) fn require(&self, any_of: &[&str], field: &str) -> Result<(), Fault> {
-        if self.0.has_scope(any_of) { Ok(()) } else { Err(Fault::missing_scope(field)) }
-    }
-
-    pub(crate) fn require_activity_read(&self) -> Result<(), Fault> {
-        self.require(&["activity:read", "activity:read_all"], "activity:read_permission")
-    }
-}
-
-/// A path id; non-numeric ids are "not found", as on Strava.
-pub(crate) fn path_id(req: &HttpRequest, resource: &'static str) -> Result<u64, Fault> {
-    req.match_info().get("id").and_then(|s| s.parse().ok()).ok_or_else(|| Fault::not_found(resource))
 }
 
 fn int_param(q: &HashMap<String, String>, key: &str) -> Result<Option<i64>, Fault> {

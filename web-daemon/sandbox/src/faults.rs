@@ -17,9 +17,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::Shared;
 use super::error::Fault;
 use super::limits::Limits;
+use super::{SandboxConfig, Shared};
 
 /// Fail the next `count` `/api/v3` calls with `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +41,16 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
+    /// The limits in force: the configured ones unless a fault overrides them.
+    pub(crate) fn limits(&self, config: &SandboxConfig) -> Limits {
+        Limits {
+            limit_15min: self.limit_15min.unwrap_or(config.limit_15min),
+            limit_daily: self.limit_daily.unwrap_or(config.limit_daily),
+            read_limit_15min: self.read_limit_15min.unwrap_or(config.read_limit_15min),
+            read_limit_daily: self.read_limit_daily.unwrap_or(config.read_limit_daily),
+        }
+    }
+
     /// Consumes one injected failure, if any is pending.
     pub(crate) fn take_fail_next(&mut self) -> Option<StatusCode> {
         let fail = self.fail_next.as_mut()?;
@@ -82,7 +92,7 @@ fn state_json(shared: &Shared) -> Value {
         "token_requests": state.counters.token_requests,
         "api_calls": state.counters.api_calls,
         "faults": state.faults,
-        "limits": Limits::effective(&shared.config, &state.faults),
+        "limits": state.faults.limits(&shared.config),
         "usage": state.usage,
     })
 }

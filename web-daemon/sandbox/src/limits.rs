@@ -11,10 +11,9 @@ use actix_web::middleware::Next;
 use actix_web::{ResponseError as _, web};
 use serde::Serialize;
 
+use super::Shared;
 use super::error::Fault;
-use super::faults::Faults;
 use super::request::bearer;
-use super::{SandboxConfig, Shared};
 
 const WINDOW_S: i64 = 15 * 60;
 const DAY_S: i64 = 24 * 60 * 60;
@@ -26,17 +25,6 @@ pub(crate) struct Limits {
     pub(crate) limit_daily: u32,
     pub(crate) read_limit_15min: u32,
     pub(crate) read_limit_daily: u32,
-}
-
-impl Limits {
-    pub(crate) fn effective(config: &SandboxConfig, faults: &Faults) -> Self {
-        Self {
-            limit_15min: faults.limit_15min.unwrap_or(config.limit_15min),
-            limit_daily: faults.limit_daily.unwrap_or(config.limit_daily),
-            read_limit_15min: faults.read_limit_15min.unwrap_or(config.read_limit_15min),
-            read_limit_daily: faults.read_limit_daily.unwrap_or(config.read_limit_daily),
-        }
-    }
 }
 
 /// Requests counted for one client in the current windows.
@@ -115,7 +103,7 @@ pub(crate) async fn gate(
         state.counters.api_calls += 1;
         let client =
             token.as_deref().and_then(|t| state.tokens.client_of(t)).unwrap_or(&shared.config.client_id).to_owned();
-        let limits = Limits::effective(&shared.config, &state.faults);
+        let limits = state.faults.limits(&shared.config);
         let usage = state.usage.entry(client).or_default();
         let admitted = usage.admit(now, is_read, &limits);
         let headers = usage.headers(&limits);

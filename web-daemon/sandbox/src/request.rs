@@ -1,16 +1,21 @@
 //! Reading request inputs with size caps: parameters from the query string plus a urlencoded,
-//! JSON or multipart body; multipart fields; bearer tokens and HTTP Basic client credentials.
+//! JSON or multipart body; multipart fields; bearer tokens and HTTP Basic client credentials;
+//! the bearer-token extractor [`Auth`] and path ids shared by the API routes.
 
 use std::collections::HashMap;
+use std::future::{Ready, ready};
 
 use actix_multipart::{Field, Multipart};
+use actix_web::dev::Payload;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine as _;
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
+use super::Shared;
 use super::error::Fault;
+use super::tokens::Grant;
 
 /// Cap of a parameter body (token requests, consent form) and of a text multipart field.
 pub(crate) const PARAMS_CAP: usize = 64 * 1024;
@@ -110,4 +115,41 @@ pub(crate) fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let (id, secret) = decoded.split_once(':')?;
     let unescape = |s: &str| query_params(&format!("v={s}")).remove("v").unwrap_or_default();
     Some((unescape(id), unescape(secret)))
+}
+
+/// The grant behind a valid bearer token; extracting it answers 401 otherwise.
+pub(crate) struct Auth(pub(crate) Grant);
+
+impl FromRequest for Auth {
+    type Error = Fault;
+    type Future = Ready<Result<Self, Fault>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let now = chrono::Utc::now().timestamp();
+        let grant = req
+            .app_data::<web::Data<Shared>>()
+            .zip(bearer(req))
+            .and_then(|(shared, token)| shared.state().tokens.check_access(&token, now).cloned());
+        ready(grant.map(Auth).ok_or_else(Fault::invalid_token))
+    }
+}
+
+impl Auth {
+    pub(crate) fn athlete_id(&self) -> u64 {
+        self.0.athlete_id
+    }
+
+    /// Strava answers 401 `{"field": "<scope>_permission", "code": "missing"}` without the scope.
+    pub(crate) fn require(&self, any_of: &[&str], field: &str) -> Result<(), Fault> {
+        if self.0.has_scope(any_of) { Ok(()) } else { Err(Fault::missing_scope(field)) }
+    }
+
+    pub(crate) fn require_activity_read(&self) -> Result<(), Fault> {
+        self.require(&["activity:read", "activity:read_all"], "activity:read_permission")
+    }
+}
+
+/// A path id; non-numeric ids are "not found", as on Strava.
+pub(crate) fn path_id(req: &HttpRequest, resource: &'static str) -> Result<u64, Fault> {
+    req.match_info().get("id").and_then(|s| s.parse().ok()).ok_or_else(|| Fault::not_found(resource))
 }

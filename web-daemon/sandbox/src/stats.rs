@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::activity::Activity;
-use super::api::{Auth, path_id};
 use super::error::Fault;
+use super::request::{Auth, path_id};
 use super::track::round_to;
 
 /// Strava's ActivityTotal.

@@ -16,9 +16,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::Shared;
 use super::activity::{Activity, StreamSource};
-use super::api::{Auth, path_id};
 use super::error::Fault;
 use super::model::{default_name, sport_type};
+use super::request::{Auth, path_id};
 use super::request::{PARAMS_CAP, read_field};
 use super::track::{Streams, Summary, summarize};
 

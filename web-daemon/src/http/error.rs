@@ -2,6 +2,7 @@
 //! `{"error": {"code": "...", "message": "..."}}` with the matching status.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -104,7 +105,7 @@ impl ResponseError for ApiError {
         let mut res =
             res.json(ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message.clone() } });
         if let Some(d) = &self.rate_limit {
-            super::ratelimit::apply_headers(res.headers_mut(), d);
+            apply_headers(res.headers_mut(), d);
         }
         res
     }
@@ -252,4 +253,18 @@ pub fn form_config(limit: usize) -> actix_web::web::FormConfig {
         };
         api.into()
     })
+}
+
+pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+pub const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// Writes `X-RateLimit-Limit`, `-Remaining`, `-Reset` and, when denied, `Retry-After`.
+pub fn apply_headers(headers: &mut HeaderMap, d: &Decision) {
+    headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(d.limit));
+    headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(d.remaining));
+    headers.insert(X_RATELIMIT_RESET, HeaderValue::from(d.reset_epoch));
+    if !d.allowed {
+        headers.insert(actix_web::http::header::RETRY_AFTER, HeaderValue::from(d.retry_after_s));
+    }
 }

@@ -27,6 +27,7 @@ pub mod mcp_http;
 pub mod mcp_ws;
 pub mod me;
 pub mod oauth;
+mod oauth_answer;
 pub mod oauth_confirm;
 pub mod openapi;
 pub mod page;

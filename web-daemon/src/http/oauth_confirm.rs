@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ErrorBody};
 use super::extract::Authenticated;
 use super::html::{escape, html_response};
-use super::oauth::{connected_response, failure_page, provider, wants_html};
+use super::oauth_answer::{connected_response, failure_page, provider, wants_html};
 use crate::oauth::{self, CONFIRM_COOKIE, ConfirmationRequest, confirm::CONFIRM_TTL_SECS};
 use crate::state::AppState;
 use crate::store::users;
@@ -102,7 +102,7 @@ pub async fn ask(state: &AppState, request: &ConfirmationRequest, html: bool) ->
 #[utoipa::path(post, path = "/oauth/{provider}/confirm", tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "Connected (ConnectedOnly; browsers get a page), or cancelled", body = super::oauth::ConnectedOnly),
+    responses((status = 200, description = "Connected (ConnectedOnly; browsers get a page), or cancelled", body = super::oauth_answer::ConnectedOnly),
         (status = 400, description = "Unknown, used or expired token, or the cookie does not match the form", body = ErrorBody),
         (status = 403, description = "This browser's session belongs to another pacer user", body = ErrorBody),
         (status = 404, body = ErrorBody),

@@ -18,19 +18,14 @@ use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::client_ip::{bucket, client_ip};
-use super::error::ApiError;
+use super::error::{ApiError, apply_headers};
 use crate::limits::{Decision, LimitKey};
 use crate::state::AppState;
-
-pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-pub const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// The decision taken for this request, kept in its extensions for [`rate_limit_headers`].
 #[derive(Debug, Clone, Copy)]
@@ -44,16 +39,6 @@ pub fn record(req: &HttpRequest, decision: Decision) {
 /// The decision recorded for this request, if any.
 pub fn recorded(req: &HttpRequest) -> Option<Decision> {
     req.extensions().get::<Recorded>().map(|r| r.0)
-}
-
-/// Writes `X-RateLimit-Limit`, `-Remaining`, `-Reset` and, when denied, `Retry-After`.
-pub fn apply_headers(headers: &mut HeaderMap, d: &Decision) {
-    headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(d.limit));
-    headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(d.remaining));
-    headers.insert(X_RATELIMIT_RESET, HeaderValue::from(d.reset_epoch));
-    if !d.allowed {
-        headers.insert(actix_web::http::header::RETRY_AFTER, HeaderValue::from(d.retry_after_s));
-    }
 }
 
 /// Middleware (use with `actix_web::middleware::from_fn`): adds the rate-limit headers of the

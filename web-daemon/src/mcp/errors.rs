@@ -5,7 +5,7 @@
 //! | unknown tool | `-32602`, `"name: unknown tool '…' (available: …)"` |
 //! | bad argument | `-32602`, `"<field>: <problem>"`, `data.field` (see [`super::params`]) |
 //! | API key deactivated (checked on every call) | [`KEY_DEACTIVATED`] `-32001`, `"API key is deactivated"` |
-//! | OAuth grant revoked (checked on every call) | [`GRANT_REVOKED`] `-32002`, `data.kind = "grant_revoked"` |
+//! | OAuth grant revoked (checked on every call) | [`GRANT_REVOKED`] `-32005`, `data.kind = "grant_revoked"` |
 //! | OAuth token lacks the tool's scope | [`INSUFFICIENT_SCOPE`] `-32003`, `data.kind = "insufficient_scope"`, `data.scope` |
 //! | pacer rate limit (per key, by tier) | [`RATE_LIMITED`] `-32029`, message with seconds and RFC 3339 time, `data.kind = "rate_limited"` |
 //! | provider rate limit | [`RATE_LIMITED`] `-32029`, provider's message, `data.kind = "provider_rate_limited"` |
@@ -25,17 +25,17 @@ use crate::auth::Principal;
 use crate::limits::Decision;
 use crate::provider::ProviderError;
 use crate::state::AppState;
-use pacer_shared::ProviderId;
+use pacer_shared::{ProviderId, rpc_codes};
 
 /// The session's API key was deactivated; reconnect with an active key.
-pub const KEY_DEACTIVATED: ErrorCode = ErrorCode(-32001);
+pub const KEY_DEACTIVATED: ErrorCode = ErrorCode(rpc_codes::UNAUTHORIZED);
 /// The session's OAuth grant (connected application) was revoked; authorize again.
-pub const GRANT_REVOKED: ErrorCode = ErrorCode(-32002);
+pub const GRANT_REVOKED: ErrorCode = ErrorCode(rpc_codes::GRANT_REVOKED);
 /// The OAuth access token's scopes do not cover the tool; `data.scope` names the scope to ask for.
-pub const INSUFFICIENT_SCOPE: ErrorCode = ErrorCode(-32003);
+pub const INSUFFICIENT_SCOPE: ErrorCode = ErrorCode(rpc_codes::INSUFFICIENT_SCOPE);
 /// A rate limit (pacer's per-key limit, or the provider's) is exhausted; `data.retry_after_s`
 /// and `data.retry_at` say when to retry.
-pub const RATE_LIMITED: ErrorCode = ErrorCode(-32029);
+pub const RATE_LIMITED: ErrorCode = ErrorCode(rpc_codes::RATE_LIMITED);
 
 /// The exact message of a failed token refresh (part of the interface).
 pub const TOKEN_REFRESH_FAILED: &str = "Token refresh failed";

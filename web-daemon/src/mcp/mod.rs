@@ -19,6 +19,7 @@ pub mod cursor;
 mod direct;
 pub mod errors;
 mod gate;
+mod handler;
 mod line_cap;
 pub mod output;
 mod pace;

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 
-use super::token_hash;
+use sha2::{Digest, Sha256};
 
 /// How long a person has to accept a connection after the provider's consent.
 pub const CONFIRM_TTL_SECS: i64 = 600;
@@ -76,6 +76,11 @@ impl Confirmations {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// SHA-256 of a one-time value (states, binding nonces, confirmation tokens): only hashes are kept.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use pacer_shared::{ProviderId, Secret, TenantId, UserId};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 pub mod confirm;
 
+pub(crate) use confirm::token_hash;
 pub use confirm::{CONFIRM_COOKIE, Confirmations, PendingConfirmation};
 
 use crate::auth::Principal;
@@ -74,11 +74,6 @@ pub struct Connected {
     /// connect the provider but open no session, so a connect link can never be turned into a
     /// login by whoever happens to complete it.
     pub same_browser: bool,
-}
-
-/// SHA-256 of a one-time value (states, binding nonces, confirmation tokens): only hashes are kept.
-pub(crate) fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
 }
 
 fn random_token() -> String {

@@ -72,6 +72,9 @@ pub struct Store {
     /// Validated API keys (see [`KeyCache`]): beside the pool so every holder of the store
     /// validates, and revokes, through the same cache.
     keys: std::sync::Arc<KeyCache>,
+    /// One permit per pooled connection: callers queue here (async) rather than as blocking
+    /// threads contending for the pool.
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -79,6 +82,9 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store").field("path", &self.path).finish()
     }
 }
+
+/// Pooled connections (and so store calls running at once).
+const POOL_SIZE: u32 = 8;
 
 /// Prepared statements kept per pooled connection (more than the store's distinct statements).
 const STATEMENT_CACHE: usize = 256;
@@ -109,8 +115,10 @@ impl Store {
             c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
         });
-        let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(10)).build(manager)?;
-        Ok(Self { pool, path: path.to_path_buf(), keys: Default::default() })
+        let pool =
+            r2d2::Pool::builder().max_size(POOL_SIZE).connection_timeout(Duration::from_secs(10)).build(manager)?;
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE as usize));
+        Ok(Self { pool, path: path.to_path_buf(), keys: Default::default(), permits })
     }
 
     /// The database file.
@@ -140,8 +148,10 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
     {
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Join(e.to_string()))?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get()?;
             f(&mut conn)
         })

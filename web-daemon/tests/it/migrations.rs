@@ -103,3 +103,19 @@ fn migrate_is_refused_while_a_daemon_runs() {
     let (ok, out, _) = run(empty.path(), &["migrate", "down", "--to", "0"]);
     assert!(ok && out.contains("nothing to revert"), "{out}");
 }
+
+/// The tier quotas have one home (`Tier::default_per_minute`); migration 003's seed of the
+/// `tier_limits` table must say the same.
+#[test]
+fn seeded_tier_quotas_match_the_one_home_in_code() {
+    let home = new_home();
+    let (ok, _, err) = run(home.path(), &["migrate", "up"]);
+    assert!(ok, "{err}");
+    let db = crate::fixture::open_db(home.path());
+    for tier in pacer_shared::Tier::ALL {
+        let seeded: u32 = db
+            .query_row("SELECT requests_per_minute FROM tier_limits WHERE tier = ?1", [tier.as_str()], |r| r.get(0))
+            .expect("seeded tier");
+        assert_eq!(seeded, tier.default_per_minute(), "{}", tier.as_str());
+    }
+}
