@@ -4,6 +4,7 @@
 //!   property can assert the peak allocation of one case ([`PeakAlloc::measure`]).
 //! - [`mutated`]: a proptest strategy that damages a valid input (bit flips, overwrites,
 //!   insertions, deletions, truncation, duplicated ranges).
+//! - [`json_value`], [`json_object`]: arbitrary JSON biased towards a struct's field names.
 //! - [`config`]: the one case count ([`CASES`]) and regression-file policy every target uses.
 //!
 //! A test binary installs the allocator once:
@@ -16,9 +17,11 @@
 #![warn(missing_docs)]
 
 mod alloc;
+mod json;
 mod mutate;
 
 pub use alloc::PeakAlloc;
+pub use json::{json_object, json_value};
 pub use mutate::{Mutation, mutated};
 
 use std::cell::Cell;
