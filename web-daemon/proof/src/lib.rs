@@ -34,11 +34,16 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseResult, Test
 /// Cases per property target (the issue asks for at least 10 000 in CI).
 pub const CASES: u32 = 10_000;
 
-/// The configuration of every property: [`CASES`] cases, failures saved beside the test source as
+/// [`CASES`], or `PACER_PROOF_CASES` when set (to explore longer, or quickly while editing).
+pub fn cases() -> u32 {
+    std::env::var("PACER_PROOF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(CASES)
+}
+
+/// The configuration of every property: [`cases`] cases, failures saved beside the test source as
 /// `<file>.proptest-regressions` (committed, replayed first on every run), no forking.
 pub fn config() -> Config {
     Config {
-        cases: CASES,
+        cases: cases(),
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         // Shrinking a large mutated file can take long; a failure is kept either way.
         max_shrink_iters: 2_048,
@@ -66,7 +71,7 @@ pub fn panics_on_this_thread() -> u64 {
     PANICS.with(Cell::get)
 }
 
-/// Runs `test` on [`CASES`] values of `strategy` under [`config`] (regressions persisted beside
+/// Runs `test` on [`cases`] values of `strategy` under [`config`] (regressions persisted beside
 /// `source_file`, pass `file!()`), where `test` returns the case's peak allocation in bytes; prints
 /// the largest peak seen under `target` and panics with the minimal failing input. A case fails
 /// when it panics, even when the code under test catches the panic.
@@ -86,7 +91,7 @@ where
         Ok(())
     });
     match result {
-        Ok(()) => eprintln!("{target}: {CASES} cases, largest peak allocation {} B", max_peak.into_inner()),
+        Ok(()) => eprintln!("{target}: {} cases, largest peak allocation {} B", cases(), max_peak.into_inner()),
         Err(TestError::Fail(reason, value)) => {
             let full = format!("{value:?}");
             let file_name: String = target.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
