@@ -159,7 +159,10 @@ fn write_batches(
     let mut conn = store.conn()?;
     let (mut imported, mut duplicates) = (0, Vec::new());
     for mut batch in batches {
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the batch reads (duplicate check) before it writes; a deferred transaction
+        // would then fail at once with "database is locked" when another writer committed in
+        // between (SQLite does not wait on a read-to-write upgrade).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for p in &mut batch {
             let stored = convert::finish(&mut p.record, &p.streams);
