@@ -22,7 +22,8 @@ use crate::fixture::{Options, TestDaemon, Web, http, new_home, open_db};
 
 const WRITERS: usize = 100;
 const ROUNDS: usize = 3;
-/// Kill once this many writes were acknowledged in the round (or after `ROUND_MAX`).
+/// Kill once this many writes, at least one of each kind, were acknowledged in the round (or
+/// after `ROUND_MAX`).
 const ACKS_BEFORE_KILL: usize = 120;
 const ROUND_MAX: Duration = Duration::from_secs(8);
 /// Per-user caps stay below the 50 active keys and 50 agents a user may hold.
@@ -183,11 +184,12 @@ fn round(
 ) {
     let base = d.http_url.clone();
     let acked = Arc::new(AtomicUsize::new(0));
+    let kinds_acked: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..writers.len())
         .map(|index| {
             let (writers, acks, failures) = (writers.clone(), acks.clone(), failures.clone());
-            let (base, acked, stop) = (base.clone(), acked.clone(), stop.clone());
+            let (base, acked, stop, kinds_acked) = (base.clone(), acked.clone(), stop.clone(), kinds_acked.clone());
             rt.spawn(async move {
                 let client = http();
                 let w = &writers[index];
@@ -200,6 +202,7 @@ fn round(
                         Ok(Some(ack)) => {
                             acks.lock().expect("acks").push(ack);
                             acked.fetch_add(1, Ordering::Relaxed);
+                            kinds_acked[w.kind as usize].fetch_add(1, Ordering::Relaxed);
                             w.done.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(None) => break,
@@ -215,7 +218,10 @@ fn round(
         })
         .collect();
     let started = Instant::now();
-    while acked.load(Ordering::Relaxed) < ACKS_BEFORE_KILL && started.elapsed() < ROUND_MAX {
+    let enough = || {
+        acked.load(Ordering::Relaxed) >= ACKS_BEFORE_KILL && kinds_acked.iter().all(|k| k.load(Ordering::Relaxed) > 0)
+    };
+    while !enough() && started.elapsed() < ROUND_MAX {
         std::thread::sleep(Duration::from_millis(10));
     }
     d.kill();
