@@ -12,12 +12,12 @@ use std::sync::OnceLock;
 
 use pacer_corpus::{CorpusSpec, FileFormat, GeneratedActivity};
 use pacer_files::archive::{ArchiveItem, ArchiveLimits, StravaArchive};
-use pacer_files::{DataType, FileKind, Limits, Point, analyze, parse, parse_any};
+use pacer_files::{DataType, FileKind, Limits, analyze, parse, parse_any};
 use proptest::prelude::*;
 
 use crate::ALLOC;
 
-/// Heap bytes a parse may hold per byte handed to a parser: the parsed [`Point`]s and what
+/// Heap bytes a parse may hold per byte handed to a parser: the parsed [`pacer_files::Point`]s and what
 /// `analyze` derives from them (times, distances, streams) for a densely packed track.
 const PER_PLAIN_BYTE: u64 = 64;
 
