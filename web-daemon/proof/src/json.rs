@@ -32,9 +32,9 @@ fn leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// A JSON value at most four levels deep whose object members are mostly named from `names`.
+/// A JSON value at most three levels deep whose object members are mostly named from `names`.
 pub fn json_value(names: &'static [&'static str]) -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(4, 48, 8, move |inner| {
+    leaf().prop_recursive(3, 32, 6, move |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
             proptest::collection::vec((key(names), inner), 0..8)
