@@ -188,6 +188,9 @@ impl IdScanner {
 }
 
 #[cfg(test)]
+mod proof;
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 

@@ -35,6 +35,12 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
+
+/// Counts each thread's allocations in the unit-test binary, so property tests can assert a
+/// peak per case (`pacer_proof::PeakAlloc`).
+#[cfg(test)]
+#[global_allocator]
+pub(crate) static PROOF_ALLOC: pacer_proof::PeakAlloc = pacer_proof::PeakAlloc::new();
 use state::AppState;
 use store::Store;
 

@@ -141,10 +141,25 @@ fn decode(mut bytes: &[u8], limits: &Limits) -> Result<ParsedFile, ParseError> {
     let malformed = |e: fitparser::Error| ParseError::Malformed(format!("FIT: {e}"));
     let mut processor = FitStreamProcessor::new();
     let mut collector = FitCollector::default();
+    // Where the processor stands in the current file (it starts over after each file's CRC,
+    // for chained files) and where that file's messages end, mirrored so that every header it
+    // will parse is checked first and no message may cross the end (fitparser would then read a
+    // header from the middle of a message).
+    let mut position = 0usize;
+    let mut end = 0usize;
     while !bytes.is_empty() {
+        if position == 0 {
+            end = check_header(bytes)?;
+        } else if position > end {
+            return Err(ParseError::Malformed("FIT: a message runs past the file's declared data size".into()));
+        }
         let (rest, object) = processor.deserialize_next(bytes).map_err(malformed)?;
+        position += bytes.len() - rest.len();
         match object {
-            FitObject::Crc(..) => processor.reset(),
+            FitObject::Crc(..) => {
+                processor.reset();
+                position = 0;
+            }
             FitObject::DataMessage(message) => {
                 let record = processor.decode_message(message).map_err(malformed)?;
                 collector.add(&record, limits)?;
@@ -154,6 +169,19 @@ fn decode(mut bytes: &[u8], limits: &Limits) -> Result<ParsedFile, ParseError> {
         bytes = rest;
     }
     Ok(collector.finish())
+}
+
+/// Refuses a FIT file header that `fitparser` would slice out of bounds on (it panics on a
+/// header size below 2 or beyond the input): the FIT protocol knows 12- and 14-byte headers,
+/// each holding `.FIT` at bytes 8–11. Returns where the file's messages end (header size +
+/// declared data size).
+fn check_header(bytes: &[u8]) -> Result<usize, ParseError> {
+    let size = usize::from(bytes[0]);
+    if !matches!(size, 12 | 14) || bytes.len() < size || &bytes[8..12] != b".FIT" {
+        return Err(ParseError::Malformed("FIT: not a FIT file header (12 or 14 bytes with .FIT)".into()));
+    }
+    let data_size = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    Ok(size.saturating_add(usize::try_from(data_size).unwrap_or(usize::MAX)))
 }
 
 /// Parses FIT bytes (CRCs checked). `fitparser` is guarded against panics on hostile input.

@@ -6,11 +6,17 @@
 //! JSON cap) → 413. The answer streams as NDJSON: `{"progress": …}` lines while the import runs,
 //! then one `{"report": …}` (or `{"error": …}`) line, so the page can show progress.
 
+use std::cell::Cell;
 use std::io::Write as _;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
-use actix_multipart::Multipart;
-use actix_web::{HttpResponse, post, web};
-use futures_util::StreamExt as _;
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::error::PayloadError;
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use futures_util::{Stream, StreamExt as _};
 use serde_json::json;
 
 use super::error::{ApiError, ErrorBody};
@@ -27,15 +33,66 @@ pub struct ImportForm {
     file: Vec<u8>,
 }
 
+/// The request body, noting when it has ended.
+///
+/// actix-multipart 0.7 can wait forever once the body has ended inside a part (a last part
+/// without its closing boundary, e.g. ending in `\r\n`): nothing will wake it again. After the
+/// body has ended, a part that is still waiting is therefore a malformed body (400).
+struct Watched<S> {
+    inner: S,
+    ended: Rc<Cell<bool>>,
+}
+
+impl<S: Stream + Unpin> Stream for Watched<S> {
+    type Item = S::Item;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let next = self.inner.poll_next_unpin(cx);
+        if matches!(next, Poll::Ready(None)) {
+            self.ended.set(true);
+        }
+        next
+    }
+}
+
+/// A multipart form over `body`, and the flag [`Watched`] sets when the body has ended.
+pub(super) fn watched_form<S>(headers: &HeaderMap, body: S) -> (Multipart, Rc<Cell<bool>>)
+where
+    S: Stream<Item = Result<web::Bytes, PayloadError>> + Unpin + 'static,
+{
+    let ended = Rc::new(Cell::new(false));
+    (Multipart::new(headers, Watched { inner: body, ended: ended.clone() }), ended)
+}
+
+/// The next item of a form or part; `Pending` after the body ended is a malformed body.
+async fn next_of<S, T>(stream: &mut S, ended: &Cell<bool>, what: &str) -> Option<Result<T, ApiError>>
+where
+    S: Stream<Item = Result<T, MultipartError>> + Unpin,
+{
+    std::future::poll_fn(|cx| match stream.poll_next_unpin(cx) {
+        Poll::Pending if ended.get() => {
+            Poll::Ready(Some(Err(ApiError::bad_request(format!("{what}: the body ends inside a part")))))
+        }
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(item) => Poll::Ready(item.map(|r| r.map_err(|e| ApiError::bad_request(format!("{what}: {e}"))))),
+    })
+    .await
+}
+
 /// Saves the `file` part to an anonymous private temp file, at most `limit` bytes.
-async fn save_upload(mut form: Multipart, dir: std::path::PathBuf, limit: usize) -> Result<std::fs::File, ApiError> {
+async fn save_upload(
+    mut form: Multipart,
+    ended: Rc<Cell<bool>>,
+    dir: std::path::PathBuf,
+    limit: usize,
+) -> Result<std::fs::File, ApiError> {
+    const MALFORMED: &str = "invalid multipart body";
     let mut saved = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+    while let Some(field) = next_of(&mut form, &ended, MALFORMED).await {
+        let mut field = field?;
         if field.name() != Some("file") {
             // Drain and ignore other parts.
-            while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+            while let Some(chunk) = next_of(&mut field, &ended, MALFORMED).await {
+                chunk?;
             }
             continue;
         }
@@ -48,8 +105,8 @@ async fn save_upload(mut form: Multipart, dir: std::path::PathBuf, limit: usize)
         .map_err(|e| ApiError::internal_logged("cannot store the upload", e))?
         .map_err(|e| ApiError::internal_logged("cannot store the upload", e))?;
         let mut written = 0usize;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::bad_request(format!("upload interrupted: {e}")))?;
+        while let Some(chunk) = next_of(&mut field, &ended, "upload interrupted").await {
+            let chunk = chunk?;
             written = written.saturating_add(chunk.len());
             if written > limit {
                 return Err(ApiError::payload_too_large(limit));
@@ -85,11 +142,13 @@ async fn save_upload(mut form: Multipart, dir: std::path::PathBuf, limit: usize)
 pub async fn import_upload(
     auth: Authenticated,
     state: web::Data<AppState>,
-    form: Multipart,
+    req: HttpRequest,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
     let dir = state.config.home.join("tmp");
-    let file = save_upload(form, dir, state.config.max_import_bytes).await?;
+    let (form, ended) = watched_form(req.headers(), body);
+    let file = save_upload(form, ended, dir, state.config.max_import_bytes).await?;
     let owner = Owner { tenant: p.tenant_id.clone(), user: p.user_id.clone() };
     let mut running = import::start(&state, owner, ImportSource::Upload(file));
     let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(32);
@@ -113,3 +172,6 @@ pub async fn import_upload(
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .streaming(body))
 }
+
+#[cfg(test)]
+mod proof;

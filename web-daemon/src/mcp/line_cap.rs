@@ -68,6 +68,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for LineCap<R> {
 }
 
 #[cfg(test)]
+mod proof;
+
+#[cfg(test)]
 mod tests {
     use tokio::io::AsyncReadExt;
 

@@ -281,4 +281,25 @@ fn uploads_of_different_files_each_answer_their_own_activity() {
         answered.iter().any(|id| text.contains(&format!("duplicate of an activity already stored (activity {id})")));
     assert!(r["result"]["isError"] == json!(true) && stored, "a re-upload names the stored activity: {r:#}");
     assert_eq!(activity_rows(&d), 3);
+
+/// Found by the crash test: every single uploaded file was stored under the source id `upload`,
+/// so a user's second (different) upload failed on UNIQUE(source, source_id).
+#[test]
+fn two_different_single_file_uploads_are_both_stored() {
+    let d = TestDaemon::start();
+    d.user_with_password("bo@example.com", None, "correct horse battery");
+    let web = crate::fixture::Web::new(&d);
+    let jwt = web.login("bo@example.com", "correct horse battery");
+    for start in [1_700_000_000, 1_700_100_000] {
+        let gpx = pacer_files::testing::gpx(start, 5, "running");
+        let part = reqwest::multipart::Part::bytes(gpx.into_bytes()).file_name("run.gpx");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let reply = web.send(web.post("/api/import").bearer_auth(&jwt).multipart(form));
+        let last: Value = serde_json::from_str(reply.text.lines().last().expect("a line")).expect("ndjson");
+        assert_eq!(last["report"]["imported"], json!(1), "{}", reply.text);
+    }
+    let stored: i64 = open_db(d.home())
+        .query_row("SELECT count(*) FROM activities WHERE source = 'file'", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(stored, 2);
 }

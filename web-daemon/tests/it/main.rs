@@ -7,6 +7,7 @@ mod apps;
 mod budget;
 mod cache;
 mod cli;
+mod crash;
 mod dashboard;
 mod data;
 mod fixture;

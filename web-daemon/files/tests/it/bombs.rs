@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use pacer_files::testing::{gpx, gzip};
+use pacer_files::testing::{gpx, gzip, running_fit};
 use pacer_files::{DataType, FileKind, Limits, ParseError, parse, parse_any};
 
 /// `len` zero bytes gzipped without ever holding them in memory.
@@ -72,4 +72,37 @@ fn point_cap_is_enforced() {
     let tcx = "<TrainingCenterDatabase>".to_owned() + &"<Trackpoint/>".repeat(11) + "</TrainingCenterDatabase>";
     assert_eq!(parse_any(tcx.as_bytes(), None, &limits).err(), Some(ParseError::TooManyPoints { max: 10 }));
     assert!(parse(file.as_bytes(), DataType::new(FileKind::Gpx, false), &Limits { max_points: 11, ..limits }).is_ok());
+}
+
+/// Found by `proof::mutated_fit`: headers `fitparser` slices out of bounds on (a size byte below
+/// 2 or past the input, a data size that ends inside a message) are refused as malformed before
+/// it runs, not caught as a panic (which also cost ~50 MB for the backtrace under
+/// `RUST_BACKTRACE`).
+#[test]
+fn hostile_fit_headers_are_refused_without_a_panic() {
+    let valid = running_fit(1_704_438_754, 5);
+    let with = |at: usize, patch: &[u8]| {
+        let mut bytes = valid.clone();
+        bytes[at..at + patch.len()].copy_from_slice(patch);
+        bytes
+    };
+    let mut short = with(0, &[5]);
+    short.truncate(10);
+    let mut long_header = with(0, &[255]);
+    long_header.truncate(100);
+    let cases = [
+        short,
+        long_header,
+        with(0, &[1]),
+        with(4, &3u32.to_le_bytes()),
+        include_bytes!("../corpus/fit-message-past-data-size.fit").to_vec(),
+    ];
+    let before = pacer_proof::panics_on_this_thread();
+    for bytes in &cases {
+        match parse(bytes, DataType::new(FileKind::Fit, false), &Limits::DEFAULT) {
+            Err(ParseError::Malformed(message)) => assert!(!message.contains("decoder failed"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(pacer_proof::panics_on_this_thread(), before, "fitparser panicked");
 }

@@ -111,9 +111,12 @@ pub fn run(
         ImportSource::Upload(file) => match walk::classify_upload(file) {
             Ok(walk::Upload::Zip(file)) => job.archive(file, progress),
             Ok(walk::Upload::File(bytes)) => {
+                // The row's source id: one per content (a fixed name made a user's second
+                // uploaded file collide with the first on UNIQUE(source, source_id)).
+                let name = upload_name(&bytes);
                 job.progress.files_total = Some(1);
-                job.file("upload", None, &bytes, None);
-                job.advance("upload", progress);
+                job.file(&name, None, &bytes, None);
+                job.advance(&name, progress);
                 Ok(())
             }
             Err(e) => Err(e),
@@ -140,6 +143,13 @@ struct Job {
     sender: Option<std::sync::mpsc::SyncSender<Vec<Pending>>>,
 }
 
+/// The name a single uploaded file is stored under: `upload-` and the first 16 hex digits of its
+/// SHA-256 (the same bytes are a duplicate by hash anyway).
+fn upload_name(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("upload-{}", hex::encode(&sha2::Sha256::digest(bytes)[..8]))
+}
+
 /// The writer thread: writes each batch in one transaction; returns (imported, duplicates).
 fn write_batches(
     store: &Store,
@@ -149,7 +159,10 @@ fn write_batches(
     let mut conn = store.conn()?;
     let (mut imported, mut duplicates) = (0, Vec::new());
     for mut batch in batches {
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the batch reads (duplicate check) before it writes; a deferred transaction
+        // would then fail at once with "database is locked" when another writer committed in
+        // between (SQLite does not wait on a read-to-write upgrade).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for p in &mut batch {
             let stored = convert::finish(&mut p.record, &p.streams);

@@ -8,6 +8,8 @@ mod connection;
 mod format;
 mod import;
 mod progress;
+#[cfg(test)]
+mod proof;
 mod upload;
 mod upload_file;
 
