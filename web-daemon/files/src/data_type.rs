@@ -94,24 +94,6 @@ impl DataType {
         DataType::new(FileKind::Gpx, false),
         DataType::new(FileKind::Gpx, true),
     ];
-
-    /// The data type of `bytes` by content: a FIT/TCX/GPX file, or one gzipped (the first 4 KiB
-    /// are inflated to look inside). `None` when unrecognisable.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        use std::io::Read as _;
-        match crate::sniff(bytes)? {
-            crate::Sniffed::File(kind) => Some(Self::new(kind, false)),
-            crate::Sniffed::Gzip => {
-                let mut head = Vec::new();
-                flate2::read::MultiGzDecoder::new(bytes).take(4096).read_to_end(&mut head).ok();
-                match crate::sniff(&head)? {
-                    crate::Sniffed::File(kind) => Some(Self::new(kind, true)),
-                    _ => None,
-                }
-            }
-            crate::Sniffed::Zip => None,
-        }
-    }
 }
 
 /// JSON Schema: a string, one of the labels (feature `schema`).

@@ -11,7 +11,7 @@ use fitparser::{FitDataRecord, Value};
 
 use crate::error::ParseError;
 use crate::limits::Limits;
-use crate::parse::{ParsedFile, Point, push_point};
+use crate::parsed::{ParsedFile, Point, push_point};
 use crate::sport::sport_from_file;
 
 /// Semicircles → degrees.

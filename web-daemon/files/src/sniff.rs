@@ -69,6 +69,26 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+impl crate::data_type::DataType {
+    /// The data type of `bytes` by content: a FIT/TCX/GPX file, or one gzipped (the first 4 KiB
+    /// are inflated to look inside). `None` when unrecognisable.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        use std::io::Read as _;
+        match sniff(bytes)? {
+            Sniffed::File(kind) => Some(Self::new(kind, false)),
+            Sniffed::Gzip => {
+                let mut head = Vec::new();
+                flate2::read::MultiGzDecoder::new(bytes).take(4096).read_to_end(&mut head).ok();
+                match sniff(&head)? {
+                    Sniffed::File(kind) => Some(Self::new(kind, true)),
+                    _ => None,
+                }
+            }
+            Sniffed::Zip => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::TrackError;
-use crate::parse::{FileTotals, ParsedFile, Point};
+use crate::parsed::{FileTotals, ParsedFile, Point};
 use crate::streams::Streams;
 
 /// A segment slower than this (m/s) counts as stopped for moving time.

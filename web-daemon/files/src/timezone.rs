@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use tzf_rs::EmbeddedFinder;
 
-use crate::parse::ParsedFile;
+use crate::parsed::ParsedFile;
 
 /// The zone finder, built once (it reads the ~4 MB embedded boundary file in place).
 fn finder() -> &'static EmbeddedFinder {

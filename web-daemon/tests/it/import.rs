@@ -281,6 +281,7 @@ fn uploads_of_different_files_each_answer_their_own_activity() {
         answered.iter().any(|id| text.contains(&format!("duplicate of an activity already stored (activity {id})")));
     assert!(r["result"]["isError"] == json!(true) && stored, "a re-upload names the stored activity: {r:#}");
     assert_eq!(activity_rows(&d), 3);
+}
 
 /// Found by the crash test: every single uploaded file was stored under the source id `upload`,
 /// so a user's second (different) upload failed on UNIQUE(source, source_id).

@@ -8,7 +8,7 @@ use quick_xml::events::BytesStart;
 use super::{Visitor, attr_string, last, num, parent, parse_time, walk};
 use crate::error::ParseError;
 use crate::limits::Limits;
-use crate::parse::{ParsedFile, Point, push_point};
+use crate::parsed::{ParsedFile, Point, push_point};
 use crate::sport::sport_from_file;
 
 struct Tcx<'l> {
