@@ -157,11 +157,26 @@ pub async fn exchange_code(
     expected_resource: String,
     life: Lifetimes,
 ) -> Result<TokenAnswer, OAuthFailure> {
+    serialized(store, x, expected_resource, life, exchange_code_in).await
+}
+
+/// A grant step's work: the request, the expected resource, the token lifetimes.
+type GrantStep<X> = fn(&Connection, &X, &str, Lifetimes) -> Result<TokenAnswer, OAuthFailure>;
+
+/// Runs `step` in one IMMEDIATE transaction, committed whatever it answered (a refusal may have
+/// written: a replayed code revokes its grant): two concurrent presentations of one code or
+/// refresh token serialize here.
+async fn serialized<X: Send + 'static>(
+    store: &Store,
+    x: X,
+    expected_resource: String,
+    life: Lifetimes,
+    step: GrantStep<X>,
+) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
-            // IMMEDIATE: two concurrent presentations of one code or refresh token serialize here.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = exchange_code_in(&tx, &x, &expected_resource, life);
+            let out = step(&tx, &x, &expected_resource, life);
             tx.commit()?;
             Ok(out)
         })
@@ -238,16 +253,7 @@ pub async fn refresh(
     expected_resource: String,
     life: Lifetimes,
 ) -> Result<TokenAnswer, OAuthFailure> {
-    store
-        .call(move |c| {
-            // IMMEDIATE: two concurrent presentations of one code or refresh token serialize here.
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = refresh_in(&tx, &x, &expected_resource, life);
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(OAuthFailure::from)?
+    serialized(store, x, expected_resource, life, refresh_in).await
 }
 
 fn refresh_in(
