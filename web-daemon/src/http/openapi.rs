@@ -36,6 +36,7 @@ use super::session::SESSION_COOKIE;
         super::page::index,
         super::page::stylesheet,
         super::page::script,
+        super::page::favicon,
         super::page::connection,
         super::page::disconnect,
         super::page::logout,
@@ -60,7 +61,8 @@ use super::session::SESSION_COOKIE;
 )]
 pub struct ApiDoc;
 
-/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`.
+/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key` and
+/// `api_key_query` (the same key as `?api_key=`, only on `/mcp/ws`; never logged).
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -76,6 +78,8 @@ impl Modify for SecuritySchemes {
         );
         components
             .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        components
+            .add_security_scheme("api_key_query", SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("api_key"))));
     }
 }
 
