@@ -78,7 +78,8 @@ pub(crate) fn wants_html(req: &HttpRequest) -> bool {
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
-        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+        super::error::RateLimited))]
 #[get("/oauth/{provider}/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(
     req: HttpRequest,
@@ -118,7 +119,8 @@ async fn authorize(
         (status = 400, body = super::error::ErrorBody),
         (status = 403, description = "This browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
-        (status = 502, body = super::error::ErrorBody)))]
+        (status = 502, body = super::error::ErrorBody),
+        super::error::RateLimited))]
 #[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
     req: HttpRequest,
