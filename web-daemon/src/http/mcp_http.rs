@@ -51,8 +51,8 @@ pub struct JsonRpcMessage {
     /// `2.0`.
     #[schema(value_type = JsonRpcVersion)]
     jsonrpc: String,
-    /// A string or number; absent for a notification.
-    #[schema(value_type = Option<super::a2a::JsonRpcId>)]
+    /// A string or integer (never `null`); absent for a notification.
+    #[schema(value_type = McpRequestId, required = false)]
     id: Option<serde_json::Value>,
     /// The MCP method, e.g. `initialize`, `tools/list`, `tools/call`.
     #[schema(example = "tools/list")]
@@ -77,6 +77,15 @@ impl utoipa::PartialSchema for McpProtocolVersion {
     }
 }
 impl utoipa::ToSchema for McpProtocolVersion {}
+
+/// An MCP request id: a string or an integer; documentation only.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum McpRequestId {
+    Text(String),
+    Integer(i64),
+}
 
 /// The only JSON-RPC version; documentation only.
 #[derive(utoipa::ToSchema)]
