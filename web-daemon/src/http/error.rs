@@ -149,8 +149,11 @@ impl From<OAuthError> for ApiError {
         match e {
             OAuthError::Provider(ProviderError::NotConfigured(_)) => Self::not_found(e.to_string()),
             OAuthError::Provider(p) => p.into(),
-            OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
+            OAuthError::Missing(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
+            // The state is a one-time credential (CSRF protection): an unknown, spent or expired
+            // one is refused (403), like an unknown confirmation.
+            OAuthError::UnknownState | OAuthError::ExpiredState => {
+                Self::new(StatusCode::FORBIDDEN, "invalid_state", e.to_string())
             }
             OAuthError::WrongBrowser => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
             // A confirmation is a one-time credential bound to its browser's cookie: an unknown,

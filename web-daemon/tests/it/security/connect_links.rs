@@ -55,7 +55,7 @@ fn a_link_opened_in_another_users_session_is_refused() {
         assert_eq!(token_rows(d.home()), 0, "nothing stored");
         // The state is spent: not even the owner can use this callback now.
         let again = open_callback(&web, &back, Some(&jwt), JSON);
-        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text);
+        assert_eq!(again.status, StatusCode::FORBIDDEN, "{}", again.text);
     }
     assert!(stored_tokens(d.home(), &tenant, &user).is_none());
 }
