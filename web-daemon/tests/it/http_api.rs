@@ -356,6 +356,7 @@ fn openapi_document_lists_every_route() {
         ("/api/keys/{key_id}", "delete"),
         ("/api/me", "get"),
         ("/api/openapi.json", "get"),
+        ("/favicon.ico", "get"),
         ("/health", "get"),
         ("/login", "get"),
         ("/mcp", "post"),

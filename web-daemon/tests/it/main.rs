@@ -27,3 +27,4 @@ mod secrets;
 mod security;
 mod socket;
 mod transports;
+mod unrouted;
