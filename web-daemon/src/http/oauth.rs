@@ -46,11 +46,12 @@ pub struct ConnectedOnly {
 
 /// Query of the provider's redirect.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// Authorization code (absent when access was denied).
     pub code: Option<String>,
     /// The one-time state pacer issued (always sent back by the provider).
-    #[param(required = true)]
+    #[param(required = true, value_type = String)]
     pub state: Option<String>,
     /// Scopes the athlete granted.
     pub scope: Option<String>,
