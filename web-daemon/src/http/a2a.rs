@@ -137,8 +137,8 @@ pub async fn register(
 #[into_params(parameter_in = Query)]
 pub struct DiscoverQuery {
     /// Only agents declaring this capability (1–100 characters of `A-Z a-z 0-9 . _ -`); all
-    /// of the tenant's agents when absent.
-    #[param(pattern = "^[A-Za-z0-9._-]{1,100}$")]
+    /// of the tenant's agents when absent or empty.
+    #[param(pattern = "^[A-Za-z0-9._-]{0,100}$")]
     pub capability: Option<String>,
 }
 
