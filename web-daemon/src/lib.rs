@@ -162,6 +162,7 @@ impl Daemon {
                         sb.configure(SANDBOX_PREFIX, cfg);
                     }
                 })
+                .default_service(http::default_service())
         })
         .workers(HTTP_WORKERS)
         .max_connections(per_worker)

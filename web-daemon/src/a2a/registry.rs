@@ -62,29 +62,55 @@ fn invalid(field: impl Into<String>, problem: impl Into<String>) -> RegistryErro
 /// A registration request: `POST /a2a/register`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Registration {
-    /// Unique within the tenant: 1–100 characters of `A-Z a-z 0-9 . _ -`.
-    #[schema(example = "discord-bot-001")]
+    /// Unique within the tenant: 1–100 characters of `A-Z a-z 0-9 . _ -` ([`valid_id`]).
+    #[schema(example = "discord-bot-001", pattern = "^[A-Za-z0-9._-]{1,100}$")]
     pub agent_id: String,
     /// What the agent can do (same character rules, at most 32; duplicates are dropped).
-    #[schema(example = json!(["webhook", "notification"]))]
+    #[schema(example = json!(["webhook", "notification"]), value_type = Vec<CapabilityName>, max_items = 32)]
     pub capabilities: Vec<String>,
     pub metadata: AgentMetadata,
+}
+
+/// A capability: 1–100 characters of `A-Z a-z 0-9 . _ -` ([`valid_id`]); documentation only.
+pub struct CapabilityName;
+
+impl utoipa::PartialSchema for CapabilityName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(&format!("^[A-Za-z0-9._-]{{1,{MAX_ID_CHARS}}}$"), MAX_ID_CHARS)
+    }
+}
+impl ToSchema for CapabilityName {}
+
+/// An endpoint URL or path: 1–2048 characters, not only spaces; documentation only.
+pub struct EndpointString;
+
+impl utoipa::PartialSchema for EndpointString {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(r"\S", MAX_ENDPOINT_CHARS)
+    }
+}
+impl ToSchema for EndpointString {}
+
+fn string_schema(pattern: &str, max_chars: usize) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).max_length(Some(max_chars)).into()
 }
 
 /// Who the agent is and how to reach it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AgentMetadata {
-    /// 1–100 characters.
-    #[schema(example = "Discord Training Bot")]
+    /// 1–100 characters, not only spaces.
+    #[schema(example = "Discord Training Bot", pattern = r"\S", max_length = 100)]
     pub name: String,
-    /// 1–50 characters.
-    #[schema(example = "1.0.0")]
+    /// 1–50 characters, not only spaces.
+    #[schema(example = "1.0.0", pattern = r"\S", max_length = 50)]
     pub version: String,
     /// Up to 1000 characters.
+    #[schema(max_length = 1000)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Up to 32 endpoint URLs or paths.
-    #[schema(example = json!(["/webhook/activity"]))]
+    #[schema(example = json!(["/webhook/activity"]), value_type = Vec<EndpointString>, max_items = 32)]
     pub endpoints: Vec<String>,
     /// Any JSON object (e.g. the agent's message schemas).
     #[schema(value_type = Object)]

@@ -111,6 +111,7 @@ impl From<AgentRecord> for RegisteredAgentCard {
         (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a quota is full (code `quota_exceeded`: 50 agents per user, 500 per tenant)", body = ErrorBody),
         (status = 409, description = "The agent id is already registered in this tenant", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        super::error::WrongContentType,
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
     )
 )]
@@ -135,7 +136,9 @@ pub async fn register(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DiscoverQuery {
-    /// Only agents declaring this capability; all of the tenant's agents when absent.
+    /// Only agents declaring this capability (1–100 characters of `A-Z a-z 0-9 . _ -`); all
+    /// of the tenant's agents when absent or empty.
+    #[param(pattern = "^[A-Za-z0-9._-]{0,100}$")]
     pub capability: Option<String>,
 }
 
@@ -247,7 +250,8 @@ pub struct JsonRpcRequest {
     /// `2.0`.
     #[schema(example = "2.0")]
     pub jsonrpc: String,
-    #[schema(value_type = Object, example = 1)]
+    /// A string or number; absent for a notification (answered 204).
+    #[schema(value_type = Option<JsonRpcId>, example = 1)]
     pub id: Value,
     /// `SendMessage` (0.3: `message/send`), `GetTask` (`tasks/get`), `CancelTask` (`tasks/cancel`).
     #[schema(example = "SendMessage")]
@@ -258,6 +262,15 @@ pub struct JsonRpcRequest {
     pub params: Value,
 }
 
+/// A JSON-RPC id: a string or a number; documentation only.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum JsonRpcId {
+    Text(String),
+    Number(f64),
+}
+
 /// A JSON-RPC 2.0 response: `result` or `error` (`{code, message, data?}`). `result` of
 /// `SendMessage` is `{"task": Task}` (or `{"message": Message}` for a text that names no skill) in
 /// A2A 1.0, the Task (or Message) itself in 0.3; of `GetTask`, the Task.
@@ -265,7 +278,8 @@ pub struct JsonRpcRequest {
 pub struct JsonRpcResponse {
     #[schema(example = "2.0")]
     pub jsonrpc: String,
-    #[schema(value_type = Object)]
+    /// The request's id (a string or number), or `null` when it could not be read.
+    #[schema(value_type = Option<JsonRpcId>)]
     pub id: Value,
     #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
@@ -303,6 +317,7 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        super::error::WrongContentType,
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
     )
 )]

@@ -23,7 +23,15 @@ use crate::store::activities::{self, ActivityFilter};
 use crate::store::{activity_streams, now_epoch};
 
 /// Chart widths the routes draw at (user units = CSS pixels at 100 %).
+/// (The query structs' `#[param(minimum, maximum)]` repeat these ranges as literals, which utoipa
+/// requires; `ranges_match_the_document` in the tests keeps the two equal.)
 const WIDTH: (u32, u32) = (280, 1600);
+/// `weeks` of the weekly chart.
+const WEEKS: (u32, u32) = (1, 104);
+/// `days` of the fitness chart.
+const DAYS: (u32, u32) = (14, 730);
+/// `limit` of the recent list.
+const LIMIT: (u32, u32) = (1, 50);
 
 fn check(name: &str, value: u32, (min, max): (u32, u32)) -> Result<f64, ApiError> {
     if (min..=max).contains(&value) {
@@ -38,11 +46,13 @@ fn check(name: &str, value: u32, (min, max): (u32, u32)) -> Result<f64, ApiError
 #[into_params(parameter_in = Query)]
 pub struct WeeklyQuery {
     /// ISO weeks to draw, the current one last (1–104, default 12).
+    #[param(minimum = 1, maximum = 104)]
     pub weeks: Option<u32>,
     /// `time` (hours, default), `distance` (km) or `load`.
     #[param(inline)]
     pub metric: Option<WeeklyMetric>,
     /// Drawing width in pixels (280–1600, default 720); the page sends its column's width.
+    #[param(minimum = 280, maximum = 1600)]
     pub width: Option<u32>,
 }
 
@@ -65,7 +75,7 @@ pub async fn weekly_svg(
     q: web::Query<WeeklyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let weeks = check("weeks", q.weeks.unwrap_or(12), (1, 104))? as u32;
+    let weeks = check("weeks", q.weeks.unwrap_or(12), WEEKS)? as u32;
     let width = check("width", q.width.unwrap_or(720), WIDTH)?;
     let summary = Analytics::new(&state, &p).weekly_summary(weeks).await?;
     Ok(svg::response(charts::weekly(&summary, q.metric.unwrap_or_default(), width)))
@@ -76,8 +86,10 @@ pub async fn weekly_svg(
 #[into_params(parameter_in = Query)]
 pub struct FitnessQuery {
     /// Days to draw, today last (14–730, default 90); the averages warm up on earlier history.
+    #[param(minimum = 14, maximum = 730)]
     pub days: Option<u32>,
     /// Drawing width in pixels (280–1600, default 720).
+    #[param(minimum = 280, maximum = 1600)]
     pub width: Option<u32>,
 }
 
@@ -100,7 +112,7 @@ pub async fn fitness_svg(
     q: web::Query<FitnessQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let days = check("days", q.days.unwrap_or(90), (14, 730))? as u32;
+    let days = check("days", q.days.unwrap_or(90), DAYS)? as u32;
     let width = check("width", q.width.unwrap_or(720), WIDTH)?;
     let load = Analytics::new(&state, &p).training_load(days).await?;
     Ok(svg::response(charts::fitness(&load.series, width)))
@@ -111,6 +123,7 @@ pub async fn fitness_svg(
 #[into_params(parameter_in = Query)]
 pub struct RecentQuery {
     /// How many activities (1–50, default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -168,7 +181,7 @@ pub async fn recent(
     q: web::Query<RecentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let limit = check("limit", q.limit.unwrap_or(10), (1, 50))? as u32;
+    let limit = check("limit", q.limit.unwrap_or(10), LIMIT)? as u32;
     let (t, u) = (p.tenant_id, p.user_id);
     let rows = state
         .store
@@ -214,12 +227,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[cfg(test)]
 mod tests {
-    use super::track;
+    use super::{DAYS, LIMIT, WEEKS, WIDTH, track};
 
     #[test]
     fn tracks_skip_malformed_points() {
         let series: Vec<serde_json::Value> =
             serde_json::from_str(r#"[[52.1, 4.2], null, [1], ["a", 2], [52.2, 4.3, 9], [52.3, 4.4]]"#).expect("json");
         assert_eq!(track(&series), vec![[52.1, 4.2], [52.3, 4.4]]);
+    }
+
+    /// The documented `minimum`/`maximum` of each query parameter equal the ranges checked.
+    #[test]
+    fn ranges_match_the_document() {
+        let doc: serde_json::Value = serde_json::from_str(crate::http::openapi::document_json()).unwrap();
+        for (path, name, (min, max)) in [
+            ("/api/dashboard/weekly.svg", "weeks", WEEKS),
+            ("/api/dashboard/weekly.svg", "width", WIDTH),
+            ("/api/dashboard/fitness.svg", "days", DAYS),
+            ("/api/dashboard/fitness.svg", "width", WIDTH),
+            ("/api/dashboard/recent", "limit", LIMIT),
+        ] {
+            let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+            let p = params.iter().find(|p| p["name"] == name).unwrap();
+            assert_eq!(p["schema"]["minimum"], min, "{path} {name}");
+            assert_eq!(p["schema"]["maximum"], max, "{path} {name}");
+        }
     }
 }

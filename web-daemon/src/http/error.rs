@@ -155,12 +155,16 @@ impl From<OAuthError> for ApiError {
         match e {
             OAuthError::Provider(ProviderError::NotConfigured(_)) => Self::not_found(e.to_string()),
             OAuthError::Provider(p) => p.into(),
-            OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::Missing(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
+            OAuthError::Missing(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
+            // The state is a one-time credential (CSRF protection): an unknown, spent or expired
+            // one is refused (403), like an unknown confirmation.
+            OAuthError::UnknownState | OAuthError::ExpiredState => {
+                Self::new(StatusCode::FORBIDDEN, "invalid_state", e.to_string())
             }
-            OAuthError::WrongBrowser | OAuthError::UnknownConfirmation => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string())
-            }
+            OAuthError::WrongBrowser => Self::new(StatusCode::BAD_REQUEST, "invalid_state", e.to_string()),
+            // A confirmation is a one-time credential bound to its browser's cookie: an unknown,
+            // spent or foreign one is refused like a bad credential (403), not a malformed request.
+            OAuthError::UnknownConfirmation => Self::new(StatusCode::FORBIDDEN, "invalid_state", e.to_string()),
             OAuthError::OtherAccount => Self::forbidden(e.to_string()),
             OAuthError::AccessDenied | OAuthError::ProviderDenied(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "access_denied", e.to_string())
@@ -209,6 +213,24 @@ pub enum SessionErrors {
     /// X-Tenant-ID names another tenant (code `forbidden`).
     #[response(status = 403)]
     Forbidden(ErrorBody),
+}
+
+/// The 429 of a rate limit (per client IP or per key), for `responses(..., RateLimited)`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum RateLimited {
+    /// Rate limit exceeded (code `rate_limited`).
+    #[response(status = 429, headers(("Retry-After" = u64, description = "Seconds until a request can succeed")))]
+    TooManyRequests(ErrorBody),
+}
+
+/// The 415 of a route whose body has one content type, for `responses(..., WrongContentType)`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum WrongContentType {
+    /// The body is not of the declared content type (code `unsupported_media_type`).
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
 }
 
 /// Query-string errors (unknown enum value, not a number) as the standard error shape.

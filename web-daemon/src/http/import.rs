@@ -26,10 +26,11 @@ use crate::state::AppState;
 
 /// The multipart form: one `file` part.
 #[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportForm {
     /// The ZIP from Strava's "Download your data", or one .fit/.tcx/.gpx(.gz) file.
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
 }
 

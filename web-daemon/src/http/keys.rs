@@ -16,16 +16,26 @@ use crate::state::AppState;
 /// A new key's name, description and tier.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateKeyRequest {
-    /// 1–100 characters.
-    #[schema(example = "Production Key")]
+    /// 1–100 characters (`accounts::MAX_NAME`), not only spaces.
+    #[schema(example = "Production Key", pattern = r"\S", min_length = 1, max_length = 100)]
     pub name: String,
-    /// Up to 500 characters.
-    #[schema(example = "Main app key")]
+    /// Up to 500 characters (`accounts::MAX_DESCRIPTION`).
+    #[schema(example = "Main app key", max_length = 500)]
     pub description: Option<String>,
     /// `free` (default), `premium` or `enterprise`; decides the rate limit. At most the
     /// account's allowance (`max_tier` in the key list); above it → 403.
-    #[schema(example = "premium")]
+    #[schema(value_type = Option<KeyTier>, example = "premium")]
     pub tier: Option<String>,
+}
+
+/// A key tier as the API names it ([`Tier`] in lower case); documentation only.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum KeyTier {
+    Free,
+    Premium,
+    Enterprise,
 }
 
 /// Public facts of a newly created key.
@@ -34,8 +44,7 @@ pub struct NewKeyInfoBody {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    /// `free`, `premium` or `enterprise`.
-    #[schema(value_type = String, example = "free")]
+    #[schema(value_type = KeyTier, example = "free")]
     pub tier: Tier,
     /// `pk_live_` + the first 6 random characters; identifies the key in lists.
     #[schema(example = "pk_live_a1B2c3")]
@@ -61,8 +70,7 @@ pub struct KeyInfoBody {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    /// `free`, `premium` or `enterprise`.
-    #[schema(value_type = String, example = "free")]
+    #[schema(value_type = KeyTier, example = "free")]
     pub tier: Tier,
     pub key_prefix: String,
     pub created_at: String,
@@ -75,7 +83,7 @@ pub struct KeyInfoBody {
 pub struct KeyList {
     /// The account's key-tier allowance: `free`, `premium` or `enterprise`. Only an
     /// administrator raises it (`pacerd users set-tier`).
-    #[schema(value_type = String, example = "free")]
+    #[schema(value_type = KeyTier, example = "free")]
     pub max_tier: Tier,
     pub keys: Vec<KeyInfoBody>,
 }
@@ -121,6 +129,7 @@ impl From<KeyInfo> for KeyInfoBody {
         (status = 403, description = "X-Tenant-ID names another tenant, or `tier` is above the account's allowance (the message names it)", body = ErrorBody),
         (status = 409, description = "The user already holds the maximum number of active keys", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        super::error::WrongContentType,
     )
 )]
 #[post("/api/keys/create")]
@@ -189,4 +198,19 @@ pub async fn revoke_key(
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_key).service(list_keys).service(revoke_key);
+}
+
+#[cfg(test)]
+mod tests {
+    use pacer_shared::Tier;
+
+    /// The documented tier names are exactly the ones [`Tier`] parses and prints.
+    #[test]
+    fn key_tier_names_are_the_tiers() {
+        let doc: serde_json::Value = serde_json::from_str(crate::http::openapi::document_json()).unwrap();
+        let names = doc["components"]["schemas"]["KeyTier"]["enum"].as_array().unwrap();
+        let tiers: Vec<serde_json::Value> =
+            [Tier::Free, Tier::Premium, Tier::Enterprise].iter().map(|t| serde_json::to_value(t).unwrap()).collect();
+        assert_eq!(names, &tiers);
+    }
 }

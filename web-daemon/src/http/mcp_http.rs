@@ -45,6 +45,57 @@ use crate::state::AppState;
 /// Request headers not passed on to rmcp (credentials; it has no use for them).
 const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COOKIE];
 
+/// One JSON-RPC 2.0 request or notification, as `POST /mcp` takes it; documentation only.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JsonRpcMessage {
+    /// `2.0`.
+    #[schema(value_type = JsonRpcVersion)]
+    jsonrpc: String,
+    /// A string or integer (never `null`); absent for a notification.
+    #[schema(value_type = McpRequestId, required = false)]
+    id: Option<serde_json::Value>,
+    /// The MCP method, e.g. `initialize`, `tools/list`, `tools/call`.
+    #[schema(example = "tools/list")]
+    method: String,
+    /// The method's parameters.
+    #[schema(value_type = Option<Object>)]
+    params: Option<serde_json::Value>,
+}
+
+/// An MCP protocol version pacer speaks (rmcp's known versions up to
+/// [`MAX_PROTOCOL_VERSION`](crate::mcp::MAX_PROTOCOL_VERSION)); documentation only.
+pub struct McpProtocolVersion;
+
+impl utoipa::PartialSchema for McpProtocolVersion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let known = rmcp::model::ProtocolVersion::known_up_to(&crate::mcp::MAX_PROTOCOL_VERSION);
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(known.iter().map(|v| v.as_str().to_owned())))
+            .into()
+    }
+}
+impl utoipa::ToSchema for McpProtocolVersion {}
+
+/// An MCP request id: a string or an integer; documentation only.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum McpRequestId {
+    Text(String),
+    Integer(i64),
+}
+
+/// The only JSON-RPC version; documentation only.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum JsonRpcVersion {
+    #[schema(rename = "2.0")]
+    V2,
+}
+
 /// MCP JSON-RPC over Streamable HTTP (stateless).
 #[utoipa::path(
     post,
@@ -52,12 +103,12 @@ const STRIPPED: [HeaderName; 3] = [X_API_KEY, header::AUTHORIZATION, header::COO
     tag = "mcp",
     params(
         TenantHeader,
-        ("Accept" = String, Header, description = "Must list both `application/json` and `text/event-stream`"),
-        ("MCP-Protocol-Version" = Option<String>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
+        ("Accept" = String, Header, pattern = "^(application/json, text/event-stream|text/event-stream, application/json)$", description = "Must list both `application/json` and `text/event-stream`"),
+        ("MCP-Protocol-Version" = Option<McpProtocolVersion>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
         ("Mcp-Method" = Option<String>, Header, description = "2026-07-28: the JSON-RPC method of the body"),
         ("Mcp-Name" = Option<String>, Header, description = "2026-07-28: the tool, prompt or resource the body names"),
     ),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
+    request_body(content = JsonRpcMessage, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
     security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),
     responses(
         (status = 200, description = "The JSON-RPC response (`application/json`), or an SSE stream (`text/event-stream`) when the tool sends progress notifications first", headers(

@@ -93,11 +93,10 @@ fn query_api_key(query: &str) -> Option<String> {
     get,
     path = "/mcp/ws",
     tag = "mcp",
-    params(
-        TenantHeader,
-        ("api_key" = Option<String>, Query, description = "The API key, for clients that cannot set `X-API-Key` (browsers). Never logged."),
-    ),
-    security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),
+    params(TenantHeader),
+    // The key as `X-API-Key`, or as `?api_key=` for clients that cannot set headers (browsers),
+    // or an MCP OAuth access token.
+    security(("api_key" = []), ("api_key_query" = []), ("mcp_oauth" = ["activities:read"])),
     responses(
         (status = 101, description = "Switching Protocols: MCP JSON-RPC in text frames (≤ 1 MiB each). Ping every 30 s; closed after 60 s without an answer (1008), on oversize messages (1009) and on daemon shutdown (1001 Going Away). A frame that is not JSON gets a JSON-RPC -32700 error and the connection stays.", headers(
             ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),

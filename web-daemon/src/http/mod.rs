@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod fallback;
 pub mod health;
 pub mod host;
 pub mod html;
@@ -54,12 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dashboard::configure(cfg);
 }
 
+/// The app's default service (no route matched): 405 with `Allow`, or a JSON/HTML 404; see
+/// [`fallback`].
+pub fn default_service() -> actix_web::Route {
+    web::to(fallback::not_routed)
+}
+
 /// Caps request bodies at `max_body_bytes` for JSON, form and raw (`Bytes`/`String`) extractors;
 /// oversize → 413 (JSON error body for JSON and form). A scope needing more (uploads) registers
 /// its own `PayloadConfig`/`JsonConfig` with `.app_data(..)`, which takes precedence there.
 pub fn body_limits(max_body_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(error::json_config(max_body_bytes))
+            .app_data(error::query_config())
             .app_data(error::form_config(max_body_bytes))
             .app_data(web::PayloadConfig::new(max_body_bytes));
     }

@@ -21,10 +21,12 @@ pub struct AuthorizeUrl {
 
 /// Query of the provider's redirect.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// Authorization code (absent when access was denied).
     pub code: Option<String>,
-    /// The one-time state pacer issued.
+    /// The one-time state pacer issued (always sent back by the provider).
+    #[param(required = true, value_type = String)]
     pub state: Option<String>,
     /// Scopes the athlete granted.
     pub scope: Option<String>,
@@ -44,7 +46,8 @@ fn wants_json(req: &HttpRequest) -> bool {
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
-        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+        super::error::RateLimited))]
 #[get("/oauth/{provider}/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(
     req: HttpRequest,
@@ -81,10 +84,11 @@ async fn authorize(
     security((), ("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly. Browsers get an HTML page (for an unconfirmed link: the confirmation page)", body = TokenResponse),
         (status = 202, description = "An unbound link opened without its owner's session: confirm the named pacer account with `POST /oauth/{provider}/confirm`", body = super::oauth_confirm::ConfirmationBody),
-        (status = 400, body = super::error::ErrorBody),
-        (status = 403, description = "This browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
+        (status = 400, description = "A parameter is missing, or access was denied at the provider", body = super::error::ErrorBody),
+        (status = 403, description = "Unknown, used or expired `state` (code `invalid_state`), or this browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
-        (status = 502, body = super::error::ErrorBody)))]
+        (status = 502, body = super::error::ErrorBody),
+        super::error::RateLimited))]
 #[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
     req: HttpRequest,

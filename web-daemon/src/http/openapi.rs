@@ -51,6 +51,7 @@ use super::session::SESSION_COOKIE;
         super::page::index,
         super::page::stylesheet,
         super::page::script,
+        super::page::favicon,
         super::page::connection,
         super::page::disconnect,
         super::page::logout,
@@ -76,7 +77,8 @@ use super::session::SESSION_COOKIE;
 )]
 pub struct ApiDoc;
 
-/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`, `mcp_oauth`.
+/// The security schemes routes refer to: `bearer`, `session_cookie`, `api_key`,
+/// `api_key_query` (the same key as `?api_key=`, only on `/mcp/ws`; never logged) and `mcp_oauth`.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -100,6 +102,8 @@ impl Modify for SecuritySchemes {
                 "MCP authorization: access tokens for /mcp from pacer's own authorization server (PKCE S256, resource = <public_url>/mcp)",
             )),
         );
+        components
+            .add_security_scheme("api_key_query", SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("api_key"))));
     }
 }
 

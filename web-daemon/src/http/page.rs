@@ -31,6 +31,7 @@ const LOGIN_HTML: &str = include_str!("page/login.html");
 const APP_HTML: &str = include_str!("page/app.html");
 const CSS: &str = include_str!("page/pacer.css");
 const JS: &str = include_str!("page/pacer.js");
+const FAVICON: &str = include_str!("page/favicon.svg");
 
 /// The provider the page manages.
 const PROVIDER: ProviderId = ProviderId::Strava;
@@ -83,6 +84,14 @@ pub async fn stylesheet() -> HttpResponse {
 #[get("/static/pacer.js")]
 pub async fn script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The site icon (SVG; browsers ask for `/favicon.ico` by name and accept SVG there).
+#[utoipa::path(get, path = "/favicon.ico", tag = "web",
+    responses((status = 200, description = "SVG icon", content_type = "image/svg+xml")))]
+#[get("/favicon.ico")]
+pub async fn favicon() -> HttpResponse {
+    asset("image/svg+xml", FAVICON)
 }
 
 /// Whether Strava is connected for the logged-in user. Never contains a token.
@@ -191,7 +200,13 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
 
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(stylesheet).service(script).service(connection).service(disconnect).service(logout);
+    cfg.service(index)
+        .service(stylesheet)
+        .service(script)
+        .service(favicon)
+        .service(connection)
+        .service(disconnect)
+        .service(logout);
 }
 
 #[cfg(test)]

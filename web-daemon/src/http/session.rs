@@ -48,6 +48,7 @@ pub fn session_cookie(state: &AppState, jwt: &str) -> Cookie<'static> {
 
 /// Query of a login link.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
     /// The one-time token from `pacerd users login-link`.
     token: String,
@@ -56,7 +57,8 @@ pub struct LoginQuery {
 /// Consumes a login link and redirects to the web page with a session cookie.
 #[utoipa::path(get, path = "/login", tag = "web", params(LoginQuery),
     responses((status = 302, description = "Signed in: session cookie set, redirect to /"),
-        (status = 401, description = "HTML page: the link is invalid, used or expired")))]
+        (status = 400, description = "No `token` in the query", body = super::error::ErrorBody),
+        (status = 401, description = "HTML page: the link is invalid, used or expired", content_type = "text/html")))]
 #[get("/login")]
 pub async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
     let hash: [u8; 32] = Sha256::digest(q.token.as_bytes()).into();

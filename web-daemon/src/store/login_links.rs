@@ -22,7 +22,9 @@ pub fn insert(
 
 /// Consumes a link: returns its owner when it exists and has not expired; deletes it either way.
 pub fn consume(conn: &mut Connection, hash: &[u8; 32], now: i64) -> Result<Option<(TenantId, UserId)>, StoreError> {
-    let tx = conn.transaction()?;
+    // Immediate: this read is followed by a write; a deferred transaction could not upgrade its
+    // read lock while another connection writes (SQLITE_BUSY, no busy-timeout retry).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let row: Option<(String, String, i64)> = tx
         .query_row(
             "SELECT tenant_id, user_id, expires_at FROM login_links WHERE token_hash = ?1",

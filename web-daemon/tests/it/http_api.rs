@@ -361,6 +361,7 @@ fn openapi_document_lists_every_route() {
         ("/api/oauth/grants", "get"),
         ("/api/oauth/grants/{grant_id}", "delete"),
         ("/api/openapi.json", "get"),
+        ("/favicon.ico", "get"),
         ("/health", "get"),
         ("/login", "get"),
         ("/mcp", "post"),

@@ -29,3 +29,4 @@ mod secrets;
 mod security;
 mod socket;
 mod transports;
+mod unrouted;

@@ -185,12 +185,12 @@ fn full_flow_stores_encrypted_tokens_and_returns_a_working_jwt() {
             .is_err()
     );
 
-    // Replaying the callback: 400 invalid_state, nothing changes (JSON and browser alike).
+    // Replaying the callback: 403 invalid_state, nothing changes (JSON and browser alike).
     let r = callback(&web, &back, JSON);
-    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::BAD_REQUEST, "invalid_state"), "{}", r.text);
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::FORBIDDEN, "invalid_state"), "{}", r.text);
     assert!(r.header("set-cookie").is_none(), "no session for a replay");
     let r = callback(&web, &back, HTML);
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/html")), "{:?}", r.headers);
     assert!(r.text.contains("Connection failed"), "{}", r.text);
     let again = stored_tokens(d.home(), tenant, user).expect("row kept");
@@ -215,21 +215,24 @@ fn full_flow_stores_encrypted_tokens_and_returns_a_working_jwt() {
 fn forged_expired_missing_and_denied_states_store_nothing() {
     let (d, web, ada, jwt) = ada_signed_in();
     let (tenant, user) = ids(&ada);
-    let expect_400 = |r: &Reply, code: &str, what: &str| {
-        assert_eq!((r.status, r.error_code().as_str()), (StatusCode::BAD_REQUEST, code), "{what}: {}", r.text);
+    let expect = |status: StatusCode, r: &Reply, code: &str, what: &str| {
+        assert_eq!((r.status, r.error_code().as_str()), (status, code), "{what}: {}", r.text);
         assert!(r.header("set-cookie").is_none(), "{what}: no session");
     };
+    // Malformed callbacks are 400; unknown, spent or expired states (one-time credentials) 403.
+    let expect_400 = |r: &Reply, code: &str, what: &str| expect(StatusCode::BAD_REQUEST, r, code, what);
+    let expect_403 = |r: &Reply, code: &str, what: &str| expect(StatusCode::FORBIDDEN, r, code, what);
 
     // Forged: a state pacer never issued, alone and next to a genuine code.
     let forged = format!("{}/oauth/strava/callback?state={}&code=abc", web.base, "A".repeat(43));
-    expect_400(&callback(&web, &Url::parse(&forged).unwrap(), JSON), "invalid_state", "forged state");
+    expect_403(&callback(&web, &Url::parse(&forged).unwrap(), JSON), "invalid_state", "forged state");
     let authorize = begin(&web, &jwt);
     let genuine = consent(&web, &authorize, ATHLETE_A, "approve");
     let mut tampered = genuine.clone();
     let pairs: Vec<(String, String)> =
         query(&genuine).into_iter().map(|(k, v)| if k == "state" { (k, format!("{v}x")) } else { (k, v) }).collect();
     tampered.query_pairs_mut().clear().extend_pairs(pairs);
-    expect_400(&callback(&web, &tampered, JSON), "invalid_state", "tampered state");
+    expect_403(&callback(&web, &tampered, JSON), "invalid_state", "tampered state");
     assert_eq!(token_rows(d.home()), 0);
     // The genuine state was not consumed by the forgery.
     assert_eq!(callback(&web, &genuine, JSON).status, StatusCode::OK);
@@ -246,10 +249,10 @@ fn forged_expired_missing_and_denied_states_store_nothing() {
     assert_eq!(n, 1);
     let back = consent(&web, &authorize, ATHLETE_A, "approve");
     let r = callback(&web, &back, JSON);
-    expect_400(&r, "invalid_state", "expired state");
+    expect_403(&r, "invalid_state", "expired state");
     assert!(r.error_message().contains("expired"), "{}", r.text);
     assert_eq!(token_rows(d.home()), 0);
-    expect_400(&callback(&web, &back, JSON), "invalid_state", "expired state, again");
+    expect_403(&callback(&web, &back, JSON), "invalid_state", "expired state, again");
 
     // access_denied: the athlete clicks Deny.
     let authorize = begin(&web, &jwt);
@@ -263,8 +266,9 @@ fn forged_expired_missing_and_denied_states_store_nothing() {
     expect_400(&r, "access_denied", "denied");
     assert_eq!(token_rows(d.home()), 0, "nothing stored after a denial");
     assert_eq!(state_rows(d.home(), &state), 0, "the denied state is consumed");
+    // Again, in a browser: the state is spent now (403), still a page.
     let r = callback(&web, &denied, HTML);
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text.contains("Connection failed"), "{}", r.text);
 
     // Missing state (with or without a code).
@@ -336,7 +340,7 @@ fn callback_from_another_browser_is_refused() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
         assert!(r.text.contains("started in another browser"), "{}", r.text);
         assert_eq!(token_rows(d.home()), 0, "nothing may be stored");
-        assert_eq!(callback(&web, &back, JSON).status, StatusCode::BAD_REQUEST, "the state is spent");
+        assert_eq!(callback(&web, &back, JSON).status, StatusCode::FORBIDDEN, "the state is spent");
     }
     // The genuine browser, with its cookie, connects and gets a session.
     let authorize = begin(&web, &jwt);

@@ -138,7 +138,7 @@ fn no_secret_reaches_the_daemon_or_relay_logs() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     s.jwt("callback JWT", r.json()["access_token"].as_str().expect("access_token"));
     s.provider_tokens(&d, &user, "first");
-    assert_eq!(callback(&web, &back, "application/json").status, StatusCode::BAD_REQUEST, "replay refused");
+    assert_eq!(callback(&web, &back, "application/json").status, StatusCode::FORBIDDEN, "replay refused");
 
     // MCP through pacer-mcp: reads, an upload with progress, a connect link.
     let mut c = mcp_logged(d.home(), &key, &mcp_log);

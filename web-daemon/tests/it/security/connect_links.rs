@@ -55,7 +55,7 @@ fn a_link_opened_in_another_users_session_is_refused() {
         assert_eq!(token_rows(d.home()), 0, "nothing stored");
         // The state is spent: not even the owner can use this callback now.
         let again = open_callback(&web, &back, Some(&jwt), JSON);
-        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text);
+        assert_eq!(again.status, StatusCode::FORBIDDEN, "{}", again.text);
     }
     assert!(stored_tokens(d.home(), &tenant, &user).is_none());
 }
@@ -92,9 +92,9 @@ fn a_link_opened_without_a_session_waits_for_a_confirmation_naming_the_account()
     // Without the cookie, with another token, or in another user's session: refused, and the
     // genuine token is not spent by those attempts (except the session refusal, which takes it).
     let r = post_confirm(&stranger, &token, None, "accept", HTML);
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no cookie: {}", r.text);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no cookie: {}", r.text);
     let r = post_confirm(&stranger, "forged", Some("forged"), "accept", JSON);
-    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::BAD_REQUEST, "invalid_state"), "{}", r.text);
+    assert_eq!((r.status, r.error_code().as_str()), (StatusCode::FORBIDDEN, "invalid_state"), "{}", r.text);
     assert_eq!(token_rows(d.home()), 0);
 
     // Accepting connects Ada (and opens no session for the stranger); the token works once.
@@ -105,7 +105,7 @@ fn a_link_opened_without_a_session_waits_for_a_confirmation_naming_the_account()
     assert!(set_cookie(&r, "pacer_session").is_none(), "no session for whoever confirmed");
     assert_eq!(stored_tokens(d.home(), &tenant, &user).and_then(|t| t.athlete_id), Some(ATHLETE_B as i64));
     let r = post_confirm(&stranger, &token, Some(&cookie), "accept", JSON);
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "replay: {}", r.text);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "replay: {}", r.text);
 
     // Cancel drops the pending connection.
     open_db_reset(&d);
@@ -116,7 +116,7 @@ fn a_link_opened_without_a_session_waits_for_a_confirmation_naming_the_account()
     let (token, cookie) = (confirm_token(&r), set_cookie(&r, "pacer_oauth_confirm").expect("cookie"));
     let r = post_confirm(&stranger, &token, Some(&cookie), "cancel", JSON);
     assert_eq!((r.status, r.json()["connected"].as_bool()), (StatusCode::OK, Some(false)), "{}", r.text);
-    assert_eq!(post_confirm(&stranger, &token, Some(&cookie), "accept", JSON).status, StatusCode::BAD_REQUEST);
+    assert_eq!(post_confirm(&stranger, &token, Some(&cookie), "accept", JSON).status, StatusCode::FORBIDDEN);
     assert_eq!(token_rows(d.home()), 0, "a cancelled link stores nothing");
 
     // Confirming while signed in as someone else is refused too.

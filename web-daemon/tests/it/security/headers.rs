@@ -17,8 +17,13 @@ fn every_html_page_and_every_jwt_answer_carries_its_headers() {
     assert_page_headers(&r, "bad login link");
 
     let r = web.send(web.get("/oauth/strava/callback?state=forged&code=x").header("Accept", HTML));
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     assert_page_headers(&r, "failed callback");
+
+    // The 404 page for an unknown path.
+    let r = web.send(web.get("/no-such-page").header("Accept", HTML));
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_page_headers(&r, "404 page");
 
     for what in ["/", "/?again"] {
         let r = web.send(web.get(what));
