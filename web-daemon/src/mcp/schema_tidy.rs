@@ -185,22 +185,21 @@ fn optional_not_null(value: &mut Value) {
 fn drop_null(prop: &mut Value) {
     let Value::Object(map) = prop else { return };
     let null = Value::from("null");
-    if let Some(Value::Array(types)) = map.get_mut("type") {
-        if types.len() > 1 {
-            types.retain(|t| *t != null);
-        }
+    if let Some(Value::Array(types)) = map.get_mut("type")
+        && types.len() > 1
+    {
+        types.retain(|t| *t != null);
     }
     let Some(Value::Array(branches)) = map.get_mut("anyOf") else { return };
     if branches.len() > 1 {
         branches.retain(|b| b.get("type") != Some(&null) || b.as_object().is_some_and(|b| b.len() > 1));
     }
-    if branches.len() == 1 {
-        if let Some(Value::Object(only)) = branches.first().cloned() {
-            if only.keys().all(|k| !map.contains_key(k)) {
-                map.remove("anyOf");
-                map.extend(only);
-            }
-        }
+    if branches.len() == 1
+        && let Some(Value::Object(only)) = branches.first().cloned()
+        && only.keys().all(|k| !map.contains_key(k))
+    {
+        map.remove("anyOf");
+        map.extend(only);
     }
 }
 
