@@ -67,8 +67,8 @@ async fn tools_list_has_every_tool_with_schemas() {
     assert_eq!((&limit["minimum"], &limit["maximum"], &limit["default"]), (&json!(1), &json!(200), &json!(10)));
     assert!(limit["description"].as_str().is_some_and(|d| d.contains("1–200")));
     assert!(list["outputSchema"]["properties"]["activities"].is_object());
-    let time = &list["inputSchema"]["properties"]["after"]["type"];
-    assert_eq!(time, &json!(["string", "integer", "null"]), "{list}");
+    let time = &list["inputSchema"]["properties"]["after"]["anyOf"];
+    assert_eq!(time, &json!([{"type": "string"}, {"type": "integer"}]), "{list}");
     let streams = tools.iter().find(|t| t["name"] == "get_activity_streams").cloned().unwrap_or(Value::Null);
     assert_eq!(streams["inputSchema"]["required"], json!(["activity_id"]));
 }

@@ -35,12 +35,11 @@ pub struct GetActivitiesParams {
     before: Option<TimeArg>,
     /// Only activities that started after this time.
     after: Option<TimeArg>,
-    /// Page number, 1 or more; each page holds `limit` activities.
+    /// Page number (1+), `limit` activities each.
     #[serde(default = "default_page")]
     #[schemars(range(min = 1))]
     page: u32,
-    /// Only activities of this sport type, e.g. `Run`, `Ride`, `TrailRun`, `Swim`
-    /// (case-insensitive).
+    /// Sport type, e.g. `Run`, `Ride`, `TrailRun`, `Swim` (any case).
     sport_type: Option<String>,
     /// `next_cursor` of the previous page (instead of `page`).
     cursor: Option<String>,
@@ -123,7 +122,7 @@ pub struct GetStreamsParams {
     /// Streams, e.g. `["heartrate", "watts"]` (of time, distance, latlng, altitude,
     /// velocity_smooth, heartrate, cadence, watts, temp, moving, grade_smooth); default all.
     keys: Option<Vec<String>>,
-    /// At most this many samples per stream, 2–10000; shape-keeping (LTTB), first and last kept.
+    /// Samples per stream, 2–10000 (LTTB: shape, first and last kept).
     #[serde(default = "default_max_points")]
     #[schemars(range(min = 2, max = 10000))]
     max_points: u32,
@@ -223,7 +222,7 @@ impl PacerMcp {
     }
 
     /// An activity's recorded time series (heart rate, power, cadence, altitude, GPS, ...),
-    /// aligned by sample index, downsampled keeping their shape (LTTB) to at most `max_points`
+    /// downsampled keeping their shape (LTTB) to at most `max_points`
     /// and to the result budget, with min/avg/max of each series. Ask for fewer keys or points
     /// when the result says it was cut.
     #[tool(title = "Get activity streams", annotations(read_only_hint = true, open_world_hint = true))]

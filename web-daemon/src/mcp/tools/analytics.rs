@@ -154,7 +154,7 @@ impl Validate for WeeksParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordsParams {
-    /// Only activities after this time (e.g. `2026-01-01` for this year's records).
+    /// Only after this time (e.g. `2026-01-01`: this year).
     after: Option<TimeArg>,
     /// Only activities before this time.
     before: Option<TimeArg>,

@@ -16,7 +16,7 @@ use crate::provider::RateLimitUsage;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderParams {
-    /// The fitness provider; only `strava` is supported (the default).
+    /// Only `strava` (the default).
     #[schemars(default = "default_provider")]
     provider: Option<String>,
 }
@@ -85,8 +85,8 @@ fn oauth_error(e: OAuthError) -> ToolError {
 
 #[tool_router(router = connection_tools, vis = "pub(super)")]
 impl PacerMcp {
-    /// A link the person opens in a browser to connect their Strava account to pacer (the link
-    /// is bound to this person and valid for 10 minutes). Needed before any data tool works.
+    /// A link the person opens in a browser to connect their Strava account to pacer (for this
+    /// person only, valid 10 minutes). Needed before any data tool works.
     #[tool(
         title = "Connect Strava",
         annotations(read_only_hint = false, destructive_hint = false, open_world_hint = true)
@@ -157,8 +157,8 @@ impl PacerMcp {
         Ok(Json::new(status, summary))
     }
 
-    /// Disconnect the provider: revoke pacer's access at the provider and delete the stored
-    /// tokens. Data tools stop working until the person connects again.
+    /// Disconnect the provider: revoke pacer's access and delete the stored tokens; data tools
+    /// stop working until the person connects again.
     #[tool(
         title = "Disconnect Strava",
         annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)

@@ -19,8 +19,8 @@ use crate::mcp::server::PacerMcp;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
-    /// Absolute path on this machine: a folder of .fit/.tcx/.gpx files (optionally .gz), one
-    /// such file, or the ZIP from Strava's "Download your data".
+    /// Absolute path on this machine: a folder, one file (.fit/.tcx/.gpx, optionally .gz) or a
+    /// Strava export ZIP.
     path: String,
 }
 
@@ -39,7 +39,7 @@ impl Validate for ImportParams {
 impl PacerMcp {
     /// Import the person's own activity files into pacer (no Strava needed): a folder of
     /// FIT/TCX/GPX files, one file, or Strava's bulk-export ZIP. Safe to repeat (duplicates are
-    /// skipped). Sends progress; returns counts and the names of files that failed.
+    /// skipped). Returns counts and the names of files that failed.
     #[tool(
         title = "Import activity files",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)

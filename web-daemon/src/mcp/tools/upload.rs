@@ -54,7 +54,7 @@ fn cancelled(upload_id: u64) -> ToolError {
 impl PacerMcp {
     /// Upload a FIT, TCX or GPX activity file (optionally gzipped) to Strava, wait until it is
     /// processed and return the new activity's id, or Strava's reason for refusing it (for
-    /// example a duplicate of an existing activity). Sends progress notifications when asked.
+    /// example a duplicate of an existing activity).
     #[tool(
         title = "Upload an activity file",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)

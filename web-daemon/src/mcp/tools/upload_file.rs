@@ -24,7 +24,7 @@ pub use pacer_files::DataType;
 pub struct UploadActivityParams {
     /// Absolute path of a .fit/.tcx/.gpx(.gz) file on this machine (or give content_base64).
     path: Option<String>,
-    /// The file's bytes, base64 (small files; messages are capped at 1 MiB).
+    /// The file's bytes, base64 (under 1 MiB).
     content_base64: Option<String>,
     /// The format; default: from the extension or the content.
     data_type: Option<DataType>,
@@ -32,7 +32,7 @@ pub struct UploadActivityParams {
     name: Option<String>,
     /// Description.
     description: Option<String>,
-    /// Your id for the file, for duplicate detection (default: the file name).
+    /// Your id for duplicate detection (default: the file name).
     external_id: Option<String>,
     /// Sport type, e.g. `Run`, `Ride` (default: from the file).
     sport_type: Option<String>,
