@@ -195,20 +195,22 @@ pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Resul
     Ok(store.call(move |c| api_keys::list_for_user(c, &t, &u)).await?)
 }
 
-/// The user's key-tier allowance and keys: two small indexed reads in one read transaction, on
-/// the calling thread ([`Store::read_inline`]).
-pub fn keys_and_allowance(
+/// The user's key-tier allowance and keys, read in one store round trip.
+pub async fn keys_and_allowance(
     store: &Store,
     tenant: &TenantId,
     user: &UserId,
 ) -> Result<(Tier, Vec<KeyInfo>), AccountError> {
-    Ok(store.read_inline(|c| {
-        let tx = c.unchecked_transaction()?;
-        let tier = users::max_tier(&tx, tenant, user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
-        let keys = api_keys::list_for_user(&tx, tenant, user)?;
-        tx.finish()?;
-        Ok((tier, keys))
-    })?)
+    let (t, u) = (tenant.clone(), user.clone());
+    Ok(store
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let tier = users::max_tier(&tx, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
+            let keys = api_keys::list_for_user(&tx, &t, &u)?;
+            tx.finish()?;
+            Ok((tier, keys))
+        })
+        .await?)
 }
 
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.

@@ -164,7 +164,7 @@ pub async fn create_key(
 #[get("/api/keys/list")]
 pub async fn list_keys(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Authenticated(p) = auth;
-    let (max_tier, keys) = accounts::keys_and_allowance(&state.store, &p.tenant_id, &p.user_id)?;
+    let (max_tier, keys) = accounts::keys_and_allowance(&state.store, &p.tenant_id, &p.user_id).await?;
     Ok(HttpResponse::Ok().json(KeyList { max_tier, keys: keys.into_iter().map(Into::into).collect() }))
 }
 

@@ -158,43 +158,6 @@ impl Store {
         .await
         .map_err(|e| StoreError::Join(e.to_string()))?
     }
-
-    /// Runs a short read `f` right here, on the calling thread, with this thread's read-only
-    /// connection: no hop to the blocking pool. Only for small indexed reads of the hot path
-    /// (WAL readers never wait for writers; a busy database fails after [`INLINE_BUSY`] instead
-    /// of blocking an async worker longer).
-    pub fn read_inline<R>(&self, f: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
-        READERS.with(|readers| {
-            let mut readers = readers.borrow_mut();
-            if !readers.iter().any(|(p, _)| p == &self.path) {
-                let conn = Connection::open_with_flags(
-                    &self.path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.busy_timeout(INLINE_BUSY)?;
-                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-                if readers.len() >= MAX_INLINE_READERS {
-                    readers.remove(0);
-                }
-                readers.push((self.path.clone(), conn));
-            }
-            let (_, conn) = readers
-                .iter()
-                .find(|(p, _)| p == &self.path)
-                .ok_or_else(|| StoreError::Invalid("inline reader missing right after opening it".into()))?;
-            f(conn)
-        })
-    }
-}
-
-/// How long an inline read waits on a locked database before failing.
-const INLINE_BUSY: Duration = Duration::from_millis(200);
-/// Read-only connections one thread keeps (one per database it reads; tests open several).
-const MAX_INLINE_READERS: usize = 4;
-
-thread_local! {
-    /// This thread's read-only connections, by database path.
-    static READERS: std::cell::RefCell<Vec<(PathBuf, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Refuses any database file (db, `-wal`, `-shm`) that is not a regular file of ours (a symlink,

@@ -100,11 +100,8 @@ pub fn count(conn: &Connection) -> Result<u64, StoreError> {
 /// A user's key-tier allowance (`users.max_tier`); `None` when the user does not exist.
 pub fn max_tier(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option<Tier>, StoreError> {
     let tier: Option<String> = conn
-        .query_row(
-            "SELECT max_tier FROM users WHERE tenant_id = ?1 AND id = ?2",
-            params![tenant.as_str(), user.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT max_tier FROM users WHERE tenant_id = ?1 AND id = ?2")?
+        .query_row(params![tenant.as_str(), user.as_str()], |r| r.get(0))
         .optional()?;
     // The column's CHECK admits only tier names; anything else reads as the lowest tier.
     Ok(tier.map(|t| t.parse().unwrap_or_default()))
