@@ -32,7 +32,8 @@ pub const CLIENT_ID_PREFIX: &str = "pacer_client_";
 /// A registration request (RFC 7591 §2; other members are ignored).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegistrationRequest {
-    /// Exact redirect URIs (1–10).
+    /// Exact redirect URIs (1–10: [`MAX_REDIRECT_URIS`]).
+    #[schema(min_items = 1, max_items = 10)]
     pub redirect_uris: Vec<String>,
     /// `none` (default), `client_secret_post` or `client_secret_basic`.
     pub token_endpoint_auth_method: Option<String>,

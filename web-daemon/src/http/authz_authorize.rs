@@ -277,8 +277,12 @@ pub struct AuthorizeForm {
     responses(
         (status = 200, description = "HTML: the consent page after a successful sign-in", content_type = "text/html"),
         (status = 302, description = "Back to the client: `code`, `state`, `iss` (allow) or `error=access_denied` (deny)"),
-        (status = 400, description = "HTML: the request expired, was already decided, or did not start in this browser (cookie mismatch)", content_type = "text/html"),
+        (status = 400, description = "HTML: the request expired, was already decided, or did not start in this browser (cookie mismatch); JSON (`invalid_input`) for a form that does not parse", content(
+            (String = "text/html"),
+            (super::error::ErrorBody = "application/json"),
+        )),
         (status = 401, description = "HTML: the sign-in form again, with the error", content_type = "text/html"),
+        super::error::WrongContentType,
         (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
     )
 )]

@@ -222,6 +222,7 @@ pub struct RevokeForm {
     request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Revoked, or the token was unknown or not this client's (the same answer)"),
+        (status = 400, description = "`invalid_request`: not a form body with `token`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
         (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
     )

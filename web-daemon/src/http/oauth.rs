@@ -26,7 +26,7 @@ pub struct CallbackQuery {
     /// Authorization code (absent when access was denied).
     pub code: Option<String>,
     /// The one-time state pacer issued (always sent back by the provider).
-    #[param(required = true, value_type = String)]
+    #[param(required = true, value_type = String, min_length = 1)]
     pub state: Option<String>,
     /// Scopes the athlete granted.
     pub scope: Option<String>,
