@@ -29,10 +29,8 @@ pub mod vault;
 use std::future::Future;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::Context;
-use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 
@@ -101,28 +99,9 @@ impl Daemon {
         } else {
             None
         };
-        let allowed_hosts = http::host::allowed_hosts(&http_addr, &public_url);
-        let allowed_origins = http::host::allowed_origins(&http_addr, &public_url);
-        let state = AppState {
-            config,
-            store,
-            jwt,
-            started: Instant::now(),
-            http_addr,
-            public_url,
-            shutdown: CancellationToken::new(),
-            mcp_ready: tokio::sync::watch::Sender::new(true),
-            limiter,
-            tokens,
-            sandbox,
-            confirmations: Default::default(),
-            authorizations: Default::default(),
-            logins: Default::default(),
-            allowed_hosts,
-            allowed_origins,
-            tasks: Default::default(),
-        }
-        .into_shared();
+        let state =
+            AppState::new(state::StateParts { config, store, jwt, http_addr, public_url, limiter, tokens, sandbox })
+                .into_shared();
         Ok(Self { state, open_files, http, socket, _lock: lock })
     }
 

@@ -49,7 +49,46 @@ pub struct AppState {
     pub authorizations: crate::authz::pending::PendingAuthorizations,
 }
 
+/// What only the caller can supply; [`AppState::new`] derives or defaults the rest. The one way
+/// to build an [`AppState`]: the daemon (`lib.rs`) and the test fixtures all use it.
+pub struct StateParts {
+    pub config: Config,
+    pub store: Store,
+    pub jwt: JwtKeys,
+    pub http_addr: SocketAddr,
+    pub public_url: String,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub tokens: Arc<TokenService>,
+    pub sandbox: Option<SandboxStrava>,
+}
+
 impl AppState {
+    /// The state from its parts: allowed hosts and origins from the address and `public_url`,
+    /// a fresh shutdown token, MCP ready, empty in-memory maps (confirmations, pending
+    /// authorizations, login backoff, tasks).
+    pub fn new(parts: StateParts) -> Self {
+        let StateParts { config, store, jwt, http_addr, public_url, limiter, tokens, sandbox } = parts;
+        Self {
+            allowed_hosts: crate::http::host::allowed_hosts(&http_addr, &public_url),
+            allowed_origins: crate::http::host::allowed_origins(&http_addr, &public_url),
+            config,
+            store,
+            jwt,
+            started: Instant::now(),
+            http_addr,
+            public_url,
+            shutdown: CancellationToken::new(),
+            mcp_ready: tokio::sync::watch::Sender::new(true),
+            limiter,
+            tokens,
+            sandbox,
+            confirmations: Default::default(),
+            authorizations: Default::default(),
+            logins: Default::default(),
+            tasks: Default::default(),
+        }
+    }
+
     /// Shared handle.
     pub fn into_shared(self) -> Arc<Self> {
         Arc::new(self)

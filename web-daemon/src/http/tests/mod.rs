@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -14,7 +13,6 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{test, web};
 use pacer_shared::{Secret, UserInfo};
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
 use crate::accounts;
 use crate::auth::jwt::JwtKeys;
@@ -47,25 +45,16 @@ fn fixture(limits: LimitSettings) -> Fixture {
     let provider: Arc<dyn FitnessProvider> =
         Arc::new(StravaClient::new(StravaClientConfig::new("test", Secret::new("test".into()))).unwrap());
     let tokens = Arc::new(TokenService::new(store.clone(), vault, provider));
-    let state = AppState {
+    let state = AppState::new(crate::state::StateParts {
         config,
         store,
         jwt: JwtKeys::from_secret(SECRET),
-        started: Instant::now(),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         public_url: "http://127.0.0.1:0".into(),
-        shutdown: CancellationToken::new(),
-        mcp_ready: tokio::sync::watch::Sender::new(true),
         limiter,
         tokens,
         sandbox: None,
-        confirmations: Default::default(),
-        authorizations: Default::default(),
-        logins: Default::default(),
-        allowed_hosts: crate::http::host::allowed_hosts(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
-        allowed_origins: crate::http::host::allowed_origins(&"127.0.0.1:0".parse().unwrap(), "http://127.0.0.1:0"),
-        tasks: Default::default(),
-    };
+    });
     Fixture { _dir: dir, data: web::Data::new(state) }
 }
 

@@ -5,13 +5,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use pacer_shared::{ProviderId, Secret, Tier};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf};
-use tokio_util::sync::CancellationToken;
 
 use crate::auth::Principal;
 use crate::config::{Config, LimitSettings, Overrides};
@@ -217,31 +216,16 @@ impl Fixture {
         let provider = Arc::new(FakeProvider::default());
         let vault = Arc::new(TokenVault::from_key([7; 32]));
         let tokens = Arc::new(TokenService::new(store.clone(), vault, provider.clone()));
-        let state = AppState {
+        let state = AppState::new(crate::state::StateParts {
             config,
             store,
             jwt: crate::auth::jwt::JwtKeys::from_secret(b"test-secret"),
-            started: Instant::now(),
             http_addr: "127.0.0.1:8081".parse().expect("addr"),
             public_url: "http://127.0.0.1:8081".into(),
-            shutdown: CancellationToken::new(),
-            mcp_ready: tokio::sync::watch::Sender::new(true),
             limiter: Arc::new(InMemoryLimiter::new(&limits)),
             tokens,
             sandbox: None,
-            confirmations: Default::default(),
-            authorizations: Default::default(),
-            logins: Default::default(),
-            allowed_hosts: crate::http::host::allowed_hosts(
-                &"127.0.0.1:8081".parse().expect("addr"),
-                "http://127.0.0.1:8081",
-            ),
-            allowed_origins: crate::http::host::allowed_origins(
-                &"127.0.0.1:8081".parse().expect("addr"),
-                "http://127.0.0.1:8081",
-            ),
-            tasks: Default::default(),
-        }
+        })
         .into_shared();
         let principal =
             Principal { tenant_id: tenant, user_id: user, key_id: Some(key.id), tier: Tier::Free, grant: None };
