@@ -69,8 +69,8 @@ impl AppState {
     pub fn new(parts: StateParts) -> Self {
         let StateParts { config, store, jwt, http_addr, public_url, limiter, tokens, sandbox } = parts;
         Self {
-            allowed_hosts: crate::http::host::allowed_hosts(&http_addr, &public_url),
-            allowed_origins: crate::http::host::allowed_origins(&http_addr, &public_url),
+            allowed_hosts: crate::http::names::allowed_hosts(&http_addr, &public_url),
+            allowed_origins: crate::http::names::allowed_origins(&http_addr, &public_url),
             config,
             store,
             jwt,

@@ -1,7 +1,7 @@
 //! DNS-rebinding and cross-site protection: the `Host` of every request, and the `Origin` of
 //! every request to an MCP route (`POST /mcp`, `GET /mcp/ws`), must name this daemon.
 //!
-//! Allowed names ([`allowed_hosts`]): `localhost`, `127.0.0.1`, `::1`, the bound address and
+//! Allowed names ([`allowed_hosts`], computed in `names.rs`, a leaf the state builder uses): `localhost`, `127.0.0.1`, `::1`, the bound address and
 //! the host of `public_url`. A request whose `Host` names anything else is refused with 403
 //! JSON before any route runs ([`require_allowed_host`], mounted once on the App). A request
 //! without `Host` (HTTP/1.0) passes: a browser always sends one.
@@ -13,8 +13,6 @@
 //! request and every WebSocket, must be one of them (`null` never is); clients that send none
 //! (agents, CLIs) pass.
 
-use std::net::SocketAddr;
-
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -22,43 +20,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
 use super::error::ApiError;
+use super::names::origin_of;
+pub use super::names::{allowed_hosts, allowed_origins};
 use crate::state::AppState;
-
-/// The `Host` names this daemon answers to (sorted, unique).
-pub fn allowed_hosts(http_addr: &SocketAddr, public_url: &str) -> Vec<String> {
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
-    hosts.push(http_addr.ip().to_string());
-    if let Some(host) = url::Url::parse(public_url).ok().and_then(|u| u.host_str().map(str::to_owned)) {
-        hosts.push(host.trim_start_matches('[').trim_end_matches(']').to_owned());
-    }
-    hosts.sort();
-    hosts.dedup();
-    hosts
-}
-
-/// The `Origin` values this daemon's own pages have (sorted, unique; ASCII serialization:
-/// `scheme://host[:port]`, the port left out when it is the scheme's default).
-pub fn allowed_origins(http_addr: &SocketAddr, public_url: &str) -> Vec<String> {
-    let port = http_addr.port();
-    let bound = match http_addr.ip() {
-        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-        ip => ip.to_string(),
-    };
-    let mut origins: Vec<String> = ["localhost", "127.0.0.1", "[::1]", bound.as_str()]
-        .iter()
-        .filter_map(|host| origin_of(&format!("http://{host}:{port}")))
-        .collect();
-    origins.extend(origin_of(public_url));
-    origins.sort();
-    origins.dedup();
-    origins
-}
-
-/// The ASCII serialization of `url`'s origin; `None` for an opaque origin or no URL.
-fn origin_of(url: &str) -> Option<String> {
-    let origin = url::Url::parse(url).ok()?.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
-}
 
 /// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`), lower-cased.
 fn host_name(value: &str) -> Option<String> {
@@ -117,7 +81,7 @@ mod tests {
         assert_eq!(host_name("[::1]:8081").as_deref(), Some("::1"));
         assert_eq!(host_name("LocalHost").as_deref(), Some("localhost"));
         assert_eq!(host_name("a b"), None);
-        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap_or_else(|_| unreachable!());
+        let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap_or_else(|_| unreachable!());
         let hosts = allowed_hosts(&addr, "https://pacer.example.org/");
         assert!(hosts.contains(&"pacer.example.org".to_string()) && hosts.contains(&"::1".to_string()));
         let origins = allowed_origins(&addr, "https://pacer.example.org/");

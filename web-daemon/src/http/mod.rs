@@ -27,6 +27,7 @@ pub mod keys;
 pub mod mcp_http;
 pub mod mcp_ws;
 pub mod me;
+pub mod names;
 pub mod oauth;
 mod oauth_answer;
 pub mod oauth_confirm;
