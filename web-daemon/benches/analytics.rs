@@ -63,23 +63,7 @@ impl Mcp {
     /// One stateless JSON-RPC request over `POST /mcp`; its `result` and the body's size.
     async fn request(&mut self, method: &str, params: Value) -> (Value, usize) {
         self.id += 1;
-        let res = self
-            .client
-            .post(format!("{}/mcp", self.url))
-            .header("x-api-key", &self.key)
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", "2025-06-18")
-            .json(&json!({"jsonrpc": "2.0", "id": self.id, "method": method, "params": params}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST /mcp {method}: {e}"));
-        let status = res.status();
-        let text = res.text().await.unwrap_or_else(|e| panic!("POST /mcp {method} body: {e}"));
-        assert!(status.is_success(), "POST /mcp {method} answered {status}: {text}");
-        let mut v: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST /mcp {method}: not JSON ({e}): {text}"));
-        assert!(v.get("error").is_none() && v["result"]["isError"] != true, "{method} failed: {text}");
-        (v["result"].take(), text.len())
+        common::mcp_post(&self.client, &self.url, &self.key, self.id, method, params).await
     }
 
     /// `tools/call name arguments`; the structured result and the body's size.

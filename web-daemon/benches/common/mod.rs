@@ -142,3 +142,31 @@ pub fn serve(config: Option<&str>) -> Daemon {
     }
     daemon
 }
+
+/// One stateless JSON-RPC request `id` over `POST {url}/mcp` with `key`; its `result` and the
+/// body's size. Panics (the bench stops) on any failure, a JSON-RPC error or an `isError` result.
+pub async fn mcp_post(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    id: u64,
+    method: &str,
+    params: serde_json::Value,
+) -> (serde_json::Value, usize) {
+    let res = client
+        .post(format!("{url}/mcp"))
+        .header("x-api-key", key)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /mcp {method}: {e}"));
+    let status = res.status();
+    let text = res.text().await.unwrap_or_else(|e| panic!("POST /mcp {method} body: {e}"));
+    assert!(status.is_success(), "POST /mcp {method} answered {status}: {text}");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST /mcp {method}: not JSON ({e}): {text}"));
+    assert!(v.get("error").is_none() && v["result"]["isError"] != true, "{method} failed: {text}");
+    (v["result"].take(), text.len())
+}
