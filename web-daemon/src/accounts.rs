@@ -3,8 +3,6 @@
 
 use pacer_shared::{KeyCreated, KeyInfo, NewKeyInfo, Secret, TenantId, Tier, UserId, UserInfo};
 
-use rusqlite::TransactionBehavior;
-
 use crate::auth::{api_key, password};
 use crate::store::{Store, StoreError, api_keys, tenants, users};
 
@@ -143,7 +141,7 @@ pub async fn create_key(
     let (prefix, hash) = (generated.prefix.clone(), generated.hash);
     let info = store
         .call(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = c.transaction_immediate()?;
             let allowance = users::max_tier(&tx, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
             if by == Grantor::Owner && tier > allowance {
                 return Ok(Err(above_allowance(tier, allowance)));
@@ -207,7 +205,7 @@ pub async fn keys_and_allowance(
             let tx = c.transaction()?;
             let tier = users::max_tier(&tx, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
             let keys = api_keys::list_for_user(&tx, &t, &u)?;
-            tx.finish()?;
+            tx.commit()?;
             Ok((tier, keys))
         })
         .await?)

@@ -121,7 +121,9 @@ fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
         Some(lock_for_migrate(config)?)
     };
     let store = pacerd::store::Store::open(&config.db_path()).map_err(|e| e.to_string())?;
-    let mut conn = store.conn().map_err(|e| e.to_string())?;
+    let pacerd::store::Conn::Sqlite(mut conn) = store.conn().map_err(|e| e.to_string())? else {
+        return Err("migrations run on SQLite only".into());
+    };
     let migrator = Migrator::embedded();
     match action {
         MigrateAction::Status { json } => {

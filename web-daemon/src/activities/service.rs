@@ -17,7 +17,7 @@ use crate::auth::Principal;
 use crate::provider::{Activity, ActivityDetail, ActivityQuery, ProviderError, Streams};
 use crate::state::AppState;
 use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource, SearchFilter, SearchSort};
-use crate::store::{StoreError, activity_streams, cache_windows, now_epoch};
+use crate::store::{Conn, StoreError, activity_streams, cache_windows, now_epoch};
 
 /// The provider whose API backs the cache.
 const PROVIDER: ProviderId = ProviderId::Strava;
@@ -316,7 +316,7 @@ enum Plan {
 
 /// A page of the store: keyset after `after_key`, else by page offset.
 fn page_rows(
-    c: &rusqlite::Connection,
+    c: &Conn,
     t: &pacer_shared::TenantId,
     u: &pacer_shared::UserId,
     query: ActivityQuery,

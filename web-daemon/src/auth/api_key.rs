@@ -3,9 +3,9 @@
 //! Stored as (`key_prefix` = `pk_live_` + the first 6 random characters, SHA-256 of the whole
 //! key). Validation looks candidates up by prefix and compares hashes in constant time.
 
+use crate::store::Conn;
 use pacer_shared::Secret;
 use rand::Rng;
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -58,7 +58,7 @@ pub fn prefix_of(key: &str) -> Option<&str> {
 /// Validates `key` against the stored rows (synchronous; run it off the async runtime).
 ///
 /// Unknown or malformed → `Unauthorized`; known but deactivated → `Forbidden`.
-pub fn validate_with(conn: &Connection, key: &str) -> Result<Principal, AuthError> {
+pub fn validate_with(conn: &Conn, key: &str) -> Result<Principal, AuthError> {
     let unauthorized = || AuthError::Unauthorized("invalid API key".into());
     let prefix = prefix_of(key).ok_or_else(unauthorized)?;
     let presented = hash_key(key);

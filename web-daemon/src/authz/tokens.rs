@@ -14,9 +14,9 @@
 //! - an access token is accepted only for pacer's MCP URL, before it expires, while its grant is
 //!   not revoked.
 
+use crate::store::Conn;
 use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use pacer_shared::{Secret, TenantId};
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -105,7 +105,7 @@ pub struct TokenAnswer {
 
 /// Stores a fresh access + refresh pair for `grant_id`.
 fn issue_pair(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     grant_id: &str,
     scopes: &str,
@@ -161,7 +161,7 @@ pub async fn exchange_code(
 }
 
 /// A grant step's work: the request, the expected resource, the token lifetimes.
-type GrantStep<X> = fn(&Connection, &X, &str, Lifetimes) -> Result<TokenAnswer, OAuthFailure>;
+type GrantStep<X> = fn(&Conn, &X, &str, Lifetimes) -> Result<TokenAnswer, OAuthFailure>;
 
 /// Runs `step` in one IMMEDIATE transaction, committed whatever it answered (a refusal may have
 /// written: a replayed code revokes its grant): two concurrent presentations of one code or
@@ -175,7 +175,7 @@ async fn serialized<X: Send + 'static>(
 ) -> Result<TokenAnswer, OAuthFailure> {
     store
         .call(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = c.transaction_immediate()?;
             let out = step(&tx, &x, &expected_resource, life);
             tx.commit()?;
             Ok(out)
@@ -185,7 +185,7 @@ async fn serialized<X: Send + 'static>(
 }
 
 fn exchange_code_in(
-    conn: &Connection,
+    conn: &Conn,
     x: &CodeExchange,
     expected_resource: &str,
     life: Lifetimes,
@@ -257,7 +257,7 @@ pub async fn refresh(
 }
 
 fn refresh_in(
-    conn: &Connection,
+    conn: &Conn,
     x: &RefreshExchange,
     expected_resource: &str,
     life: Lifetimes,

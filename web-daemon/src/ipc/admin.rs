@@ -148,7 +148,7 @@ async fn status(state: &AppState) -> Result<StatusInfo, AccountError> {
         pid: std::process::id(),
         socket: state.config.socket_path().display().to_string(),
         http_addr: state.http_addr.to_string(),
-        db_path: state.store.path().display().to_string(),
+        db_path: state.store.path().map_or_else(|| "postgres".to_string(), |p| p.display().to_string()),
         tenants,
         users,
         api_keys: keys,

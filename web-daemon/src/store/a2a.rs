@@ -2,9 +2,8 @@
 //! caller's [`TenantId`]; an agent of another tenant is simply not there. Validation of what an
 //! agent may register lives in `crate::a2a::registry`; this module only stores and reads rows.
 
+use crate::store::{Conn, Row, SqlError, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::types::Type;
-use rusqlite::{Connection, Row, params};
 use serde_json::Value;
 
 use super::{Store, StoreError};
@@ -49,9 +48,9 @@ pub enum Inserted {
 }
 
 /// Counts (the owner's agents, the tenant's agents).
-fn counts(conn: &Connection, tenant: &TenantId, owner: &UserId) -> Result<(u64, u64), StoreError> {
+fn counts(conn: &Conn, tenant: &TenantId, owner: &UserId) -> Result<(u64, u64), StoreError> {
     let (mine, all): (i64, i64) = conn.query_row(
-        "SELECT COALESCE(SUM(user_id = ?2), 0), COUNT(*) FROM a2a_agents WHERE tenant_id = ?1",
+        "SELECT COALESCE(SUM(CASE WHEN user_id = ?2 THEN 1 ELSE 0 END), 0), COUNT(*) FROM a2a_agents WHERE tenant_id = ?1",
         params![tenant.as_str(), owner.as_str()],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -61,13 +60,8 @@ fn counts(conn: &Connection, tenant: &TenantId, owner: &UserId) -> Result<(u64, 
 /// Inserts `agent` into `tenant` with its capabilities, within `quota`: the count and the insert
 /// share one `BEGIN IMMEDIATE` transaction, so concurrent registrations cannot pass the quota.
 /// An agent id that already exists in the tenant → [`StoreError::Conflict`] (nothing is changed).
-pub fn insert(
-    conn: &mut Connection,
-    tenant: &TenantId,
-    agent: &AgentRecord,
-    quota: AgentQuota,
-) -> Result<Inserted, StoreError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+pub fn insert(conn: &Conn, tenant: &TenantId, agent: &AgentRecord, quota: AgentQuota) -> Result<Inserted, StoreError> {
+    let tx = conn.transaction_immediate()?;
     let (mine, all) = counts(&tx, tenant, &agent.owner)?;
     if mine >= quota.per_user {
         return Ok(Inserted::UserQuotaFull);
@@ -113,30 +107,37 @@ const SELECT: &str = "SELECT a.agent_id, a.user_id, a.name, a.description, a.ver
      FROM a2a_agents a
      LEFT JOIN a2a_agent_capabilities c ON c.tenant_id = a.tenant_id AND c.agent_id = a.agent_id";
 
-fn json_column(r: &Row<'_>, idx: usize) -> rusqlite::Result<Value> {
+fn json_column(r: &Row<'_>, idx: usize) -> crate::store::sql::Result<Value> {
     let text: String = r.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| SqlError::conversion(idx, e))
+}
+
+/// One `SELECT` row: an agent with one of its capabilities (or none).
+fn agent_row(r: &Row<'_>) -> crate::store::sql::Result<(AgentRecord, Option<String>)> {
+    let record = AgentRecord {
+        agent_id: r.get(0)?,
+        owner: UserId::new(r.get::<String>(1)?),
+        name: r.get(2)?,
+        description: r.get(3)?,
+        version: r.get(4)?,
+        metadata: json_column(r, 5)?,
+        endpoints: json_column(r, 6)?,
+        schemas: json_column(r, 7)?,
+        capabilities: Vec::new(),
+        registered_at: r.get(8)?,
+    };
+    Ok((record, r.get(9)?))
 }
 
 /// Folds `SELECT` rows (one per capability, ordered by agent) into records.
-fn collect(rows: &mut rusqlite::Rows<'_>) -> Result<Vec<AgentRecord>, StoreError> {
+fn collect(
+    rows: impl Iterator<Item = crate::store::sql::Result<(AgentRecord, Option<String>)>>,
+) -> Result<Vec<AgentRecord>, StoreError> {
     let mut out: Vec<AgentRecord> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let agent_id: String = r.get(0)?;
-        let capability: Option<String> = r.get(9)?;
-        if out.last().is_none_or(|last| last.agent_id != agent_id) {
-            out.push(AgentRecord {
-                agent_id,
-                owner: UserId::new(r.get::<_, String>(1)?),
-                name: r.get(2)?,
-                description: r.get(3)?,
-                version: r.get(4)?,
-                metadata: json_column(r, 5)?,
-                endpoints: json_column(r, 6)?,
-                schemas: json_column(r, 7)?,
-                capabilities: Vec::new(),
-                registered_at: r.get(8)?,
-            });
+    for row in rows {
+        let (record, capability) = row?;
+        if out.last().is_none_or(|last| last.agent_id != record.agent_id) {
+            out.push(record);
         }
         if let (Some(capability), Some(last)) = (capability, out.last_mut()) {
             last.capabilities.push(capability);
@@ -146,17 +147,17 @@ fn collect(rows: &mut rusqlite::Rows<'_>) -> Result<Vec<AgentRecord>, StoreError
 }
 
 /// The agent `agent_id` of `tenant`.
-pub fn get(conn: &Connection, tenant: &TenantId, agent_id: &str) -> Result<Option<AgentRecord>, StoreError> {
+pub fn get(conn: &Conn, tenant: &TenantId, agent_id: &str) -> Result<Option<AgentRecord>, StoreError> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE a.tenant_id = ?1 AND a.agent_id = ?2 ORDER BY c.capability"))?;
-    let mut rows = stmt.query(params![tenant.as_str(), agent_id])?;
-    Ok(collect(&mut rows)?.into_iter().next())
+    let rows = stmt.query_map(params![tenant.as_str(), agent_id], agent_row)?;
+    Ok(collect(rows)?.into_iter().next())
 }
 
 /// The agents of `tenant` (all of them, or those declaring `capability`) in registration order,
 /// at most `limit`.
 pub fn discover(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     capability: Option<&str>,
     limit: usize,
@@ -174,13 +175,13 @@ pub fn discover(
              LIMIT ?3)
          ORDER BY a.rowid, c.capability"
     ))?;
-    let mut rows = stmt.query(params![tenant.as_str(), capability, limit])?;
-    collect(&mut rows)
+    let rows = stmt.query_map(params![tenant.as_str(), capability, limit], agent_row)?;
+    collect(rows)
 }
 
 /// Removes the agent `agent_id` of `tenant` registered by `owner` (capabilities go with it);
 /// true when it existed. Another user's agent, like another tenant's, is not there.
-pub fn delete(conn: &Connection, tenant: &TenantId, owner: &UserId, agent_id: &str) -> Result<bool, StoreError> {
+pub fn delete(conn: &Conn, tenant: &TenantId, owner: &UserId, agent_id: &str) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "DELETE FROM a2a_agents WHERE tenant_id = ?1 AND agent_id = ?2 AND user_id = ?3",
         params![tenant.as_str(), agent_id, owner.as_str()],
@@ -243,7 +244,7 @@ mod tests {
     }
 
     /// A tenant with one user: (tenant, user).
-    fn tenant_with_user(conn: &Connection, name: &str) -> (TenantId, UserId) {
+    fn tenant_with_user(conn: &Conn, name: &str) -> (TenantId, UserId) {
         let tenant = tenants::get_or_create(conn, name).expect("tenant").id;
         let user = users::create(conn, &tenant, &format!("owner@{name}.example"), None).expect("user").info.id;
         (tenant, user)
@@ -269,41 +270,36 @@ mod tests {
     #[test]
     fn insert_get_and_duplicate() {
         let (_dir, store) = setup();
-        let mut conn = store.conn().expect("conn");
+        let conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
         let a = agent("discord-bot-001", &owner, &["notification", "webhook"], "2026-01-15T10:30:00Z");
-        insert(&mut conn, &club, &a, ROOMY).expect("insert");
+        insert(&conn, &club, &a, ROOMY).expect("insert");
         assert_eq!(get(&conn, &club, "discord-bot-001").expect("get"), Some(a.clone()));
         assert_eq!(get(&conn, &club, "nope").expect("get"), None);
 
         let mut again = agent("discord-bot-001", &owner, &["other"], "2026-01-16T10:30:00Z");
         again.name = "Replacement".into();
-        assert!(matches!(insert(&mut conn, &club, &again, ROOMY), Err(StoreError::Conflict(_))));
+        assert!(matches!(insert(&conn, &club, &again, ROOMY), Err(StoreError::Conflict(_))));
         assert_eq!(get(&conn, &club, "discord-bot-001").expect("get"), Some(a), "a duplicate changes nothing");
 
         let (_, stranger) = tenant_with_user(&conn, "club2");
         assert!(!delete(&conn, &club, &stranger, "discord-bot-001").expect("delete"), "only the owner deletes");
         assert!(delete(&conn, &club, &owner, "discord-bot-001").expect("delete"));
         assert!(!delete(&conn, &club, &owner, "discord-bot-001").expect("delete again"));
-        let left: i64 = conn.query_row("SELECT COUNT(*) FROM a2a_agent_capabilities", [], |r| r.get(0)).expect("count");
+        let left: i64 =
+            conn.query_row("SELECT COUNT(*) FROM a2a_agent_capabilities", params![], |r| r.get(0)).expect("count");
         assert_eq!(left, 0, "capabilities are removed with their agent");
     }
 
     #[test]
     fn discover_filters_by_capability_in_registration_order() {
         let (_dir, store) = setup();
-        let mut conn = store.conn().expect("conn");
+        let conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
-        insert(
-            &mut conn,
-            &club,
-            &agent("b-analytics", &owner, &["webhook", "analytics"], "2026-01-02T00:00:00Z"),
-            ROOMY,
-        )
-        .expect("insert");
-        insert(&mut conn, &club, &agent("a-notify", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY)
+        insert(&conn, &club, &agent("b-analytics", &owner, &["webhook", "analytics"], "2026-01-02T00:00:00Z"), ROOMY)
             .expect("insert");
-        insert(&mut conn, &club, &agent("c-quiet", &owner, &[], "2026-01-03T00:00:00Z"), ROOMY).expect("insert");
+        insert(&conn, &club, &agent("a-notify", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY).expect("insert");
+        insert(&conn, &club, &agent("c-quiet", &owner, &[], "2026-01-03T00:00:00Z"), ROOMY).expect("insert");
 
         let ids = |v: Vec<AgentRecord>| v.into_iter().map(|a| a.agent_id).collect::<Vec<_>>();
         assert_eq!(ids(discover(&conn, &club, Some("webhook"), 100).expect("discover")), ["b-analytics", "a-notify"]);
@@ -320,10 +316,10 @@ mod tests {
     #[test]
     fn tenants_are_isolated() {
         let (_dir, store) = setup();
-        let mut conn = store.conn().expect("conn");
+        let conn = store.conn().expect("conn");
         let (club, owner) = tenant_with_user(&conn, "club");
         let (other, other_owner) = tenant_with_user(&conn, "other");
-        insert(&mut conn, &club, &agent("shared-name", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY)
+        insert(&conn, &club, &agent("shared-name", &owner, &["webhook"], "2026-01-01T00:00:00Z"), ROOMY)
             .expect("insert");
 
         assert_eq!(get(&conn, &other, "shared-name").expect("get"), None);
@@ -333,7 +329,7 @@ mod tests {
 
         // The same agent id is free in another tenant, and each tenant sees only its own.
         let theirs = agent("shared-name", &other_owner, &["analytics"], "2026-01-02T00:00:00Z");
-        insert(&mut conn, &other, &theirs, ROOMY).expect("same id, other tenant");
+        insert(&conn, &other, &theirs, ROOMY).expect("same id, other tenant");
         assert_eq!(get(&conn, &other, "shared-name").expect("get"), Some(theirs));
         assert_eq!(get(&conn, &club, "shared-name").expect("get").expect("row").capabilities, ["webhook"]);
         assert!(discover(&conn, &club, Some("analytics"), 100).expect("discover").is_empty());
@@ -342,22 +338,19 @@ mod tests {
     #[test]
     fn quotas_per_user_and_per_tenant() {
         let (_dir, store) = setup();
-        let mut conn = store.conn().expect("conn");
+        let conn = store.conn().expect("conn");
         let (club, ada) = tenant_with_user(&conn, "club");
         let bob = users::create(&conn, &club, "bob@club.example", None).expect("bob").info.id;
         let quota = AgentQuota { per_user: 2, per_tenant: 3 };
         let at = "2026-01-01T00:00:00Z";
-        assert_eq!(insert(&mut conn, &club, &agent("a1", &ada, &[], at), quota).expect("a1"), Inserted::Yes);
-        assert_eq!(insert(&mut conn, &club, &agent("a2", &ada, &[], at), quota).expect("a2"), Inserted::Yes);
-        assert_eq!(insert(&mut conn, &club, &agent("a3", &ada, &[], at), quota).expect("a3"), Inserted::UserQuotaFull);
-        assert_eq!(insert(&mut conn, &club, &agent("b1", &bob, &[], at), quota).expect("b1"), Inserted::Yes);
-        assert_eq!(
-            insert(&mut conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"),
-            Inserted::TenantQuotaFull
-        );
+        assert_eq!(insert(&conn, &club, &agent("a1", &ada, &[], at), quota).expect("a1"), Inserted::Yes);
+        assert_eq!(insert(&conn, &club, &agent("a2", &ada, &[], at), quota).expect("a2"), Inserted::Yes);
+        assert_eq!(insert(&conn, &club, &agent("a3", &ada, &[], at), quota).expect("a3"), Inserted::UserQuotaFull);
+        assert_eq!(insert(&conn, &club, &agent("b1", &bob, &[], at), quota).expect("b1"), Inserted::Yes);
+        assert_eq!(insert(&conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"), Inserted::TenantQuotaFull);
         assert_eq!(discover(&conn, &club, None, 100).expect("discover").len(), 3, "refusals store nothing");
         assert!(delete(&conn, &club, &ada, "a1").expect("delete"));
-        assert_eq!(insert(&mut conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"), Inserted::Yes);
+        assert_eq!(insert(&conn, &club, &agent("b2", &bob, &[], at), quota).expect("b2"), Inserted::Yes);
     }
 
     #[tokio::test]

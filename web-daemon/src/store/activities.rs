@@ -6,8 +6,8 @@
 //! export names each activity's Strava id); API rows carry `expires_at` and are invisible once
 //! past it, until the sweeper ([`sweep_expired`]) deletes them.
 
+use crate::store::{Conn, OptionalExtension, Row, Tx, params};
 use pacer_shared::{ProviderId, TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::StoreError;
 use crate::provider::{Activity, ActivityDetail};
@@ -143,15 +143,10 @@ fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+fn from_row(r: &Row<'_>) -> crate::store::sql::Result<ActivityRecord> {
     let source_text: String = r.get(1)?;
-    let source = RowSource::parse(&source_text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            1,
-            rusqlite::types::Type::Text,
-            format!("source {source_text}").into(),
-        )
-    })?;
+    let source = RowSource::parse(&source_text)
+        .ok_or_else(|| crate::store::SqlError::conversion(1, format!("source {source_text}")))?;
     let start: i64 = r.get(7)?;
     let offset: i32 = r.get(8)?;
     let time_zone: Option<String> = r.get(9)?;
@@ -191,10 +186,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
         start_epoch_s: start,
         utc_offset_s: offset,
         time_zone,
-        zone_source: ZoneSource::parse(&r.get::<_, String>(10)?),
+        zone_source: ZoneSource::parse(&r.get::<String>(10)?),
         source,
         source_id: r.get(2)?,
-        content_hash: r.get::<_, Option<Vec<u8>>>(3)?.and_then(|h| <[u8; 32]>::try_from(h).ok()),
+        content_hash: r.get::<Option<Vec<u8>>>(3)?.and_then(|h| <[u8; 32]>::try_from(h).ok()),
         start_latlng: lat.zip(lng).map(|(a, b)| [a, b]),
         has_detail: r.get(32)?,
         laps: Vec::new(),
@@ -207,7 +202,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
 
 /// Writes `rec` (insert; on an id conflict replace only a row of the same source, or an API row
 /// with a file row). Returns false when an existing row was kept.
-fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityRecord) -> Result<bool, StoreError> {
+fn write(conn: &Conn, tenant: &TenantId, user: &UserId, rec: &ActivityRecord) -> Result<bool, StoreError> {
     let a = &rec.detail.activity;
     let id = i64::try_from(a.id).map_err(|_| StoreError::Invalid(format!("activity id {} out of range", a.id)))?;
     let placeholders = (1..=38).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
@@ -229,7 +224,7 @@ fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityReco
            device_name = CASE WHEN excluded.has_detail OR excluded.source = 'file' THEN excluded.device_name ELSE activities.device_name END,
            gear_id = CASE WHEN excluded.has_detail OR excluded.source = 'file' THEN excluded.gear_id ELSE activities.gear_id END,
            external_id = excluded.external_id, start_lat_deg = excluded.start_lat_deg, start_lng_deg = excluded.start_lng_deg,
-           has_detail = MAX(activities.has_detail, excluded.has_detail), fetched_at = excluded.fetched_at,
+           has_detail = (activities.has_detail OR excluded.has_detail), fetched_at = excluded.fetched_at,
            expires_at = excluded.expires_at,
            normalized_watts = COALESCE(excluded.normalized_watts, activities.normalized_watts)
          WHERE activities.source = excluded.source OR excluded.source = 'file'"
@@ -292,8 +287,9 @@ fn write(conn: &Connection, tenant: &TenantId, user: &UserId, rec: &ActivityReco
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut effort = conn.prepare_cached(
-        "INSERT OR REPLACE INTO activity_efforts (tenant_id, user_id, activity_id, effort, value)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO activity_efforts (tenant_id, user_id, activity_id, effort, value)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (tenant_id, user_id, activity_id, effort) DO UPDATE SET value = excluded.value",
     )?;
     for (name, value) in &rec.efforts {
         effort.execute(params![tenant.as_str(), user.as_str(), id, name, value])?;
@@ -325,22 +321,17 @@ pub enum FileInsert {
 }
 
 /// The id of the owner's activity stored from the file with this SHA-256, if any.
-pub fn id_by_hash(
-    conn: &Connection,
-    tenant: &TenantId,
-    user: &UserId,
-    hash: &[u8; 32],
-) -> Result<Option<u64>, StoreError> {
+pub fn id_by_hash(conn: &Conn, tenant: &TenantId, user: &UserId, hash: &[u8; 32]) -> Result<Option<u64>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT id FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND content_hash = ?3")?
-        .query_row(params![tenant.as_str(), user.as_str(), hash.as_slice()], |r| r.get::<_, i64>(0))
+        .query_row(params![tenant.as_str(), user.as_str(), hash.as_slice()], |r| r.get::<i64>(0))
         .optional()?
         .map(to_u64))
 }
 
 /// Stores an imported file's activity in `tx` unless the same file is already stored.
 pub fn insert_file(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     tenant: &TenantId,
     user: &UserId,
     rec: &ActivityRecord,
@@ -365,12 +356,7 @@ pub fn insert_file(
 }
 
 /// Stores API rows (list or detail); file rows with the same id are kept as they are.
-pub fn upsert_api(
-    conn: &mut Connection,
-    tenant: &TenantId,
-    user: &UserId,
-    rows: &[ActivityRecord],
-) -> Result<usize, StoreError> {
+pub fn upsert_api(conn: &Conn, tenant: &TenantId, user: &UserId, rows: &[ActivityRecord]) -> Result<usize, StoreError> {
     let tx = conn.transaction()?;
     let mut written = 0;
     for rec in rows {
@@ -384,7 +370,7 @@ pub fn upsert_api(
 
 /// The owner's live activities matching `filter`, newest first.
 pub fn list(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     filter: &ActivityFilter,
@@ -394,7 +380,7 @@ pub fn list(
         "SELECT {COLUMNS} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
            AND (?4 IS NULL OR start_epoch_s < ?4) AND (?5 IS NULL OR start_epoch_s > ?5)
-           AND (?6 IS NULL OR sport_type = ?6 COLLATE NOCASE)
+           AND (?6 IS NULL OR LOWER(sport_type) = LOWER(?6))
          ORDER BY start_epoch_s DESC, id DESC LIMIT ?7 OFFSET ?8"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -478,7 +464,7 @@ fn like_anywhere(text: &str) -> String {
 
 /// The owner's live activities matching `filter`, in its order, after its cursor.
 pub fn search(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     filter: &SearchFilter,
@@ -490,10 +476,10 @@ pub fn search(
         "SELECT {COLUMNS} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
            AND (?4 IS NULL OR start_epoch_s > ?4) AND (?5 IS NULL OR start_epoch_s < ?5)
-           AND (?6 IS NULL OR sport_type = ?6 COLLATE NOCASE)
+           AND (?6 IS NULL OR LOWER(sport_type) = LOWER(?6))
            AND (?7 IS NULL OR distance_m >= ?7) AND (?8 IS NULL OR distance_m <= ?8)
            AND (?9 IS NULL OR moving_time_s >= ?9) AND (?10 IS NULL OR moving_time_s <= ?10)
-           AND (?11 IS NULL OR name LIKE ?11 ESCAPE '\\')
+           AND (?11 IS NULL OR LOWER(name) LIKE LOWER(?11) ESCAPE '\\')
            AND (?12 IS NULL OR {column} {cmp} ?12 OR ({column} = ?12 AND id {cmp} ?13))
          ORDER BY {column} {dir}, id {dir} LIMIT ?14"
     );
@@ -526,7 +512,7 @@ pub fn search(
 
 /// One live activity of the owner, with its laps.
 pub fn get(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     id: u64,
@@ -562,9 +548,10 @@ pub fn get(
 }
 
 /// How many live activities the owner has, by source.
-pub fn count(conn: &Connection, tenant: &TenantId, user: &UserId, now: i64) -> Result<(u64, u64), StoreError> {
+pub fn count(conn: &Conn, tenant: &TenantId, user: &UserId, now: i64) -> Result<(u64, u64), StoreError> {
     let (files, api): (i64, i64) = conn.query_row(
-        "SELECT COALESCE(SUM(source = 'file'), 0), COALESCE(SUM(source <> 'file'), 0) FROM activities
+        "SELECT COALESCE(SUM(CASE WHEN source = 'file' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN source <> 'file' THEN 1 ELSE 0 END), 0) FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)",
         params![tenant.as_str(), user.as_str(), now],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -575,7 +562,7 @@ pub fn count(conn: &Connection, tenant: &TenantId, user: &UserId, now: i64) -> R
 /// Deletes every row of the owner that came from `provider`'s API (with laps, streams and cache
 /// windows), e.g. when the connection is removed; imported files stay. Returns how many.
 pub fn delete_api_rows(
-    conn: &mut Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     provider: ProviderId,
@@ -592,10 +579,11 @@ pub fn delete_api_rows(
 
 /// Deletes API rows (with their laps and streams) and cache windows past their expiry; returns
 /// how many activities were removed. Imported rows never expire.
-pub fn sweep_expired(conn: &mut Connection, now: i64) -> Result<usize, StoreError> {
+pub fn sweep_expired(conn: &Conn, now: i64) -> Result<usize, StoreError> {
     let tx = conn.transaction()?;
-    let removed = tx.execute("DELETE FROM activities WHERE expires_at IS NOT NULL AND expires_at <= ?1", [now])?;
-    tx.execute("DELETE FROM api_cache_windows WHERE expires_at <= ?1", [now])?;
+    let removed =
+        tx.execute("DELETE FROM activities WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now])?;
+    tx.execute("DELETE FROM api_cache_windows WHERE expires_at <= ?1", params![now])?;
     tx.commit()?;
     Ok(removed)
 }

@@ -81,7 +81,7 @@ pub(crate) fn record(id: u64, start: i64, source: RowSource) -> ActivityRecord {
 }
 
 fn insert(f: &Fx, rec: &ActivityRecord) -> FileInsert {
-    let mut conn = f.store.conn().expect("conn");
+    let conn = f.store.conn().expect("conn");
     let tx = conn.transaction().expect("tx");
     let out = insert_file(&tx, &f.tenant, &f.user, rec).expect("insert");
     tx.commit().expect("commit");
@@ -114,17 +114,17 @@ fn same_file_twice_is_a_duplicate() {
 #[test]
 fn files_win_over_api_rows_and_api_rows_expire() {
     let f = fx();
-    let mut conn = f.store.conn().expect("conn");
-    upsert_api(&mut conn, &f.tenant, &f.user, &[record(1, 100, RowSource::Api(ProviderId::Strava))]).expect("api");
+    let conn = f.store.conn().expect("conn");
+    upsert_api(&conn, &f.tenant, &f.user, &[record(1, 100, RowSource::Api(ProviderId::Strava))]).expect("api");
     assert_eq!(insert(&f, &record(1, 100, RowSource::File)), FileInsert::Stored(1), "a file replaces the API copy");
     let written =
-        upsert_api(&mut conn, &f.tenant, &f.user, &[record(1, 100, RowSource::Api(ProviderId::Strava))]).expect("api");
+        upsert_api(&conn, &f.tenant, &f.user, &[record(1, 100, RowSource::Api(ProviderId::Strava))]).expect("api");
     assert_eq!(written, 0, "an API row never replaces a file row");
-    upsert_api(&mut conn, &f.tenant, &f.user, &[record(2, 200, RowSource::Api(ProviderId::Strava))]).expect("api");
+    upsert_api(&conn, &f.tenant, &f.user, &[record(2, 200, RowSource::Api(ProviderId::Strava))]).expect("api");
     let live = |now| list(&conn, &f.tenant, &f.user, &ActivityFilter { limit: 10, ..Default::default() }, now);
     assert_eq!(live(1_500).expect("list").len(), 2);
     assert_eq!(live(2_000).expect("list").len(), 1, "API row past expires_at is not served");
-    assert_eq!(sweep_expired(&mut conn, 2_000).expect("sweep"), 1);
+    assert_eq!(sweep_expired(&conn, 2_000).expect("sweep"), 1);
     assert_eq!(count(&conn, &f.tenant, &f.user, 0).expect("count"), (1, 0), "the file row stays");
 }
 
@@ -163,9 +163,9 @@ fn other_users_and_tenants_see_nothing_and_deleting_a_user_deletes_their_data() 
     activity_streams::put(&conn, &f.tenant, &f.user, 1, &streams).expect("streams");
     assert_eq!(activity_streams::get(&conn, &f.tenant, &f.user, 1, 0).expect("get"), Some(streams));
     assert_eq!(activity_streams::get(&conn, &f.tenant, &other_user, 1, 0).expect("get"), None);
-    conn.execute("DELETE FROM users WHERE id = ?1", [f.user.as_str()]).expect("delete user");
+    conn.execute("DELETE FROM users WHERE id = ?1", params![f.user.as_str()]).expect("delete user");
     for table in ["activities", "activity_laps", "activity_streams"] {
-        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count");
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), params![], |r| r.get(0)).expect("count");
         assert_eq!(n, 0, "{table} rows of a deleted user remain");
     }
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 
@@ -48,7 +48,7 @@ fn decompress(bytes: &[u8]) -> Result<BTreeMap<String, Vec<serde_json::Value>>, 
 
 /// Stores (or replaces) the streams of the owner's activity `activity_id`.
 pub fn put(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     activity_id: u64,
@@ -76,7 +76,7 @@ pub fn put(
 
 /// The streams of the owner's activity, if stored (and the activity is live at `now`).
 pub fn get(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     activity_id: u64,

@@ -2,8 +2,8 @@
 //! extremes, and the activity search with a keyset cursor. Owner-scoped like every store query;
 //! expired API rows are never read.
 
+use crate::store::{Conn, Row, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::{Connection, params};
 
 use super::StoreError;
 
@@ -24,7 +24,7 @@ pub struct LoadRow {
 
 /// The owner's live activities that started in `[from, to)`, oldest first.
 pub fn load_rows(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     (from, to): (i64, i64),
@@ -40,12 +40,12 @@ pub fn load_rows(
     )?;
     let rows = stmt.query_map(params![tenant.as_str(), user.as_str(), from, to, now], |r| {
         Ok(LoadRow {
-            id: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+            id: u64::try_from(r.get::<i64>(0)?).unwrap_or(0),
             start_epoch_s: r.get(1)?,
             utc_offset_s: r.get(2)?,
             sport_type: r.get(3)?,
             distance_m: r.get(4)?,
-            moving_time_s: r.get::<_, i64>(5)? as f64,
+            moving_time_s: r.get::<i64>(5)? as f64,
             elevation_gain_m: r.get(6)?,
             normalized_watts: r.get(7)?,
             average_watts: r.get(8)?,
@@ -66,10 +66,10 @@ pub struct RecordRow {
     pub utc_offset_s: i32,
 }
 
-fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+fn record_row(r: &Row<'_>) -> crate::store::sql::Result<RecordRow> {
     Ok(RecordRow {
         value: r.get(0)?,
-        activity_id: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        activity_id: u64::try_from(r.get::<i64>(1)?).unwrap_or(0),
         name: r.get(2)?,
         sport_type: r.get(3)?,
         start_epoch_s: r.get(4)?,
@@ -80,7 +80,7 @@ fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
 /// The best `effort` (lowest value when `lowest`, else highest) of activities started in
 /// `[from, to)`.
 pub fn best_effort(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     effort: &str,
@@ -105,7 +105,7 @@ pub fn best_effort(
 /// The activity with the largest `column` (`distance_m` or `total_elevation_gain_m`) among
 /// `sports` (empty: all), started in `[from, to)`.
 pub fn largest(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     column: Largest,
@@ -162,14 +162,14 @@ pub struct SportTotalsRow {
 
 /// Per-sport totals of the owner's live activities started in `[from, to)`.
 pub fn sport_totals(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     (from, to): (i64, i64),
     now: i64,
 ) -> Result<Vec<SportTotalsRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT sport_type, COUNT(*), SUM(distance_m), SUM(moving_time_s), SUM(elapsed_time_s),
+        "SELECT sport_type, COUNT(*), SUM(distance_m), CAST(SUM(moving_time_s) AS BIGINT), CAST(SUM(elapsed_time_s) AS BIGINT),
                 SUM(total_elevation_gain_m), MAX(distance_m), MAX(total_elevation_gain_m)
          FROM activities WHERE tenant_id = ?1 AND user_id = ?2 AND start_epoch_s >= ?3 AND start_epoch_s < ?4
            AND (expires_at IS NULL OR expires_at > ?5)

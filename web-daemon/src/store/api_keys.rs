@@ -1,8 +1,8 @@
 //! API-key rows. Only the prefix and the SHA-256 of the whole key are stored; the secret itself
 //! never reaches the database.
 
+use crate::store::{Conn, OptionalExtension, Row, params};
 use pacer_shared::{KeyInfo, TenantId, Tier, UserId};
-use rusqlite::{Connection, Row, params};
 
 use super::{StoreError, new_id, now_rfc3339};
 
@@ -35,7 +35,7 @@ fn tier_of(s: String) -> Tier {
     s.parse().unwrap_or_default()
 }
 
-fn info_from_row(r: &Row<'_>) -> rusqlite::Result<KeyInfo> {
+fn info_from_row(r: &Row<'_>) -> crate::store::sql::Result<KeyInfo> {
     Ok(KeyInfo {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -49,11 +49,11 @@ fn info_from_row(r: &Row<'_>) -> rusqlite::Result<KeyInfo> {
 }
 
 /// Inserts a key and returns its public info.
-pub fn insert(conn: &Connection, key: &NewKey<'_>) -> Result<KeyInfo, StoreError> {
+pub fn insert(conn: &Conn, key: &NewKey<'_>) -> Result<KeyInfo, StoreError> {
     let id = new_id();
     conn.execute(
         "INSERT INTO api_keys (id, user_id, tenant_id, name, description, tier, key_prefix, key_hash, created_at, is_active)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, TRUE)",
         params![
             id,
             key.user.as_str(),
@@ -66,19 +66,19 @@ pub fn insert(conn: &Connection, key: &NewKey<'_>) -> Result<KeyInfo, StoreError
             now_rfc3339()
         ],
     )?;
-    Ok(conn.query_row(&format!("SELECT {INFO_COLS} FROM api_keys WHERE id = ?1"), [&id], info_from_row)?)
+    Ok(conn.query_row(&format!("SELECT {INFO_COLS} FROM api_keys WHERE id = ?1"), params![&id], info_from_row)?)
 }
 
 /// Candidates sharing `prefix` (normally one), for the constant-time hash comparison.
-pub fn find_by_prefix(conn: &Connection, prefix: &str) -> Result<Vec<KeyCandidate>, StoreError> {
+pub fn find_by_prefix(conn: &Conn, prefix: &str) -> Result<Vec<KeyCandidate>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, tenant_id, user_id, tier, is_active, key_hash FROM api_keys WHERE key_prefix = ?1",
     )?;
-    let rows = stmt.query_map([prefix], |r| {
+    let rows = stmt.query_map(params![prefix], |r| {
         Ok(KeyCandidate {
             id: r.get(0)?,
-            tenant_id: TenantId::new(r.get::<_, String>(1)?),
-            user_id: UserId::new(r.get::<_, String>(2)?),
+            tenant_id: TenantId::new(r.get::<String>(1)?),
+            user_id: UserId::new(r.get::<String>(2)?),
             tier: tier_of(r.get(3)?),
             is_active: r.get(4)?,
             key_hash: r.get(5)?,
@@ -88,7 +88,7 @@ pub fn find_by_prefix(conn: &Connection, prefix: &str) -> Result<Vec<KeyCandidat
 }
 
 /// The keys of one user in one tenant, newest first.
-pub fn list_for_user(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Vec<KeyInfo>, StoreError> {
+pub fn list_for_user(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<Vec<KeyInfo>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {INFO_COLS} FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2 ORDER BY created_at DESC, id"
     ))?;
@@ -97,32 +97,28 @@ pub fn list_for_user(conn: &Connection, tenant: &TenantId, user: &UserId) -> Res
 }
 
 /// Deactivates a key owned by (`tenant`, `user`). Another owner's key is `NotFound`.
-pub fn deactivate(conn: &Connection, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), StoreError> {
+pub fn deactivate(conn: &Conn, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), StoreError> {
     let n = conn.execute(
-        "UPDATE api_keys SET is_active = 0 WHERE tenant_id = ?1 AND user_id = ?2 AND id = ?3",
+        "UPDATE api_keys SET is_active = FALSE WHERE tenant_id = ?1 AND user_id = ?2 AND id = ?3",
         params![tenant.as_str(), user.as_str(), key_id],
     )?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("API key {key_id}"))) }
 }
 
 /// Deactivates any key by id (local admin only). Returns the key's tenant and user.
-pub fn deactivate_any(conn: &Connection, key_id: &str) -> Result<(), StoreError> {
-    let n = conn.execute("UPDATE api_keys SET is_active = 0 WHERE id = ?1", [key_id])?;
+pub fn deactivate_any(conn: &Conn, key_id: &str) -> Result<(), StoreError> {
+    let n = conn.execute("UPDATE api_keys SET is_active = FALSE WHERE id = ?1", params![key_id])?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("API key {key_id}"))) }
 }
 
 /// Whether a key is still active (checked on every MCP call so revocation bites mid-session).
-pub fn is_active(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<bool, StoreError> {
+pub fn is_active(conn: &Conn, tenant: &TenantId, key_id: &str) -> Result<bool, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT is_active FROM api_keys WHERE tenant_id = ?1 AND id = ?2")?;
-    let mut rows = stmt.query(params![tenant.as_str(), key_id])?;
-    Ok(match rows.next()? {
-        Some(r) => r.get(0)?,
-        None => false,
-    })
+    Ok(stmt.query_row(params![tenant.as_str(), key_id], |r| r.get(0)).optional()?.unwrap_or(false))
 }
 
 /// Stamps `last_used_at`.
-pub fn touch(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<(), StoreError> {
+pub fn touch(conn: &Conn, tenant: &TenantId, key_id: &str) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3")?.execute(params![
         now_rfc3339(),
         tenant.as_str(),
@@ -132,9 +128,9 @@ pub fn touch(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<(), S
 }
 
 /// Active keys of one user in one tenant.
-pub fn count_active_for_user(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<u64, StoreError> {
+pub fn count_active_for_user(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2 AND is_active = 1",
+        "SELECT COUNT(*) FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2 AND is_active = TRUE",
         params![tenant.as_str(), user.as_str()],
         |r| r.get(0),
     )?;
@@ -142,10 +138,11 @@ pub fn count_active_for_user(conn: &Connection, tenant: &TenantId, user: &UserId
 }
 
 /// (all keys, active keys).
-pub fn counts(conn: &Connection) -> Result<(u64, u64), StoreError> {
-    let (all, active): (i64, i64) =
-        conn.query_row("SELECT COUNT(*), COALESCE(SUM(is_active), 0) FROM api_keys", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+pub fn counts(conn: &Conn) -> Result<(u64, u64), StoreError> {
+    let (all, active): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN is_active THEN 1 ELSE 0 END), 0) FROM api_keys",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok((all.max(0) as u64, active.max(0) as u64))
 }

@@ -1,8 +1,8 @@
 //! `athlete_settings`: per-user settings that analysis needs (time zone for local dates; FTP and
 //! heart rates for training load).
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 
@@ -22,7 +22,7 @@ pub struct AthleteSettings {
 }
 
 /// The user's settings (all empty when never set).
-pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<AthleteSettings, StoreError> {
+pub fn get(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<AthleteSettings, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT time_zone, ftp_watts, resting_heartrate_bpm, max_heartrate_bpm, threshold_pace_s_per_km
@@ -42,7 +42,7 @@ pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Athlet
 }
 
 /// Replaces the user's settings.
-pub fn put(conn: &Connection, tenant: &TenantId, user: &UserId, s: &AthleteSettings) -> Result<(), StoreError> {
+pub fn put(conn: &Conn, tenant: &TenantId, user: &UserId, s: &AthleteSettings) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO athlete_settings (tenant_id, user_id, time_zone, ftp_watts, resting_heartrate_bpm,
             max_heartrate_bpm, threshold_pace_s_per_km, updated_at)

@@ -6,8 +6,8 @@
 //! codes and tokens carry their tenant and every query on them filters by it or by a hash the
 //! caller presented.
 
+use crate::store::{Conn, OptionalExtension, Row, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{StoreError, new_id, now_rfc3339};
 
@@ -44,7 +44,7 @@ pub struct ClientRow {
     pub fetched_at: Option<i64>,
 }
 
-fn client_from_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
+fn client_from_row(r: &Row<'_>) -> crate::store::sql::Result<ClientRow> {
     let kind: String = r.get(1)?;
     let uris: String = r.get(4)?;
     Ok(ClientRow {
@@ -60,7 +60,7 @@ fn client_from_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
 }
 
 /// Inserts a client, or replaces a cached metadata document's row with a fresh fetch.
-pub fn upsert_client(conn: &Connection, c: &ClientRow) -> Result<(), StoreError> {
+pub fn upsert_client(conn: &Conn, c: &ClientRow) -> Result<(), StoreError> {
     let uris = serde_json::to_string(&c.redirect_uris).map_err(|e| StoreError::Invalid(e.to_string()))?;
     conn.execute(
         "INSERT INTO oauth_clients (id, kind, client_name, client_uri, redirect_uris, token_endpoint_auth_method,
@@ -85,12 +85,11 @@ pub fn upsert_client(conn: &Connection, c: &ClientRow) -> Result<(), StoreError>
 }
 
 /// One client by id.
-pub fn client(conn: &Connection, id: &str) -> Result<Option<ClientRow>, StoreError> {
+pub fn client(conn: &Conn, id: &str) -> Result<Option<ClientRow>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT id, kind, client_name, client_uri, redirect_uris, token_endpoint_auth_method, secret_hash, fetched_at
-             FROM oauth_clients WHERE id = ?1",
-            [id],
+             FROM oauth_clients WHERE id = ?1", params![id],
             client_from_row,
         )
         .optional()?)
@@ -120,7 +119,7 @@ pub struct NewCode<'a> {
 }
 
 /// Stores a code.
-pub fn insert_code(conn: &Connection, c: &NewCode<'_>) -> Result<(), StoreError> {
+pub fn insert_code(conn: &Conn, c: &NewCode<'_>) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO oauth_codes (code_prefix, code_hash, tenant_id, user_id, client_id, redirect_uri, code_challenge,
                                   scopes, resource, expires_at)
@@ -154,10 +153,10 @@ pub struct CodeRow {
     pub grant_id: Option<String>,
 }
 
-fn binding_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Binding> {
+fn binding_at(r: &Row<'_>, i: usize) -> crate::store::sql::Result<Binding> {
     Ok(Binding {
-        tenant_id: TenantId::new(r.get::<_, String>(i)?),
-        user_id: UserId::new(r.get::<_, String>(i + 1)?),
+        tenant_id: TenantId::new(r.get::<String>(i)?),
+        user_id: UserId::new(r.get::<String>(i + 1)?),
         client_id: r.get(i + 2)?,
         scopes: r.get(i + 3)?,
         resource: r.get(i + 4)?,
@@ -165,13 +164,12 @@ fn binding_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Binding> {
 }
 
 /// The code with this lookup prefix.
-pub fn code(conn: &Connection, prefix: &str) -> Result<Option<CodeRow>, StoreError> {
+pub fn code(conn: &Conn, prefix: &str) -> Result<Option<CodeRow>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT code_prefix, code_hash, tenant_id, user_id, client_id, scopes, resource, redirect_uri, code_challenge,
                     expires_at, used, grant_id
-             FROM oauth_codes WHERE code_prefix = ?1",
-            [prefix],
+             FROM oauth_codes WHERE code_prefix = ?1", params![prefix],
             |r| {
                 Ok(CodeRow {
                     prefix: r.get(0)?,
@@ -189,16 +187,16 @@ pub fn code(conn: &Connection, prefix: &str) -> Result<Option<CodeRow>, StoreErr
 }
 
 /// Marks a code presented (it works once, whatever the outcome) and, on success, links its grant.
-pub fn spend_code(conn: &Connection, prefix: &str, grant_id: Option<&str>) -> Result<(), StoreError> {
+pub fn spend_code(conn: &Conn, prefix: &str, grant_id: Option<&str>) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE oauth_codes SET used = 1, grant_id = COALESCE(?2, grant_id) WHERE code_prefix = ?1",
+        "UPDATE oauth_codes SET used = TRUE, grant_id = COALESCE(?2, grant_id) WHERE code_prefix = ?1",
         params![prefix, grant_id],
     )?;
     Ok(())
 }
 
 /// Creates a grant and returns its id.
-pub fn insert_grant(conn: &Connection, b: &Binding) -> Result<String, StoreError> {
+pub fn insert_grant(conn: &Conn, b: &Binding) -> Result<String, StoreError> {
     let id = new_id();
     conn.execute(
         "INSERT INTO oauth_grants (id, tenant_id, user_id, client_id, scopes, resource, created_at)
@@ -209,7 +207,7 @@ pub fn insert_grant(conn: &Connection, b: &Binding) -> Result<String, StoreError
 }
 
 /// Revokes a grant: marks it and deletes every token of its family. Returns whether it was active.
-pub fn revoke_grant(conn: &Connection, tenant: &TenantId, grant_id: &str) -> Result<bool, StoreError> {
+pub fn revoke_grant(conn: &Conn, tenant: &TenantId, grant_id: &str) -> Result<bool, StoreError> {
     let n = conn.execute(
         "UPDATE oauth_grants SET revoked_at = ?1 WHERE tenant_id = ?2 AND id = ?3 AND revoked_at IS NULL",
         params![now_rfc3339(), tenant.as_str(), grant_id],
@@ -222,7 +220,7 @@ pub fn revoke_grant(conn: &Connection, tenant: &TenantId, grant_id: &str) -> Res
 }
 
 /// Revokes one of `user`'s grants (the web page); `false` when it is not theirs or not active.
-pub fn revoke_user_grant(conn: &Connection, tenant: &TenantId, user: &UserId, id: &str) -> Result<bool, StoreError> {
+pub fn revoke_user_grant(conn: &Conn, tenant: &TenantId, user: &UserId, id: &str) -> Result<bool, StoreError> {
     let owned: Option<String> = conn
         .query_row(
             "SELECT id FROM oauth_grants WHERE tenant_id = ?1 AND user_id = ?2 AND id = ?3 AND revoked_at IS NULL",
@@ -237,7 +235,7 @@ pub fn revoke_user_grant(conn: &Connection, tenant: &TenantId, user: &UserId, id
 }
 
 /// Whether a grant exists and is not revoked.
-pub fn grant_active(conn: &Connection, tenant: &TenantId, grant_id: &str) -> Result<bool, StoreError> {
+pub fn grant_active(conn: &Conn, tenant: &TenantId, grant_id: &str) -> Result<bool, StoreError> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM oauth_grants WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
@@ -266,8 +264,8 @@ pub struct GrantInfo {
 }
 
 /// `user`'s active grants, newest first.
-pub fn list_grants(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Vec<GrantInfo>, StoreError> {
-    let mut stmt = conn.prepare(
+pub fn list_grants(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<Vec<GrantInfo>, StoreError> {
+    let mut stmt = conn.prepare_cached(
         "SELECT g.id, g.client_id, c.client_name, g.scopes, g.created_at, g.last_used_at
          FROM oauth_grants g JOIN oauth_clients c ON c.id = g.client_id
          WHERE g.tenant_id = ?1 AND g.user_id = ?2 AND g.revoked_at IS NULL
@@ -305,7 +303,7 @@ impl TokenKind {
 
 /// Stores a token of `grant_id`.
 pub fn insert_token(
-    conn: &Connection,
+    conn: &Conn,
     prefix: &str,
     hash: &[u8; 32],
     kind: TokenKind,
@@ -335,14 +333,14 @@ pub struct TokenRow {
 }
 
 /// The token with this lookup prefix, joined with its grant.
-pub fn token(conn: &Connection, prefix: &str) -> Result<Option<TokenRow>, StoreError> {
+pub fn token(conn: &Conn, prefix: &str) -> Result<Option<TokenRow>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT t.token_prefix, t.token_hash, t.kind, t.grant_id, g.tenant_id, g.user_id, g.client_id, g.scopes,
                     g.resource, t.expires_at, t.used_at, g.revoked_at IS NOT NULL
              FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id AND g.tenant_id = t.tenant_id
              WHERE t.token_prefix = ?1",
-            [prefix],
+            params![prefix],
             |r| {
                 let kind: String = r.get(2)?;
                 Ok(TokenRow {
@@ -361,7 +359,7 @@ pub fn token(conn: &Connection, prefix: &str) -> Result<Option<TokenRow>, StoreE
 }
 
 /// Marks a refresh token rotated; `false` when it already was (a concurrent or replayed use).
-pub fn mark_refresh_used(conn: &Connection, tenant: &TenantId, prefix: &str, now: i64) -> Result<bool, StoreError> {
+pub fn mark_refresh_used(conn: &Conn, tenant: &TenantId, prefix: &str, now: i64) -> Result<bool, StoreError> {
     let n = conn.execute(
         "UPDATE oauth_tokens SET used_at = ?1 WHERE tenant_id = ?2 AND token_prefix = ?3 AND used_at IS NULL",
         params![now, tenant.as_str(), prefix],
@@ -370,7 +368,7 @@ pub fn mark_refresh_used(conn: &Connection, tenant: &TenantId, prefix: &str, now
 }
 
 /// Deletes one token (revocation of an access token).
-pub fn delete_token(conn: &Connection, tenant: &TenantId, prefix: &str) -> Result<(), StoreError> {
+pub fn delete_token(conn: &Conn, tenant: &TenantId, prefix: &str) -> Result<(), StoreError> {
     conn.execute(
         "DELETE FROM oauth_tokens WHERE tenant_id = ?1 AND token_prefix = ?2",
         params![tenant.as_str(), prefix],
@@ -380,18 +378,18 @@ pub fn delete_token(conn: &Connection, tenant: &TenantId, prefix: &str) -> Resul
 
 /// Drops expired codes and tokens (rotated refresh tokens stay until they expire, so a replay is
 /// still recognised).
-pub fn purge_expired(conn: &Connection, now: i64) -> Result<(), StoreError> {
+pub fn purge_expired(conn: &Conn, now: i64) -> Result<(), StoreError> {
     conn.execute(
         "DELETE FROM oauth_codes WHERE expires_at < ?1 - 86400 OR (expires_at < ?1 AND grant_id IS NULL)",
-        [now],
+        params![now],
     )?;
-    conn.execute("DELETE FROM oauth_tokens WHERE expires_at < ?1", [now])?;
+    conn.execute("DELETE FROM oauth_tokens WHERE expires_at < ?1", params![now])?;
     Ok(())
 }
 
 /// Records one OAuth-authorized operation and stamps the grant's `last_used_at`.
 pub fn record_usage(
-    conn: &mut Connection,
+    conn: &Conn,
     tenant: &TenantId,
     grant_id: &str,
     operation: &str,

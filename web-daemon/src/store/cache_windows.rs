@@ -2,15 +2,15 @@
 //! the local store, and until when. A list request inside a live window is answered from the
 //! store with no provider call.
 
+use crate::store::{Conn, params};
 use pacer_shared::{ProviderId, TenantId, UserId};
-use rusqlite::{Connection, params};
 
 use super::StoreError;
 
 /// Records that the owner's activities in `(after, before)` were fetched at `now` and may be
 /// served until `expires_at`.
 pub fn add(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     provider: ProviderId,
@@ -28,7 +28,7 @@ pub fn add(
 
 /// Whether one live window covers all of `(after, before)`.
 pub fn covers(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     provider: ProviderId,
@@ -45,7 +45,7 @@ pub fn covers(
 }
 
 /// Forgets the owner's windows (after a disconnect, or when the cache is disabled).
-pub fn clear(conn: &Connection, tenant: &TenantId, user: &UserId, provider: ProviderId) -> Result<usize, StoreError> {
+pub fn clear(conn: &Conn, tenant: &TenantId, user: &UserId, provider: ProviderId) -> Result<usize, StoreError> {
     Ok(conn.execute(
         "DELETE FROM api_cache_windows WHERE tenant_id = ?1 AND user_id = ?2 AND provider = ?3",
         params![tenant.as_str(), user.as_str(), provider.as_str()],

@@ -1,13 +1,13 @@
 //! One-time login links for passwordless local use (`pacerd users login-link`).
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::{TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 
 /// Stores a link token by hash.
 pub fn insert(
-    conn: &Connection,
+    conn: &Conn,
     hash: &[u8; 32],
     tenant: &TenantId,
     user: &UserId,
@@ -21,14 +21,14 @@ pub fn insert(
 }
 
 /// Consumes a link: returns its owner when it exists and has not expired; deletes it either way.
-pub fn consume(conn: &mut Connection, hash: &[u8; 32], now: i64) -> Result<Option<(TenantId, UserId)>, StoreError> {
+pub fn consume(conn: &Conn, hash: &[u8; 32], now: i64) -> Result<Option<(TenantId, UserId)>, StoreError> {
     // Immediate: this read is followed by a write; a deferred transaction could not upgrade its
     // read lock while another connection writes (SQLITE_BUSY, no busy-timeout retry).
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_immediate()?;
     let row: Option<(String, String, i64)> = tx
         .query_row(
             "SELECT tenant_id, user_id, expires_at FROM login_links WHERE token_hash = ?1",
-            [hash.as_slice()],
+            params![hash.as_slice()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;

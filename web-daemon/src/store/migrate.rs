@@ -104,7 +104,7 @@ impl Migrator {
     }
 
     fn applied(conn: &Connection) -> Result<Vec<(u32, String)>, StoreError> {
-        let mut stmt = conn.prepare("SELECT version, checksum FROM migrations ORDER BY version")?;
+        let mut stmt = conn.prepare_cached("SELECT version, checksum FROM migrations ORDER BY version")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -1,9 +1,10 @@
-//! The SQLite store: one pooled database file, migrations, and small repository modules.
+//! The store: SQLite (one pooled file, the embedded default) or PostgreSQL (shared by replicas),
+//! migrations, and small repository modules.
 //!
-//! SQL lives in this module tree and nowhere else. Repository functions are plain synchronous
-//! functions over a `&Connection` (easy to compose in one transaction); async callers run them
-//! off the runtime with [`Store::call`]. Every function that reads or writes tenant data takes a
-//! [`TenantId`](pacer_shared::TenantId) by type.
+//! SQL lives in this module tree and nowhere else, written once for both engines ([`sql`]).
+//! Repository functions are plain synchronous functions over a `&Conn` (easy to compose in one
+//! transaction); async callers run them off the runtime with [`Store::call`]. Every function that
+//! reads or writes tenant data takes a [`TenantId`](pacer_shared::TenantId) by type.
 
 pub mod a2a;
 pub mod activities;
@@ -17,6 +18,7 @@ pub mod login_links;
 pub mod migrate;
 pub mod oauth_apps;
 pub mod oauth_states;
+pub mod sql;
 pub mod tenants;
 pub mod tokens;
 pub mod usage;
@@ -27,6 +29,7 @@ use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
+pub use sql::{Conn, Engine, OptionalExtension, Row, SqlError, Tx, params};
 
 use crate::auth::key_cache::KeyCache;
 
@@ -34,8 +37,15 @@ pub use tokens::TokenRow;
 
 /// Pooled SQLite connections.
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
-/// One connection checked out of the pool.
-pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
+/// Pooled PostgreSQL connections.
+pub type PgPool = r2d2::Pool<sql::PgManager>;
+
+/// The pool of one engine.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Pool),
+    Postgres(PgPool),
+}
 
 /// Errors of the store layer. `Display` is safe to show to an operator (no secrets).
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +53,7 @@ pub enum StoreError {
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sql(#[from] SqlError),
     #[error("migration {file} failed: {message}")]
     Migration { file: String, message: String },
     #[error(
@@ -67,8 +77,9 @@ pub enum StoreError {
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool,
-    path: PathBuf,
+    backend: Backend,
+    /// The SQLite file (none on PostgreSQL).
+    path: Option<PathBuf>,
     /// Validated API keys (see [`KeyCache`]): beside the pool so every holder of the store
     /// validates, and revokes, through the same cache.
     keys: std::sync::Arc<KeyCache>,
@@ -117,13 +128,35 @@ impl Store {
         });
         let pool =
             r2d2::Pool::builder().max_size(POOL_SIZE).connection_timeout(Duration::from_secs(10)).build(manager)?;
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE as usize));
-        Ok(Self { pool, path: path.to_path_buf(), keys: Default::default(), permits })
+        Ok(Self::with_backend(Backend::Sqlite(pool), Some(path.to_path_buf())))
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Connects to PostgreSQL (a pool of [`POOL_SIZE`] connections, each keeping its prepared
+    /// statements). Does not migrate: call [`Store::migrate`].
+    pub fn open_postgres(config: postgres::Config) -> Result<Self, StoreError> {
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(Duration::from_secs(10))
+            .build(sql::PgManager::new(config))?;
+        Ok(Self::with_backend(Backend::Postgres(pool), None))
+    }
+
+    fn with_backend(backend: Backend, path: Option<PathBuf>) -> Self {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE as usize));
+        Self { backend, path, keys: Default::default(), permits }
+    }
+
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The engine behind this store.
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
     }
 
     /// The validated-key cache shared by every clone of this store.
@@ -132,27 +165,32 @@ impl Store {
     }
 
     /// A pooled connection for synchronous callers (CLI, benches, migrations).
-    pub fn conn(&self) -> Result<PooledConn, StoreError> {
-        Ok(self.pool.get()?)
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite(pool) => Conn::Sqlite(pool.get()?),
+            Backend::Postgres(pool) => Conn::Postgres(Box::new(std::cell::RefCell::new(pool.get()?))),
+        })
     }
 
     /// Applies every pending embedded migration (see [`migrate`]).
     pub fn migrate(&self) -> Result<Vec<migrate::Applied>, StoreError> {
-        let mut conn = self.conn()?;
-        migrate::Migrator::embedded().up(&mut conn, None)
+        match self.conn()? {
+            Conn::Sqlite(mut conn) => migrate::Migrator::embedded().up(&mut conn, None),
+            Conn::Postgres(_) => Err(StoreError::Invalid("PostgreSQL migrations are not wired yet".into())),
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<R, StoreError> + Send + 'static,
     {
         let permit = self.permits.clone().acquire_owned().await.map_err(|e| StoreError::Join(e.to_string()))?;
-        let pool = self.pool.clone();
+        let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get()?;
+            let mut conn = store.conn()?;
             f(&mut conn)
         })
         .await
@@ -207,8 +245,19 @@ pub fn new_id() -> String {
 
 /// Reads a provider name column as a [`pacer_shared::ProviderId`]; an unknown name is a
 /// conversion error (only pacer writes these columns).
-pub(crate) fn provider_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<pacer_shared::ProviderId> {
+pub(crate) fn provider_column(row: &Row<'_>, index: usize) -> sql::Result<pacer_shared::ProviderId> {
     let name: String = row.get(index)?;
-    name.parse()
-        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into()))
+    name.parse().map_err(|e: String| SqlError::conversion(index, e))
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sql(SqlError::Sqlite(e))
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        Self::Sql(SqlError::Postgres(e))
+    }
 }

@@ -6,8 +6,8 @@
 //! module is the only place that seals or opens those secrets; `provider::registry` builds the
 //! clients from the opened rows.
 
+use crate::store::{Conn, OptionalExtension, Row, params};
 use pacer_shared::{ProviderId, Secret, TenantId};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::StoreError;
 use crate::vault::{Sealed, TokenAad, TokenVault, VaultError};
@@ -78,9 +78,9 @@ pub struct NamedOAuthApp {
 
 const COLUMNS: &str = "tenant_id, provider, client_id, secret_nonce, secret_cipher, redirect_uri, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<OAuthAppRow> {
+fn from_row(r: &Row<'_>) -> crate::store::sql::Result<OAuthAppRow> {
     Ok(OAuthAppRow {
-        tenant_id: TenantId::new(r.get::<_, String>(0)?),
+        tenant_id: TenantId::new(r.get::<String>(0)?),
         provider: r.get(1)?,
         client_id: r.get(2)?,
         secret: Sealed { nonce: r.get(3)?, ciphertext: r.get(4)? },
@@ -90,7 +90,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OAuthAppRow> {
 }
 
 /// Inserts or replaces the app of (tenant, provider).
-pub fn upsert(conn: &Connection, row: &OAuthAppRow) -> Result<(), StoreError> {
+pub fn upsert(conn: &Conn, row: &OAuthAppRow) -> Result<(), StoreError> {
     conn.execute(
         &format!(
             "INSERT INTO tenant_oauth_apps ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -113,7 +113,7 @@ pub fn upsert(conn: &Connection, row: &OAuthAppRow) -> Result<(), StoreError> {
 }
 
 /// The app of (tenant, provider), if one is set.
-pub fn get(conn: &Connection, tenant: &TenantId, provider: &str) -> Result<Option<OAuthAppRow>, StoreError> {
+pub fn get(conn: &Conn, tenant: &TenantId, provider: &str) -> Result<Option<OAuthAppRow>, StoreError> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM tenant_oauth_apps WHERE tenant_id = ?1 AND provider = ?2"))?
         .query_row(params![tenant.as_str(), provider], from_row)
@@ -121,7 +121,7 @@ pub fn get(conn: &Connection, tenant: &TenantId, provider: &str) -> Result<Optio
 }
 
 /// Deletes the app of (tenant, provider); true when one existed.
-pub fn delete(conn: &Connection, tenant: &TenantId, provider: &str) -> Result<bool, StoreError> {
+pub fn delete(conn: &Conn, tenant: &TenantId, provider: &str) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "DELETE FROM tenant_oauth_apps WHERE tenant_id = ?1 AND provider = ?2",
         params![tenant.as_str(), provider],
@@ -130,13 +130,13 @@ pub fn delete(conn: &Connection, tenant: &TenantId, provider: &str) -> Result<bo
 
 /// Every tenant's apps with the tenant names, ordered by tenant name then provider. Cross-tenant:
 /// for the admin channel and the daemon's start-up only.
-pub fn list_all(conn: &Connection) -> Result<Vec<NamedOAuthApp>, StoreError> {
+pub fn list_all(conn: &Conn) -> Result<Vec<NamedOAuthApp>, StoreError> {
     let columns = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {columns}, t.name FROM tenant_oauth_apps a JOIN tenants t ON t.id = a.tenant_id
          ORDER BY t.name, a.provider"
     ))?;
-    let rows = stmt.query_map([], |r| Ok(NamedOAuthApp { app: from_row(r)?, tenant_name: r.get(7)? }))?;
+    let rows = stmt.query_map(params![], |r| Ok(NamedOAuthApp { app: from_row(r)?, tenant_name: r.get(7)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

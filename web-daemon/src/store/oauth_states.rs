@@ -1,8 +1,8 @@
 //! One-time OAuth `state` values. Only the SHA-256 of a state is stored; consuming one validates
 //! and deletes it in a single transaction, so a state works exactly once.
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::{ProviderId, TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 
@@ -21,7 +21,7 @@ pub struct PendingState {
 }
 
 /// Stores a state by hash.
-pub fn insert(conn: &Connection, state_hash: &[u8; 32], s: &PendingState, now: i64) -> Result<(), StoreError> {
+pub fn insert(conn: &Conn, state_hash: &[u8; 32], s: &PendingState, now: i64) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO oauth_states (state_hash, tenant_id, user_id, provider, pkce_verifier, redirect_uri, created_at, expires_at, browser_binding)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -50,26 +50,22 @@ pub enum ConsumeError {
 }
 
 /// Validates and deletes a state in one transaction.
-pub fn consume(
-    conn: &mut Connection,
-    state_hash: &[u8; 32],
-    now: i64,
-) -> Result<Result<PendingState, ConsumeError>, StoreError> {
+pub fn consume(conn: &Conn, state_hash: &[u8; 32], now: i64) -> Result<Result<PendingState, ConsumeError>, StoreError> {
     let tx = conn.transaction()?;
     let found = tx
         .query_row(
             "SELECT tenant_id, user_id, provider, pkce_verifier, redirect_uri, expires_at, browser_binding
              FROM oauth_states WHERE state_hash = ?1",
-            [state_hash.as_slice()],
+            params![state_hash.as_slice()],
             |r| {
                 Ok(PendingState {
-                    tenant_id: TenantId::new(r.get::<_, String>(0)?),
-                    user_id: UserId::new(r.get::<_, String>(1)?),
+                    tenant_id: TenantId::new(r.get::<String>(0)?),
+                    user_id: UserId::new(r.get::<String>(1)?),
                     provider: super::provider_column(r, 2)?,
                     pkce_verifier: r.get(3)?,
                     redirect_uri: r.get(4)?,
                     expires_at: r.get(5)?,
-                    browser_binding: r.get::<_, Option<Vec<u8>>>(6)?.and_then(|b| <[u8; 32]>::try_from(b).ok()),
+                    browser_binding: r.get::<Option<Vec<u8>>>(6)?.and_then(|b| <[u8; 32]>::try_from(b).ok()),
                 })
             },
         )
@@ -77,12 +73,12 @@ pub fn consume(
     let Some(state) = found else {
         return Ok(Err(ConsumeError::Unknown));
     };
-    tx.execute("DELETE FROM oauth_states WHERE state_hash = ?1", [state_hash.as_slice()])?;
+    tx.execute("DELETE FROM oauth_states WHERE state_hash = ?1", params![state_hash.as_slice()])?;
     tx.commit()?;
     if state.expires_at <= now { Ok(Err(ConsumeError::Expired)) } else { Ok(Ok(state)) }
 }
 
 /// Deletes expired states; returns how many.
-pub fn sweep_expired(conn: &Connection, now: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute("DELETE FROM oauth_states WHERE expires_at <= ?1", [now])?)
+pub fn sweep_expired(conn: &Conn, now: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute("DELETE FROM oauth_states WHERE expires_at <= ?1", params![now])?)
 }

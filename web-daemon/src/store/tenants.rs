@@ -1,7 +1,7 @@
 //! Tenants: the isolation boundary. Every user, key, token and state row carries a tenant id.
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::TenantId;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{StoreError, new_id, now_rfc3339};
 
@@ -29,17 +29,17 @@ pub fn validate_name(name: &str) -> Result<(), StoreError> {
 }
 
 /// Finds a tenant by name.
-pub fn find_by_name(conn: &Connection, name: &str) -> Result<Option<Tenant>, StoreError> {
+pub fn find_by_name(conn: &Conn, name: &str) -> Result<Option<Tenant>, StoreError> {
     Ok(conn
-        .query_row("SELECT id, name, created_at FROM tenants WHERE name = ?1", [name], |r| {
-            Ok(Tenant { id: TenantId::new(r.get::<_, String>(0)?), name: r.get(1)?, created_at: r.get(2)? })
+        .query_row("SELECT id, name, created_at FROM tenants WHERE name = ?1", params![name], |r| {
+            Ok(Tenant { id: TenantId::new(r.get::<String>(0)?), name: r.get(1)?, created_at: r.get(2)? })
         })
         .optional()?)
 }
 
 /// Returns the tenant called `name`, creating it when missing. The `default` tenant's id is
 /// `default` (so rows migrated from before tenants existed stay attached to it).
-pub fn get_or_create(conn: &Connection, name: &str) -> Result<Tenant, StoreError> {
+pub fn get_or_create(conn: &Conn, name: &str) -> Result<Tenant, StoreError> {
     validate_name(name)?;
     if let Some(t) = find_by_name(conn, name)? {
         return Ok(t);
@@ -54,7 +54,7 @@ pub fn get_or_create(conn: &Connection, name: &str) -> Result<Tenant, StoreError
 }
 
 /// Number of tenants.
-pub fn count(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM tenants", [], |r| r.get(0))?;
+pub fn count(conn: &Conn) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM tenants", params![], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }

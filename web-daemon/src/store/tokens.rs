@@ -1,8 +1,8 @@
 //! Encrypted provider tokens. This module only moves sealed bytes; `provider::tokens` is the one
 //! writer that seals and opens them (AAD = `tenant_id|user_id|provider`).
 
+use crate::store::{Conn, OptionalExtension, params};
 use pacer_shared::{ProviderId, TenantId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
 
@@ -33,7 +33,7 @@ impl std::fmt::Debug for TokenRow {
 }
 
 /// Inserts or replaces the row for (tenant, user, provider) in one statement.
-pub fn upsert(conn: &Connection, row: &TokenRow) -> Result<(), StoreError> {
+pub fn upsert(conn: &Conn, row: &TokenRow) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO provider_tokens (tenant_id, user_id, provider, nonce, ciphertext, expires_at, athlete_id, scopes, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -57,7 +57,7 @@ pub fn upsert(conn: &Connection, row: &TokenRow) -> Result<(), StoreError> {
 
 /// The row of (tenant, user, provider), filtered by both tenant and user.
 pub fn get(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     user: &UserId,
     provider: ProviderId,
@@ -84,7 +84,7 @@ pub fn get(
 }
 
 /// Deletes the row; true when one existed.
-pub fn delete(conn: &Connection, tenant: &TenantId, user: &UserId, provider: ProviderId) -> Result<bool, StoreError> {
+pub fn delete(conn: &Conn, tenant: &TenantId, user: &UserId, provider: ProviderId) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "DELETE FROM provider_tokens WHERE tenant_id = ?1 AND user_id = ?2 AND provider = ?3",
         params![tenant.as_str(), user.as_str(), provider.as_str()],

@@ -1,7 +1,7 @@
 //! Usage records: one row per authenticated operation (MCP tool call, HTTP call with a key).
 
+use crate::store::{Conn, params};
 use pacer_shared::TenantId;
-use rusqlite::{Connection, params};
 
 use super::{StoreError, now_rfc3339};
 
@@ -17,7 +17,7 @@ pub struct UsageRecord<'a> {
 
 /// Records a usage row and, when `touch`, stamps the key's `last_used_at` in the same
 /// transaction (callers stamp at most once a minute per key: `KeyCache::touch_due`).
-pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>, touch: bool) -> Result<(), StoreError> {
+pub fn record(conn: &Conn, rec: &UsageRecord<'_>, touch: bool) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     let now = now_rfc3339();
     tx.prepare_cached(
@@ -41,16 +41,17 @@ pub fn record(conn: &mut Connection, rec: &UsageRecord<'_>, touch: bool) -> Resu
 }
 
 /// (operation, status) pairs recorded for a key, oldest first.
-pub fn list_for_key(conn: &Connection, tenant: &TenantId, key_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    let mut stmt = conn
-        .prepare("SELECT operation, status FROM api_key_usage WHERE tenant_id = ?1 AND api_key_id = ?2 ORDER BY id")?;
+pub fn list_for_key(conn: &Conn, tenant: &TenantId, key_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT operation, status FROM api_key_usage WHERE tenant_id = ?1 AND api_key_id = ?2 ORDER BY id",
+    )?;
     let rows = stmt.query_map(params![tenant.as_str(), key_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Per-tier quotas (requests per minute) from `tier_limits`.
-pub fn tier_limits(conn: &Connection) -> Result<Vec<(String, u32)>, StoreError> {
-    let mut stmt = conn.prepare("SELECT tier, requests_per_minute FROM tier_limits")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+pub fn tier_limits(conn: &Conn) -> Result<Vec<(String, u32)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT tier, requests_per_minute FROM tier_limits")?;
+    let rows = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

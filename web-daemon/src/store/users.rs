@@ -1,8 +1,8 @@
 //! Users. Emails are unique across the whole daemon so login needs no tenant hint; everything
 //! else about a user is read together with its tenant.
 
+use crate::store::{Conn, OptionalExtension, Row, params};
 use pacer_shared::{TenantId, Tier, UserId, UserInfo};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{StoreError, new_id, now_rfc3339};
 
@@ -17,12 +17,12 @@ pub struct UserRecord {
 const SELECT: &str = "SELECT u.id, u.email, u.tenant_id, t.name, u.created_at, u.password_hash
     FROM users u JOIN tenants t ON t.id = u.tenant_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+fn from_row(r: &Row<'_>) -> crate::store::sql::Result<UserRecord> {
     Ok(UserRecord {
         info: UserInfo {
-            id: UserId::new(r.get::<_, String>(0)?),
+            id: UserId::new(r.get::<String>(0)?),
             email: r.get(1)?,
-            tenant_id: TenantId::new(r.get::<_, String>(2)?),
+            tenant_id: TenantId::new(r.get::<String>(2)?),
             tenant: r.get(3)?,
             created_at: r.get(4)?,
         },
@@ -41,7 +41,7 @@ pub fn normalize_email(email: &str) -> Result<String, StoreError> {
 
 /// Creates a user in `tenant`. A taken email is a [`StoreError::Conflict`].
 pub fn create(
-    conn: &Connection,
+    conn: &Conn,
     tenant: &TenantId,
     email: &str,
     password_hash: Option<&str>,
@@ -59,13 +59,13 @@ pub fn create(
 }
 
 /// Looks a user up by email (login, CLI). The returned record names its tenant.
-pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<UserRecord>, StoreError> {
+pub fn find_by_email(conn: &Conn, email: &str) -> Result<Option<UserRecord>, StoreError> {
     let email = email.trim().to_ascii_lowercase();
-    Ok(conn.query_row(&format!("{SELECT} WHERE u.email = ?1"), [email], from_row).optional()?)
+    Ok(conn.query_row(&format!("{SELECT} WHERE u.email = ?1"), params![email], from_row).optional()?)
 }
 
 /// A user of `tenant` by id.
-pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option<UserRecord>, StoreError> {
+pub fn get(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<Option<UserRecord>, StoreError> {
     Ok(conn
         .query_row(
             &format!("{SELECT} WHERE u.tenant_id = ?1 AND u.id = ?2"),
@@ -76,7 +76,7 @@ pub fn get(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option
 }
 
 /// Sets (or replaces) a user's password hash.
-pub fn set_password(conn: &Connection, tenant: &TenantId, user: &UserId, hash: &str) -> Result<(), StoreError> {
+pub fn set_password(conn: &Conn, tenant: &TenantId, user: &UserId, hash: &str) -> Result<(), StoreError> {
     let n = conn.execute(
         "UPDATE users SET password_hash = ?1 WHERE tenant_id = ?2 AND id = ?3",
         params![hash, tenant.as_str(), user.as_str()],
@@ -85,20 +85,20 @@ pub fn set_password(conn: &Connection, tenant: &TenantId, user: &UserId, hash: &
 }
 
 /// Every user (admin view), ordered by tenant then email.
-pub fn list_all(conn: &Connection) -> Result<Vec<UserInfo>, StoreError> {
-    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY t.name, u.email"))?;
-    let rows = stmt.query_map([], from_row)?;
+pub fn list_all(conn: &Conn) -> Result<Vec<UserInfo>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY t.name, u.email"))?;
+    let rows = stmt.query_map(params![], from_row)?;
     Ok(rows.map(|r| r.map(|u| u.info)).collect::<Result<_, _>>()?)
 }
 
 /// Number of users.
-pub fn count(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+pub fn count(conn: &Conn) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", params![], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
 /// A user's key-tier allowance (`users.max_tier`); `None` when the user does not exist.
-pub fn max_tier(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<Option<Tier>, StoreError> {
+pub fn max_tier(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<Option<Tier>, StoreError> {
     let tier: Option<String> = conn
         .prepare_cached("SELECT max_tier FROM users WHERE tenant_id = ?1 AND id = ?2")?
         .query_row(params![tenant.as_str(), user.as_str()], |r| r.get(0))
@@ -108,7 +108,7 @@ pub fn max_tier(conn: &Connection, tenant: &TenantId, user: &UserId) -> Result<O
 }
 
 /// Sets a user's key-tier allowance by email (admin channel only).
-pub fn set_max_tier(conn: &Connection, email: &str, tier: Tier) -> Result<(), StoreError> {
+pub fn set_max_tier(conn: &Conn, email: &str, tier: Tier) -> Result<(), StoreError> {
     let email = email.trim().to_ascii_lowercase();
     let n = conn.execute("UPDATE users SET max_tier = ?1 WHERE email = ?2", params![tier.as_str(), email])?;
     if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("user {email}"))) }

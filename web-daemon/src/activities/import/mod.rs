@@ -87,7 +87,7 @@ pub fn run(
     progress: &mut dyn FnMut(&ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let zone = athlete_settings::get(&*store.conn()?, &owner.tenant, &owner.user)?.time_zone;
+    let zone = athlete_settings::get(&store.conn()?, &owner.tenant, &owner.user)?.time_zone;
     // Parsing (this thread) and writing (the writer thread) overlap: batches go through a
     // small bounded channel, so at most a few batches are in memory.
     let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
@@ -156,13 +156,13 @@ fn write_batches(
     owner: &Owner,
     batches: std::sync::mpsc::Receiver<Vec<Pending>>,
 ) -> Result<(u64, Vec<String>), StoreError> {
-    let mut conn = store.conn()?;
+    let conn = store.conn()?;
     let (mut imported, mut duplicates) = (0, Vec::new());
     for mut batch in batches {
         // IMMEDIATE: the batch reads (duplicate check) before it writes; a deferred transaction
         // would then fail at once with "database is locked" when another writer committed in
         // between (SQLite does not wait on a read-to-write upgrade).
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_immediate()?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for p in &mut batch {
             let stored = convert::finish(&mut p.record, &p.streams);

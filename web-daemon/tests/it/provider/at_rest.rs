@@ -34,7 +34,8 @@ fn tokens_at_rest_are_sealed_and_bound_to_their_user() {
         let mate = add_user(&h.store, "acme", "bob@example.com");
         let stranger = add_user(&h.store, "umbrella", "eve@example.com");
         {
-            let conn = h.store.conn().expect("conn");
+            let pooled = h.store.conn().expect("conn");
+            let conn = pooled.sqlite().expect("the tamper test runs on SQLite");
             conn.execute_batch("CREATE TEMP TABLE stolen AS SELECT * FROM provider_tokens WHERE 0").expect("temp");
             for target in [&mate, &stranger] {
                 conn.execute(
