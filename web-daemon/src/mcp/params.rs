@@ -183,7 +183,9 @@ fn parse_time(text: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp());
     }
-    if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+    // Without an offset (local to nobody: read as UTC), or UTC with a year RFC 3339 cannot
+    // write (beyond 9999 or before 0000, as [`rfc3339`] answers such epochs).
+    if let Ok(t) = NaiveDateTime::parse_from_str(text.strip_suffix('Z').unwrap_or(text), "%Y-%m-%dT%H:%M:%S%.f") {
         return Some(t.and_utc().timestamp());
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
@@ -255,6 +257,9 @@ mod tests {
         assert_eq!(at("1795564800").ok(), Some(1_795_564_800));
         assert!(at("yesterday").is_err_and(|e| e.message.starts_with("after: 'yesterday' is not a time")));
         assert_eq!(rfc3339(1_795_591_800), "2026-11-25T07:30:00Z");
+        // Found by the property test: a year RFC 3339 cannot write must still read back.
+        assert_eq!(at(&rfc3339(-3_083_173_141_978)).ok(), Some(-3_083_173_141_978));
+        assert_eq!(at("-95732-02-18T16:07:02Z").ok(), Some(-3_083_173_141_978));
     }
 
     #[test]
