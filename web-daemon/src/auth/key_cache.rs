@@ -105,6 +105,14 @@ impl KeyCache {
         inner.by_hash.retain(|_, (p, _)| p.key_id.as_deref() != Some(key_id));
         inner.active.remove(key_id);
     }
+
+    /// Drops every validated key (a replica that may have missed invalidations calls this).
+    pub fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.by_hash.clear();
+        inner.active.clear();
+    }
 }
 
 /// Inserts into a map of at most [`MAX_ENTRIES`]: when full, entries older than `ttl` are

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::refresh::{RefreshDecision, RefreshLocks, needs_refresh, refresh_decision};
 use super::{ActivityData, FitnessProvider, ProviderError, ProviderRegistry, RateLimitUsage, TokenSet};
+use crate::store::replicas::ReplicaLock;
 use crate::store::{Store, TokenRow};
 use crate::vault::{Sealed, TokenAad, TokenVault};
 
@@ -313,9 +314,21 @@ impl TokenService {
         seen: &Opened,
         forced: bool,
     ) -> Result<Opened, ProviderError> {
-        let Owner { provider, tenant, user, client } = *owner;
+        let Owner { provider, tenant, user, .. } = *owner;
         let lock = self.lock(provider, tenant, user);
         let _guard = lock.lock().await;
+        // Replicas sharing a database: one of them refreshes, the others then read its tokens.
+        let replicas = ReplicaLock::acquire(&self.store, &format!("refresh:{tenant}:{user}:{provider}"))
+            .await
+            .map_err(|e| ProviderError::TokenRefreshFailed { reason: format!("waiting for another replica: {e}") })?;
+        let refreshed = self.refresh_locked(owner, seen, forced).await;
+        replicas.release().await;
+        refreshed
+    }
+
+    /// [`refresh_serialized`](Self::refresh_serialized) once both locks are held.
+    async fn refresh_locked(&self, owner: &Owner<'_>, seen: &Opened, forced: bool) -> Result<Opened, ProviderError> {
+        let Owner { provider, tenant, user, client } = *owner;
         let current = self.load(provider, tenant, user).await?;
         let changed = current.row.nonce != seen.row.nonce || current.access != seen.access;
         if refresh_decision(changed, forced, current.row.expires_at, now_s()) == RefreshDecision::UseCurrent {

@@ -4,6 +4,7 @@
 use crate::store::{Conn, OptionalExtension, Row, params};
 use pacer_shared::{KeyInfo, TenantId, Tier, UserId};
 
+use super::replicas::{self, Invalidation};
 use super::{StoreError, new_id, now_rfc3339};
 
 /// What a caller supplies to create a key.
@@ -102,13 +103,21 @@ pub fn deactivate(conn: &Conn, tenant: &TenantId, user: &UserId, key_id: &str) -
         "UPDATE api_keys SET is_active = FALSE WHERE tenant_id = ?1 AND user_id = ?2 AND id = ?3",
         params![tenant.as_str(), user.as_str(), key_id],
     )?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("API key {key_id}"))) }
+    revoked(conn, n, key_id)
+}
+
+/// After deactivating `n` rows of `key_id`: tells the other replicas, or answers `NotFound`.
+fn revoked(conn: &Conn, n: usize, key_id: &str) -> Result<(), StoreError> {
+    if n != 1 {
+        return Err(StoreError::NotFound(format!("API key {key_id}")));
+    }
+    replicas::notify(conn, &Invalidation::Key(key_id.to_owned()))
 }
 
 /// Deactivates any key by id (local admin only). Returns the key's tenant and user.
 pub fn deactivate_any(conn: &Conn, key_id: &str) -> Result<(), StoreError> {
     let n = conn.execute("UPDATE api_keys SET is_active = FALSE WHERE id = ?1", params![key_id])?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("API key {key_id}"))) }
+    revoked(conn, n, key_id)
 }
 
 /// Whether a key is still active (checked on every MCP call so revocation bites mid-session).

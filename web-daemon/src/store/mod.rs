@@ -18,6 +18,7 @@ pub mod login_links;
 pub mod migrate;
 pub mod oauth_apps;
 pub mod oauth_states;
+pub mod replicas;
 pub mod sql;
 pub mod tenants;
 pub mod tokens;
@@ -46,6 +47,9 @@ enum Backend {
     Sqlite(Pool),
     Postgres(PgPool),
 }
+
+/// Where PostgreSQL is (for connections outside the pool: the invalidation listener).
+pub type PgConfig = tokio_postgres::Config;
 
 /// Errors of the store layer. `Display` is safe to show to an operator (no secrets).
 #[derive(Debug, thiserror::Error)]
@@ -133,12 +137,20 @@ impl Store {
 
     /// Connects to PostgreSQL (a pool of [`POOL_SIZE`] connections, each keeping its prepared
     /// statements). Does not migrate: call [`Store::migrate`].
-    pub fn open_postgres(config: postgres::Config) -> Result<Self, StoreError> {
+    pub fn open_postgres(config: &PgConfig) -> Result<Self, StoreError> {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(Duration::from_secs(10))
-            .build(sql::PgManager::new(config))?;
+            .build(sql::PgManager::new(postgres::Config::from(config.clone())))?;
         Ok(Self::with_backend(Backend::Postgres(pool), None))
+    }
+
+    /// Starts this replica's invalidation listener (PostgreSQL; see [`replicas`]). Call once, on
+    /// the daemon's runtime.
+    pub fn listen_for_invalidations(&self, config: &PgConfig) {
+        if self.engine() == Engine::Postgres {
+            replicas::spawn_listener(config.clone(), self.keys.clone());
+        }
     }
 
     fn with_backend(backend: Backend, path: Option<PathBuf>) -> Self {
