@@ -98,8 +98,6 @@ impl From<AgentRecord> for RegisteredAgentCard {
 
 /// Registers an agent in the caller's tenant.
 #[utoipa::path(
-    post,
-    path = "/a2a/register",
     tag = "a2a",
     request_body = Registration,
     params(TenantHeader),
@@ -144,8 +142,6 @@ pub struct DiscoverQuery {
 
 /// Lists the caller's tenant's agents, optionally by capability (in registration order, at most 500).
 #[utoipa::path(
-    get,
-    path = "/a2a/agents/discover",
     tag = "a2a",
     params(DiscoverQuery, TenantHeader),
     security(("api_key" = [])),
@@ -170,8 +166,6 @@ pub async fn discover(
 
 /// One agent's card, from the caller's tenant.
 #[utoipa::path(
-    get,
-    path = "/a2a/agents/{agent_id}/card",
     tag = "a2a",
     params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
     security(("api_key" = [])),
@@ -206,8 +200,6 @@ pub struct Unregistered {
 
 /// Unregisters one of the caller's own agents (its capabilities go with it).
 #[utoipa::path(
-    delete,
-    path = "/a2a/agents/{agent_id}",
     tag = "a2a",
     params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
     security(("api_key" = [])),
@@ -234,8 +226,6 @@ pub async fn unregister(
 
 /// pacer's own A2A agent card: its skills are the MCP tools.
 #[utoipa::path(
-    get,
-    path = "/.well-known/agent-card.json",
     tag = "a2a",
     responses((status = 200, description = "A2A agent card", body = AgentCard)),
 )]
@@ -302,8 +292,6 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
 /// `A2A-Version: 1.0` or a 1.0 method name, 0.3 shapes for `A2A-Version: 0.3` or a 0.3 method
 /// name; another `A2A-Version` is `-32009`. JSON-RPC errors come with HTTP 200.
 #[utoipa::path(
-    post,
-    path = "/a2a",
     tag = "a2a",
     request_body = JsonRpcRequest,
     params(
@@ -339,7 +327,7 @@ pub async fn json_rpc(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(register)
         .service(discover)
         .service(agent_card)

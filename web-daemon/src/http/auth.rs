@@ -58,8 +58,6 @@ pub struct TokenResponse {
 
 /// Exchanges email and password for a session JWT.
 #[utoipa::path(
-    post,
-    path = "/api/auth/login",
     tag = "auth",
     request_body = LoginRequest,
     responses(

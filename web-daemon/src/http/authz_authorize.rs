@@ -106,8 +106,6 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, String)]) -> HttpResponse 
 
 /// Starts an authorization: validates it, then the sign-in form or the consent page.
 #[utoipa::path(
-    get,
-    path = "/oauth/authorize",
     tag = "mcp-auth",
     params(AuthorizeQuery),
     responses(
@@ -270,8 +268,6 @@ pub struct AuthorizeForm {
 
 /// Signs in, or records the consent decision.
 #[utoipa::path(
-    post,
-    path = "/oauth/authorize",
     tag = "mcp-auth",
     request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -386,6 +382,6 @@ pub async fn decide(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(authorize).service(decide);
 }

@@ -29,8 +29,6 @@ pub struct GrantRevoked {
 
 /// Lists the applications the logged-in user authorized (MCP OAuth).
 #[utoipa::path(
-    get,
-    path = "/api/oauth/grants",
     tag = "mcp-auth",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -49,8 +47,6 @@ pub async fn list_grants(auth: Authenticated, state: web::Data<AppState>) -> Res
 
 /// Revokes one connected application: every token of the grant stops working at once.
 #[utoipa::path(
-    delete,
-    path = "/api/oauth/grants/{grant_id}",
     tag = "mcp-auth",
     params(("grant_id" = String, Path, description = "The grant's `id` from the list"), TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -79,6 +75,6 @@ pub async fn revoke_grant(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(list_grants).service(revoke_grant);
 }

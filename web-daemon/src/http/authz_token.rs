@@ -108,8 +108,6 @@ fn lifetimes(state: &AppState) -> Lifetimes {
 
 /// Exchanges an authorization code or a refresh token for tokens.
 #[utoipa::path(
-    post,
-    path = "/oauth/token",
     tag = "mcp-auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -173,8 +171,6 @@ async fn token_inner(req: &HttpRequest, state: &AppState, form: TokenForm) -> Re
 /// Registers a client (Dynamic Client Registration, RFC 7591). Clients that can host a Client
 /// ID Metadata Document should use its URL as `client_id` instead.
 #[utoipa::path(
-    post,
-    path = "/oauth/register",
     tag = "mcp-auth",
     request_body = RegistrationRequest,
     responses(
@@ -216,8 +212,6 @@ pub struct RevokeForm {
 
 /// Revokes a token (RFC 7009): a refresh token revokes its whole grant, an access token itself.
 #[utoipa::path(
-    post,
-    path = "/oauth/revoke",
     tag = "mcp-auth",
     request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -260,7 +254,7 @@ fn preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/token`.
-#[utoipa::path(options, path = "/oauth/token", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/token")]
 pub async fn token_preflight() -> HttpResponse {
@@ -268,7 +262,7 @@ pub async fn token_preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/register`.
-#[utoipa::path(options, path = "/oauth/register", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/register")]
 pub async fn register_preflight() -> HttpResponse {
@@ -276,7 +270,7 @@ pub async fn register_preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/revoke`.
-#[utoipa::path(options, path = "/oauth/revoke", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/revoke")]
 pub async fn revoke_preflight() -> HttpResponse {
@@ -284,7 +278,7 @@ pub async fn revoke_preflight() -> HttpResponse {
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(token).service(register).service(revoke);
     cfg.service(token_preflight).service(register_preflight).service(revoke_preflight);
 }

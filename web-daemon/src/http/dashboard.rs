@@ -58,8 +58,6 @@ pub struct WeeklyQuery {
 
 /// Weekly volume of the signed-in person, as SVG bars stacked by sport.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/weekly.svg",
     tag = "dashboard",
     params(WeeklyQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -95,8 +93,6 @@ pub struct FitnessQuery {
 
 /// Fitness (CTL), fatigue (ATL) and form (TSB) of the signed-in person, as three SVG lines.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/fitness.svg",
     tag = "dashboard",
     params(FitnessQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -164,8 +160,6 @@ fn track(series: &[serde_json::Value]) -> Vec<[f64; 2]> {
 
 /// The signed-in person's latest activities with their routes.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/recent",
     tag = "dashboard",
     params(RecentQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -215,9 +209,9 @@ pub async fn recent(
 }
 
 /// Mounts the dashboard routes under `/api/dashboard`, with query errors as JSON.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(
-        web::scope("/api/dashboard")
+        utoipa_actix_web::scope("/api/dashboard")
             .app_data(super::error::query_config())
             .service(weekly_svg)
             .service(fitness_svg)

@@ -125,8 +125,6 @@ async fn save_upload(
 
 /// Imports an uploaded Strava bulk export (ZIP) or activity file into the caller's store.
 #[utoipa::path(
-    post,
-    path = "/api/import",
     tag = "activities",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),

@@ -116,8 +116,6 @@ impl From<KeyInfo> for KeyInfoBody {
 
 /// Creates an API key for the logged-in user.
 #[utoipa::path(
-    post,
-    path = "/api/keys/create",
     tag = "keys",
     request_body = CreateKeyRequest,
     params(TenantHeader),
@@ -150,8 +148,6 @@ pub async fn create_key(
 
 /// Lists the logged-in user's keys (active and deactivated).
 #[utoipa::path(
-    get,
-    path = "/api/keys/list",
     tag = "keys",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -170,8 +166,6 @@ pub async fn list_keys(auth: Authenticated, state: web::Data<AppState>) -> Resul
 
 /// Deactivates one of the logged-in user's keys; it stops working at once.
 #[utoipa::path(
-    delete,
-    path = "/api/keys/{key_id}",
     tag = "keys",
     params(("key_id" = String, Path, description = "The key's `id` from create or list"), TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -196,7 +190,7 @@ pub async fn revoke_key(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(create_key).service(list_keys).service(revoke_key);
 }
 

@@ -96,10 +96,12 @@ pub enum JsonRpcVersion {
     V2,
 }
 
+// Mounted by `McpRoute` (below), which this documents.
 /// MCP JSON-RPC over Streamable HTTP (stateless).
 #[utoipa::path(
     post,
     path = "/mcp",
+    impl_for = McpRoute,
     tag = "mcp",
     params(
         TenantHeader,
@@ -259,12 +261,22 @@ fn error_code(status: StatusCode) -> &'static str {
     }
 }
 
-/// Registers `/mcp`: POST served, every other method 405.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/mcp")
+/// `/mcp` as one resource: `POST` is [`mcp_post`], whose `#[utoipa::path]` documents this type
+/// and names the path it is mounted at; every other method is [`method_not_allowed`] (405 with
+/// `Allow: POST`, saying why). The `Origin` check covers them all.
+pub struct McpRoute;
+
+impl actix_web::dev::HttpServiceFactory for McpRoute {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        web::resource(<Self as utoipa::Path>::path())
             .wrap(actix_web::middleware::from_fn(super::host::require_allowed_origin))
             .route(web::post().to(mcp_post))
-            .default_service(web::to(method_not_allowed)),
-    );
+            .default_service(web::to(method_not_allowed))
+            .register(config);
+    }
+}
+
+/// Registers `/mcp` ([`McpRoute`]).
+pub fn configure(cfg: &mut super::DocumentedConfig) {
+    cfg.service(McpRoute);
 }

@@ -90,8 +90,6 @@ fn query_api_key(query: &str) -> Option<String> {
 
 /// MCP over WebSocket: one JSON-RPC message per text frame, both ways.
 #[utoipa::path(
-    get,
-    path = "/mcp/ws",
     tag = "mcp",
     params(TenantHeader),
     // The key as `X-API-Key`, or as `?api_key=` for clients that cannot set headers (browsers),

@@ -26,8 +26,6 @@ pub struct Me {
 
 /// The tenant, user, key and tier of the presented API key.
 #[utoipa::path(
-    get,
-    path = "/api/me",
     tag = "keys",
     params(TenantHeader),
     security(("api_key" = [])),

@@ -99,7 +99,7 @@ pub async fn ask(state: &AppState, request: &ConfirmationRequest, html: bool) ->
 }
 
 /// Confirms (or cancels) a connect link opened without its owner's session.
-#[utoipa::path(post, path = "/oauth/{provider}/confirm", tag = "oauth",
+#[utoipa::path(tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Connected (ConnectedOnly; browsers get a page), or cancelled", body = super::oauth_answer::ConnectedOnly),
