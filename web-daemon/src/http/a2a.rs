@@ -105,12 +105,12 @@ impl From<AgentRecord> for RegisteredAgentCard {
     responses(
         (status = 201, description = "Registered", body = Registered),
         (status = 400, description = "Invalid input (metadata at most 8 KiB as JSON); the message names the field", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        super::responses::KeyUnauthorized,
         (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a quota is full (code `quota_exceeded`: 50 agents per user, 500 per tenant)", body = ErrorBody),
         (status = 409, description = "The agent id is already registered in this tenant", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/a2a/register")]
@@ -148,9 +148,8 @@ pub struct DiscoverQuery {
     responses(
         (status = 200, description = "Matching agents of this tenant", body = DiscoveredAgents),
         (status = 400, description = "Invalid capability", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::KeyAuth,
+        super::responses::RateLimited,
     )
 )]
 #[get("/a2a/agents/discover")]
@@ -171,10 +170,9 @@ pub async fn discover(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The agent's card", body = AgentCardResponse),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::KeyAuth,
         (status = 404, description = "No such agent in this tenant (including other tenants' agents)", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[get("/a2a/agents/{agent_id}/card")]
@@ -205,10 +203,9 @@ pub struct Unregistered {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Unregistered", body = Unregistered),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::KeyAuth,
         (status = 404, description = "No such agent of this user (other users' and other tenants' agents included)", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[delete("/a2a/agents/{agent_id}")]
@@ -302,11 +299,10 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
     responses(
         (status = 200, description = "JSON-RPC response", body = JsonRpcResponse),
         (status = 204, description = "Notification (no `id`): no response"),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::KeyAuth,
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/a2a")]

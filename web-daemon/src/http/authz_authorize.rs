@@ -112,7 +112,7 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, String)]) -> HttpResponse 
         (status = 200, description = "HTML: pacer's sign-in form, or the consent page when signed in", content_type = "text/html"),
         (status = 302, description = "Back to the client's redirect URI with `error` (invalid_request, unsupported_response_type, invalid_scope, invalid_target), `state`, `iss`"),
         (status = 400, description = "HTML: unknown client, refused client id URL (not https, or a loopback, private or link-local address), or a redirect_uri that is not the client's", content_type = "text/html"),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[get("/oauth/authorize", wrap = "PerIpLimit::new(\"oauth\")")]
@@ -278,8 +278,8 @@ pub struct AuthorizeForm {
             (super::error::ErrorBody = "application/json"),
         )),
         (status = 401, description = "HTML: the sign-in form again, with the error", content_type = "text/html"),
-        super::error::WrongContentType,
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/authorize", wrap = "PerIpLimit::new(\"login\")")]

@@ -34,8 +34,7 @@ pub struct GrantRevoked {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Connected applications", body = GrantList),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[get("/api/oauth/grants")]
@@ -52,8 +51,7 @@ pub async fn list_grants(auth: Authenticated, state: web::Data<AppState>) -> Res
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Revoked", body = GrantRevoked),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
         (status = 404, description = "No such active grant of this user", body = ErrorBody),
     )
 )]

@@ -114,7 +114,7 @@ fn lifetimes(state: &AppState) -> Lifetimes {
         (status = 200, description = "Access token (bound to <public_url>/mcp) and a new refresh token", body = TokenAnswer),
         (status = 400, description = "`invalid_grant` (replayed, expired or unknown code; wrong code_verifier; redirect_uri mismatch; reused refresh token, which revokes every token of the grant), `invalid_target` (resource missing or not this server's MCP URL), `invalid_request`, `unsupported_grant_type`, `invalid_scope`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`: unknown client or failed client authentication", body = OAuthErrorBody),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/token", wrap = "PerIpLimit::new(\"mcp_token\")")]
@@ -176,7 +176,7 @@ async fn token_inner(req: &HttpRequest, state: &AppState, form: TokenForm) -> Re
     responses(
         (status = 201, description = "Registered; `client_secret` only for confidential clients", body = RegistrationResponse),
         (status = 400, description = "`invalid_redirect_uri` or `invalid_client_metadata`", body = OAuthErrorBody),
-        (status = 429, description = "Too many registrations from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/register", wrap = "PerIpLimit::new(\"mcp_register\")")]
@@ -218,7 +218,7 @@ pub struct RevokeForm {
         (status = 200, description = "Revoked, or the token was unknown or not this client's (the same answer)"),
         (status = 400, description = "`invalid_request`: not a form body with `token`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/revoke", wrap = "PerIpLimit::new(\"mcp_token\")")]

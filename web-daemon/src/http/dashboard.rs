@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::charts::{self, WeeklyMetric};
-use super::error::{ApiError, SessionErrors};
+use super::error::ApiError;
 use super::extract::{Authenticated, TenantHeader};
+use super::responses::{BadQuery, SessionAuth};
 use super::svg;
 use crate::analytics::Analytics;
 use crate::state::AppState;
@@ -63,7 +64,8 @@ pub struct WeeklyQuery {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "SVG chart (`viewBox` of `width` × 220–300)", content_type = "image/svg+xml", body = String),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/weekly.svg")]
@@ -98,7 +100,8 @@ pub struct FitnessQuery {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "SVG chart (`viewBox` of `width` × 220–300)", content_type = "image/svg+xml", body = String),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/fitness.svg")]
@@ -165,7 +168,8 @@ fn track(series: &[serde_json::Value]) -> Vec<[f64; 2]> {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Latest activities, newest first", body = RecentActivities),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/recent")]

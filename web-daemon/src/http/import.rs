@@ -132,8 +132,7 @@ async fn save_upload(
     responses(
         (status = 200, description = "NDJSON: `{\"progress\": {files_done, files_total, bytes_done, current}}` lines, then `{\"report\": ImportReport}` or `{\"error\": {code, message}}`", content_type = "application/x-ndjson"),
         (status = 400, description = "No `file` part, or an empty file", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
         (status = 413, description = "Larger than `max_import_bytes`", body = ErrorBody),
     )
 )]

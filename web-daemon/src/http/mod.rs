@@ -35,6 +35,7 @@ pub mod oauth_confirm;
 pub mod openapi;
 pub mod page;
 pub mod ratelimit;
+pub mod responses;
 pub mod session;
 pub mod svg;
 pub mod undocumented;

@@ -46,8 +46,8 @@ fn wants_json(req: &HttpRequest) -> bool {
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
-        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
-        super::error::RateLimited))]
+        super::responses::SessionUnauthorized, (status = 404, body = super::error::ErrorBody),
+        super::responses::RateLimited))]
 #[get("/oauth/{provider}/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(
     req: HttpRequest,
@@ -88,7 +88,7 @@ async fn authorize(
         (status = 403, description = "Unknown, used or expired `state` (code `invalid_state`), or this browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody),
-        super::error::RateLimited))]
+        super::responses::RateLimited))]
 #[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
     req: HttpRequest,

@@ -106,8 +106,8 @@ pub async fn ask(state: &AppState, request: &ConfirmationRequest, html: bool) ->
         (status = 400, description = "Malformed form", body = ErrorBody),
         (status = 403, description = "Unknown, used or expired token, the `pacer_oauth_confirm` cookie does not match the form (code `invalid_state`), or this browser's session belongs to another pacer user", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        super::error::WrongContentType,
-        super::error::RateLimited,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
         (status = 502, body = ErrorBody)))]
 #[post("/oauth/{provider}/confirm", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 pub async fn confirm(

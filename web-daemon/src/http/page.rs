@@ -20,7 +20,7 @@ use pacer_shared::ProviderId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::extract::{Authenticated, TenantHeader};
 use super::html::{html_response, render};
 use super::session::session_cookie;
@@ -130,8 +130,7 @@ fn rfc3339(epoch: i64) -> Option<String> {
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Connection status", body = ConnectionBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[get("/api/connection")]
@@ -167,8 +166,7 @@ pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Resu
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Disconnected (or was not connected)", body = DisconnectedBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[delete("/api/connection")]
