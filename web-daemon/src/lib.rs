@@ -127,7 +127,6 @@ impl Daemon {
         let per_worker = descriptors::connections_per_worker(state.config.max_connections, open_files, HTTP_WORKERS);
         tracing::debug!(open_files, per_worker, workers = HTTP_WORKERS, "HTTP connection cap");
         let server = actix_web::HttpServer::new(move || {
-            let sandbox = sandbox.clone();
             actix_web::App::new()
                 .app_data(data.clone())
                 .wrap(actix_web::middleware::from_fn(http::ratelimit::rate_limit_headers))
@@ -135,12 +134,7 @@ impl Daemon {
                 .wrap(actix_web::middleware::from_fn(http::deadline::body_deadline))
                 .wrap(tracing_actix())
                 .configure(http::body_limits(max_body))
-                .configure(http::configure)
-                .configure(move |cfg| {
-                    if let Some(sb) = &sandbox {
-                        sb.configure(SANDBOX_PREFIX, cfg);
-                    }
-                })
+                .configure(http::configure(sandbox.clone()))
                 .default_service(http::default_service())
         })
         .workers(HTTP_WORKERS)

@@ -98,8 +98,6 @@ impl From<AgentRecord> for RegisteredAgentCard {
 
 /// Registers an agent in the caller's tenant.
 #[utoipa::path(
-    post,
-    path = "/a2a/register",
     tag = "a2a",
     request_body = Registration,
     params(TenantHeader),
@@ -107,12 +105,12 @@ impl From<AgentRecord> for RegisteredAgentCard {
     responses(
         (status = 201, description = "Registered", body = Registered),
         (status = 400, description = "Invalid input (metadata at most 8 KiB as JSON); the message names the field", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
+        super::responses::KeyUnauthorized,
         (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or a quota is full (code `quota_exceeded`: 50 agents per user, 500 per tenant)", body = ErrorBody),
         (status = 409, description = "The agent id is already registered in this tenant", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/a2a/register")]
@@ -144,17 +142,14 @@ pub struct DiscoverQuery {
 
 /// Lists the caller's tenant's agents, optionally by capability (in registration order, at most 500).
 #[utoipa::path(
-    get,
-    path = "/a2a/agents/discover",
     tag = "a2a",
     params(DiscoverQuery, TenantHeader),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Matching agents of this tenant", body = DiscoveredAgents),
         (status = 400, description = "Invalid capability", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::KeyAuth,
+        super::responses::RateLimited,
     )
 )]
 #[get("/a2a/agents/discover")]
@@ -170,17 +165,14 @@ pub async fn discover(
 
 /// One agent's card, from the caller's tenant.
 #[utoipa::path(
-    get,
-    path = "/a2a/agents/{agent_id}/card",
     tag = "a2a",
     params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The agent's card", body = AgentCardResponse),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::KeyAuth,
         (status = 404, description = "No such agent in this tenant (including other tenants' agents)", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[get("/a2a/agents/{agent_id}/card")]
@@ -206,17 +198,14 @@ pub struct Unregistered {
 
 /// Unregisters one of the caller's own agents (its capabilities go with it).
 #[utoipa::path(
-    delete,
-    path = "/a2a/agents/{agent_id}",
     tag = "a2a",
     params(("agent_id" = String, Path, description = "The registered agent id"), TenantHeader),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Unregistered", body = Unregistered),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::KeyAuth,
         (status = 404, description = "No such agent of this user (other users' and other tenants' agents included)", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[delete("/a2a/agents/{agent_id}")]
@@ -234,8 +223,6 @@ pub async fn unregister(
 
 /// pacer's own A2A agent card: its skills are the MCP tools.
 #[utoipa::path(
-    get,
-    path = "/.well-known/agent-card.json",
     tag = "a2a",
     responses((status = 200, description = "A2A agent card", body = AgentCard)),
 )]
@@ -302,8 +289,6 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
 /// `A2A-Version: 1.0` or a 1.0 method name, 0.3 shapes for `A2A-Version: 0.3` or a 0.3 method
 /// name; another `A2A-Version` is `-32009`. JSON-RPC errors come with HTTP 200.
 #[utoipa::path(
-    post,
-    path = "/a2a",
     tag = "a2a",
     request_body = JsonRpcRequest,
     params(
@@ -314,11 +299,10 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
     responses(
         (status = 200, description = "JSON-RPC response", body = JsonRpcResponse),
         (status = 204, description = "Notification (no `id`): no response"),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
-        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        super::responses::KeyAuth,
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/a2a")]
@@ -339,7 +323,7 @@ pub async fn json_rpc(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(register)
         .service(discover)
         .service(agent_card)

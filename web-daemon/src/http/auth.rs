@@ -58,8 +58,6 @@ pub struct TokenResponse {
 
 /// Exchanges email and password for a session JWT.
 #[utoipa::path(
-    post,
-    path = "/api/auth/login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -70,8 +68,8 @@ pub struct TokenResponse {
         )),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Unknown email or wrong password (same message for both)", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
         (status = 429, description = "Too many attempts from this IP, or too many failures for this account (code `rate_limited`)", body = ErrorBody, headers(
             ("Retry-After" = u64, description = "Seconds until a request can succeed"),
         )),

@@ -106,15 +106,13 @@ fn redirect_with(redirect_uri: &str, params: &[(&str, String)]) -> HttpResponse 
 
 /// Starts an authorization: validates it, then the sign-in form or the consent page.
 #[utoipa::path(
-    get,
-    path = "/oauth/authorize",
     tag = "mcp-auth",
     params(AuthorizeQuery),
     responses(
         (status = 200, description = "HTML: pacer's sign-in form, or the consent page when signed in", content_type = "text/html"),
         (status = 302, description = "Back to the client's redirect URI with `error` (invalid_request, unsupported_response_type, invalid_scope, invalid_target), `state`, `iss`"),
         (status = 400, description = "HTML: unknown client, refused client id URL (not https, or a loopback, private or link-local address), or a redirect_uri that is not the client's", content_type = "text/html"),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[get("/oauth/authorize", wrap = "PerIpLimit::new(\"oauth\")")]
@@ -270,8 +268,6 @@ pub struct AuthorizeForm {
 
 /// Signs in, or records the consent decision.
 #[utoipa::path(
-    post,
-    path = "/oauth/authorize",
     tag = "mcp-auth",
     request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -282,8 +278,8 @@ pub struct AuthorizeForm {
             (super::error::ErrorBody = "application/json"),
         )),
         (status = 401, description = "HTML: the sign-in form again, with the error", content_type = "text/html"),
-        super::error::WrongContentType,
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/authorize", wrap = "PerIpLimit::new(\"login\")")]
@@ -386,6 +382,6 @@ pub async fn decide(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(authorize).service(decide);
 }

@@ -29,15 +29,12 @@ pub struct GrantRevoked {
 
 /// Lists the applications the logged-in user authorized (MCP OAuth).
 #[utoipa::path(
-    get,
-    path = "/api/oauth/grants",
     tag = "mcp-auth",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Connected applications", body = GrantList),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[get("/api/oauth/grants")]
@@ -49,15 +46,12 @@ pub async fn list_grants(auth: Authenticated, state: web::Data<AppState>) -> Res
 
 /// Revokes one connected application: every token of the grant stops working at once.
 #[utoipa::path(
-    delete,
-    path = "/api/oauth/grants/{grant_id}",
     tag = "mcp-auth",
     params(("grant_id" = String, Path, description = "The grant's `id` from the list"), TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Revoked", body = GrantRevoked),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
         (status = 404, description = "No such active grant of this user", body = ErrorBody),
     )
 )]
@@ -79,6 +73,6 @@ pub async fn revoke_grant(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(list_grants).service(revoke_grant);
 }

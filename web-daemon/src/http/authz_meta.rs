@@ -74,7 +74,7 @@ fn resource_metadata(state: &AppState) -> ResourceMetadata {
 }
 
 /// Protected resource metadata of `/mcp` (RFC 9728, path-inserted form).
-#[utoipa::path(get, path = "/.well-known/oauth-protected-resource/mcp", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 200, description = "Which authorization server issues tokens for /mcp, and its scopes", body = ResourceMetadata)))]
 #[get("/.well-known/oauth-protected-resource/mcp")]
 pub async fn protected_resource_mcp(state: web::Data<AppState>) -> HttpResponse {
@@ -83,7 +83,7 @@ pub async fn protected_resource_mcp(state: web::Data<AppState>) -> HttpResponse 
 
 /// Protected resource metadata at the root (the same document: `/mcp` is pacer's only
 /// OAuth-protected resource).
-#[utoipa::path(get, path = "/.well-known/oauth-protected-resource", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 200, description = "Same as /.well-known/oauth-protected-resource/mcp", body = ResourceMetadata)))]
 #[get("/.well-known/oauth-protected-resource")]
 pub async fn protected_resource(state: web::Data<AppState>) -> HttpResponse {
@@ -91,7 +91,7 @@ pub async fn protected_resource(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Authorization server metadata (RFC 8414).
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 200, description = "Endpoints and capabilities of pacer's authorization server", body = ServerMetadata)))]
 #[get("/.well-known/oauth-authorization-server")]
 pub async fn authorization_server(state: web::Data<AppState>) -> HttpResponse {
@@ -131,7 +131,7 @@ pub fn challenge(public_url: &str, error: Option<(&str, &str)>, scope: Option<&s
 }
 
 /// Registers the discovery routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(protected_resource_mcp).service(protected_resource).service(authorization_server);
 }
 

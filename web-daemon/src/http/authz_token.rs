@@ -108,15 +108,13 @@ fn lifetimes(state: &AppState) -> Lifetimes {
 
 /// Exchanges an authorization code or a refresh token for tokens.
 #[utoipa::path(
-    post,
-    path = "/oauth/token",
     tag = "mcp-auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Access token (bound to <public_url>/mcp) and a new refresh token", body = TokenAnswer),
         (status = 400, description = "`invalid_grant` (replayed, expired or unknown code; wrong code_verifier; redirect_uri mismatch; reused refresh token, which revokes every token of the grant), `invalid_target` (resource missing or not this server's MCP URL), `invalid_request`, `unsupported_grant_type`, `invalid_scope`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`: unknown client or failed client authentication", body = OAuthErrorBody),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/token", wrap = "PerIpLimit::new(\"mcp_token\")")]
@@ -173,14 +171,12 @@ async fn token_inner(req: &HttpRequest, state: &AppState, form: TokenForm) -> Re
 /// Registers a client (Dynamic Client Registration, RFC 7591). Clients that can host a Client
 /// ID Metadata Document should use its URL as `client_id` instead.
 #[utoipa::path(
-    post,
-    path = "/oauth/register",
     tag = "mcp-auth",
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered; `client_secret` only for confidential clients", body = RegistrationResponse),
         (status = 400, description = "`invalid_redirect_uri` or `invalid_client_metadata`", body = OAuthErrorBody),
-        (status = 429, description = "Too many registrations from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/register", wrap = "PerIpLimit::new(\"mcp_register\")")]
@@ -216,15 +212,13 @@ pub struct RevokeForm {
 
 /// Revokes a token (RFC 7009): a refresh token revokes its whole grant, an access token itself.
 #[utoipa::path(
-    post,
-    path = "/oauth/revoke",
     tag = "mcp-auth",
     request_body(content = RevokeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Revoked, or the token was unknown or not this client's (the same answer)"),
         (status = 400, description = "`invalid_request`: not a form body with `token`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
-        (status = 429, description = "Too many requests from this IP", body = super::error::ErrorBody),
+        super::responses::RateLimited,
     )
 )]
 #[post("/oauth/revoke", wrap = "PerIpLimit::new(\"mcp_token\")")]
@@ -260,7 +254,7 @@ fn preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/token`.
-#[utoipa::path(options, path = "/oauth/token", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/token")]
 pub async fn token_preflight() -> HttpResponse {
@@ -268,7 +262,7 @@ pub async fn token_preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/register`.
-#[utoipa::path(options, path = "/oauth/register", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/register")]
 pub async fn register_preflight() -> HttpResponse {
@@ -276,7 +270,7 @@ pub async fn register_preflight() -> HttpResponse {
 }
 
 /// CORS preflight of `POST /oauth/revoke`.
-#[utoipa::path(options, path = "/oauth/revoke", tag = "mcp-auth",
+#[utoipa::path(tag = "mcp-auth",
     responses((status = 204, description = "CORS preflight: any origin may POST (no credentials)")))]
 #[options("/oauth/revoke")]
 pub async fn revoke_preflight() -> HttpResponse {
@@ -284,7 +278,7 @@ pub async fn revoke_preflight() -> HttpResponse {
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(token).service(register).service(revoke);
     cfg.service(token_preflight).service(register_preflight).service(revoke_preflight);
 }

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::charts::{self, WeeklyMetric};
-use super::error::{ApiError, SessionErrors};
+use super::error::ApiError;
 use super::extract::{Authenticated, TenantHeader};
+use super::responses::{BadQuery, SessionAuth};
 use super::svg;
 use crate::analytics::Analytics;
 use crate::state::AppState;
@@ -58,14 +59,13 @@ pub struct WeeklyQuery {
 
 /// Weekly volume of the signed-in person, as SVG bars stacked by sport.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/weekly.svg",
     tag = "dashboard",
     params(WeeklyQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "SVG chart (`viewBox` of `width` × 220–300)", content_type = "image/svg+xml", body = String),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/weekly.svg")]
@@ -95,14 +95,13 @@ pub struct FitnessQuery {
 
 /// Fitness (CTL), fatigue (ATL) and form (TSB) of the signed-in person, as three SVG lines.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/fitness.svg",
     tag = "dashboard",
     params(FitnessQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "SVG chart (`viewBox` of `width` × 220–300)", content_type = "image/svg+xml", body = String),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/fitness.svg")]
@@ -164,14 +163,13 @@ fn track(series: &[serde_json::Value]) -> Vec<[f64; 2]> {
 
 /// The signed-in person's latest activities with their routes.
 #[utoipa::path(
-    get,
-    path = "/api/dashboard/recent",
     tag = "dashboard",
     params(RecentQuery, TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Latest activities, newest first", body = RecentActivities),
-        SessionErrors,
+        BadQuery,
+        SessionAuth,
     )
 )]
 #[get("/recent")]
@@ -215,9 +213,9 @@ pub async fn recent(
 }
 
 /// Mounts the dashboard routes under `/api/dashboard`, with query errors as JSON.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(
-        web::scope("/api/dashboard")
+        utoipa_actix_web::scope("/api/dashboard")
             .app_data(super::error::query_config())
             .service(weekly_svg)
             .service(fitness_svg)

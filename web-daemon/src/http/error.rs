@@ -199,40 +199,6 @@ impl From<AccountError> for ApiError {
     }
 }
 
-/// The error responses every session-authenticated route with query parameters shares, for
-/// `responses(..., SessionErrors)` in `#[utoipa::path]`.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum SessionErrors {
-    /// A query parameter is malformed or out of range (code `invalid_input`).
-    #[response(status = 400)]
-    BadRequest(ErrorBody),
-    /// Missing, invalid or expired session token (code `unauthorized`).
-    #[response(status = 401)]
-    Unauthorized(ErrorBody),
-    /// X-Tenant-ID names another tenant (code `forbidden`).
-    #[response(status = 403)]
-    Forbidden(ErrorBody),
-}
-
-/// The 429 of a rate limit (per client IP or per key), for `responses(..., RateLimited)`.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum RateLimited {
-    /// Rate limit exceeded (code `rate_limited`).
-    #[response(status = 429, headers(("Retry-After" = u64, description = "Seconds until a request can succeed")))]
-    TooManyRequests(ErrorBody),
-}
-
-/// The 415 of a route whose body has one content type, for `responses(..., WrongContentType)`.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum WrongContentType {
-    /// The body is not of the declared content type (code `unsupported_media_type`).
-    #[response(status = 415)]
-    UnsupportedMediaType(ErrorBody),
-}
-
 /// Query-string errors (unknown enum value, not a number) as the standard error shape.
 pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default()

@@ -13,7 +13,7 @@ pub struct Health {
 }
 
 /// Liveness probe.
-#[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "meta", responses((status = 200, body = Health)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })

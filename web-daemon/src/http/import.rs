@@ -125,8 +125,6 @@ async fn save_upload(
 
 /// Imports an uploaded Strava bulk export (ZIP) or activity file into the caller's store.
 #[utoipa::path(
-    post,
-    path = "/api/import",
     tag = "activities",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -134,8 +132,7 @@ async fn save_upload(
     responses(
         (status = 200, description = "NDJSON: `{\"progress\": {files_done, files_total, bytes_done, current}}` lines, then `{\"report\": ImportReport}` or `{\"error\": {code, message}}`", content_type = "application/x-ndjson"),
         (status = 400, description = "No `file` part, or an empty file", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
         (status = 413, description = "Larger than `max_import_bytes`", body = ErrorBody),
     )
 )]

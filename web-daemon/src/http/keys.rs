@@ -116,8 +116,6 @@ impl From<KeyInfo> for KeyInfoBody {
 
 /// Creates an API key for the logged-in user.
 #[utoipa::path(
-    post,
-    path = "/api/keys/create",
     tag = "keys",
     request_body = CreateKeyRequest,
     params(TenantHeader),
@@ -125,11 +123,11 @@ impl From<KeyInfo> for KeyInfoBody {
     responses(
         (status = 201, description = "Created; the secret is in `api_key` and nowhere else", body = KeyCreatedBody),
         (status = 400, description = "Invalid name, description or tier (the message names the field)", body = ErrorBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
+        super::responses::SessionUnauthorized,
         (status = 403, description = "X-Tenant-ID names another tenant, or `tier` is above the account's allowance (the message names it)", body = ErrorBody),
         (status = 409, description = "The user already holds the maximum number of active keys", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        super::error::WrongContentType,
+        super::responses::BodyTooLarge,
+        super::responses::WrongContentType,
     )
 )]
 #[post("/api/keys/create")]
@@ -150,15 +148,12 @@ pub async fn create_key(
 
 /// Lists the logged-in user's keys (active and deactivated).
 #[utoipa::path(
-    get,
-    path = "/api/keys/list",
     tag = "keys",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The caller's keys, newest first", body = KeyList),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[get("/api/keys/list")]
@@ -170,15 +165,12 @@ pub async fn list_keys(auth: Authenticated, state: web::Data<AppState>) -> Resul
 
 /// Deactivates one of the logged-in user's keys; it stops working at once.
 #[utoipa::path(
-    delete,
-    path = "/api/keys/{key_id}",
     tag = "keys",
     params(("key_id" = String, Path, description = "The key's `id` from create or list"), TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Deactivated", body = KeyRevoked),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
         (status = 404, description = "No such key for this user (including other users' keys)", body = ErrorBody),
     )
 )]
@@ -196,7 +188,7 @@ pub async fn revoke_key(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(create_key).service(list_keys).service(revoke_key);
 }
 

@@ -96,10 +96,12 @@ pub enum JsonRpcVersion {
     V2,
 }
 
+// Mounted by `McpRoute` (below), which this documents.
 /// MCP JSON-RPC over Streamable HTTP (stateless).
 #[utoipa::path(
     post,
     path = "/mcp",
+    impl_for = McpRoute,
     tag = "mcp",
     params(
         TenantHeader,
@@ -118,15 +120,12 @@ pub enum JsonRpcVersion {
         )),
         (status = 202, description = "A notification was accepted"),
         (status = 400, description = "Not JSON (JSON-RPC `-32700`), a batch or not a JSON-RPC message (`-32600`); a bad or mismatched `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` header (`-32020`, `-32022`); a 2026-07-28 request missing a `_meta` key (`-32602`)"),
-        (status = 401, description = "Missing or unknown API key (\"invalid API key\"), or a missing, expired, revoked or other-audience access token; `WWW-Authenticate: Bearer resource_metadata=\"…\"` names the protected resource metadata", body = ErrorBody),
-        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, a Host or Origin that is not this daemon's, or (code `insufficient_scope`) a tools/call the access token's scopes do not cover, with `WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"…\"`", body = ErrorBody),
+        super::responses::McpAuth,
         (status = 404, description = "A 2026-07-28 request for a method pacer does not have (JSON-RPC `-32601`)"),
         (status = 406, description = "Accept lacks application/json or text/event-stream", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
+        super::responses::BodyTooLarge,
         (status = 415, description = "Content-Type is not application/json", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
-            ("Retry-After" = u64, description = "Seconds until a request can succeed"),
-        )),
+        super::responses::RateLimited,
     )
 )]
 pub async fn mcp_post(
@@ -259,12 +258,22 @@ fn error_code(status: StatusCode) -> &'static str {
     }
 }
 
-/// Registers `/mcp`: POST served, every other method 405.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/mcp")
+/// `/mcp` as one resource: `POST` is [`mcp_post`], whose `#[utoipa::path]` documents this type
+/// and names the path it is mounted at; every other method is [`method_not_allowed`] (405 with
+/// `Allow: POST`, saying why). The `Origin` check covers them all.
+pub struct McpRoute;
+
+impl actix_web::dev::HttpServiceFactory for McpRoute {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        web::resource(<Self as utoipa::Path>::path())
             .wrap(actix_web::middleware::from_fn(super::host::require_allowed_origin))
             .route(web::post().to(mcp_post))
-            .default_service(web::to(method_not_allowed)),
-    );
+            .default_service(web::to(method_not_allowed))
+            .register(config);
+    }
+}
+
+/// Registers `/mcp` ([`McpRoute`]).
+pub fn configure(cfg: &mut super::DocumentedConfig) {
+    cfg.service(McpRoute);
 }

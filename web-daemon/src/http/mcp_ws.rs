@@ -90,8 +90,6 @@ fn query_api_key(query: &str) -> Option<String> {
 
 /// MCP over WebSocket: one JSON-RPC message per text frame, both ways.
 #[utoipa::path(
-    get,
-    path = "/mcp/ws",
     tag = "mcp",
     params(TenantHeader),
     // The key as `X-API-Key`, or as `?api_key=` for clients that cannot set headers (browsers),
@@ -103,12 +101,9 @@ fn query_api_key(query: &str) -> Option<String> {
             ("X-RateLimit-Remaining" = u32, description = "Requests left now"),
             ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
         )),
-        (status = 401, description = "Missing or unknown API key, or a missing or invalid access token (with `WWW-Authenticate: Bearer resource_metadata=\"…\"`)", body = ErrorBody),
-        (status = 403, description = "Deactivated key, X-Tenant-ID names another tenant, or an Origin or Host that is not this daemon", body = ErrorBody),
+        super::responses::McpAuth,
         (status = 426, description = "Not a WebSocket upgrade request (code `upgrade_required`)", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
-            ("Retry-After" = u64, description = "Seconds until a request can succeed"),
-        )),
+        super::responses::RateLimited,
     )
 )]
 #[get("/mcp/ws", wrap = "from_fn(api_key_from_query)", wrap = "from_fn(super::host::require_allowed_origin)")]

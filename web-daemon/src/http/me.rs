@@ -7,7 +7,6 @@ use pacer_shared::{TenantId, Tier, UserId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::ErrorBody;
 use super::extract::{ApiKeyAuth, TenantHeader};
 use super::ratelimit::rate_limit_headers;
 
@@ -26,8 +25,6 @@ pub struct Me {
 
 /// The tenant, user, key and tier of the presented API key.
 #[utoipa::path(
-    get,
-    path = "/api/me",
     tag = "keys",
     params(TenantHeader),
     security(("api_key" = [])),
@@ -37,14 +34,8 @@ pub struct Me {
             ("X-RateLimit-Remaining" = u32, description = "Requests left now"),
             ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
         )),
-        (status = 401, description = "Missing or unknown API key", body = ErrorBody),
-        (status = 403, description = "Deactivated key, or X-Tenant-ID names another tenant", body = ErrorBody),
-        (status = 429, description = "Rate limit exceeded (code `rate_limited`)", body = ErrorBody, headers(
-            ("Retry-After" = u64, description = "Seconds until a request can succeed"),
-            ("X-RateLimit-Limit" = u32, description = "Requests per minute for this key"),
-            ("X-RateLimit-Remaining" = u32, description = "Always 0"),
-            ("X-RateLimit-Reset" = i64, description = "UNIX seconds when the bucket is full again"),
-        )),
+        super::responses::KeyAuth,
+        super::responses::RateLimited,
     )
 )]
 #[get("/api/me", wrap = "from_fn(rate_limit_headers)")]

@@ -1,4 +1,5 @@
-//! The HTTP surface (actix-web): one `configure` that mounts every route group.
+//! The HTTP surface (actix-web): one `configure` that mounts every route group, documented
+//! ([`routes`], through utoipa's actix bindings) or [`undocumented`] (one list, with reasons).
 //!
 //! App-level pieces the daemon adds once (see `Daemon::serve`): [`body_limits`] (JSON, form and
 //! raw body caps), and optionally `from_fn(ratelimit::rate_limit_headers)` for routes of other
@@ -34,13 +35,28 @@ pub mod oauth_confirm;
 pub mod openapi;
 pub mod page;
 pub mod ratelimit;
+pub mod responses;
 pub mod session;
 pub mod svg;
+pub mod undocumented;
 
 use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig as DocumentedConfig;
 
-/// Mounts every route group.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Mounts every route: the documented ones ([`routes`]) and the [`undocumented`] ones (the
+/// sandbox provider, when enabled).
+pub fn configure(sandbox: Option<pacer_sandbox::SandboxStrava>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        routes(&mut DocumentedConfig::new(cfg));
+        undocumented::configure(cfg, sandbox.as_ref());
+    }
+}
+
+/// Every documented route, registered and documented in one go: `cfg.service(..)` takes only
+/// handlers that carry a `#[utoipa::path]`, and [`openapi::document_json`] is collected from
+/// this same function, so a route mounted here cannot be missing from the document. A route
+/// mounted anywhere else belongs in [`undocumented`], with its reason.
+pub fn routes(cfg: &mut DocumentedConfig) {
     cfg.service(health::health).service(openapi::openapi_json).service(auth::login).service(me::me);
     keys::configure(cfg);
     oauth::configure(cfg);

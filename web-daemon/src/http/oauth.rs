@@ -42,12 +42,12 @@ fn wants_json(req: &HttpRequest) -> bool {
 }
 
 /// Starts connecting a provider: redirects to its consent page (or returns the URL as JSON).
-#[utoipa::path(get, path = "/oauth/{provider}/authorize", tag = "oauth",
+#[utoipa::path(tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 302, description = "Redirect to the provider"), (status = 200, body = AuthorizeUrl),
-        (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
-        super::error::RateLimited))]
+        super::responses::SessionUnauthorized, (status = 404, body = super::error::ErrorBody),
+        super::responses::RateLimited))]
 #[get("/oauth/{provider}/authorize", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn authorize(
     req: HttpRequest,
@@ -79,7 +79,7 @@ async fn authorize(
 /// connects at once only when the request carries a session of the link's own pacer user;
 /// a session of another user is refused (403); without a session the answer asks the person to
 /// confirm the named pacer account first (`POST /oauth/{provider}/confirm`).
-#[utoipa::path(get, path = "/oauth/{provider}/callback", tag = "oauth",
+#[utoipa::path(tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`"), CallbackQuery),
     security((), ("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Connected. A pacer session (TokenResponse) only when this browser started the flow; otherwise ConnectedOnly. Browsers get an HTML page (for an unconfirmed link: the confirmation page)", body = TokenResponse),
@@ -88,7 +88,7 @@ async fn authorize(
         (status = 403, description = "Unknown, used or expired `state` (code `invalid_state`), or this browser's session belongs to another pacer user than the link's", body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
         (status = 502, body = super::error::ErrorBody),
-        super::error::RateLimited))]
+        super::responses::RateLimited))]
 #[get("/oauth/{provider}/callback", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 async fn callback(
     req: HttpRequest,
@@ -121,6 +121,6 @@ async fn callback(
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(authorize).service(callback).service(super::oauth_confirm::confirm);
 }

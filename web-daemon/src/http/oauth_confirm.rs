@@ -99,15 +99,15 @@ pub async fn ask(state: &AppState, request: &ConfirmationRequest, html: bool) ->
 }
 
 /// Confirms (or cancels) a connect link opened without its owner's session.
-#[utoipa::path(post, path = "/oauth/{provider}/confirm", tag = "oauth",
+#[utoipa::path(tag = "oauth",
     params(("provider" = String, Path, description = "The provider, e.g. `strava`")),
     request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Connected (ConnectedOnly; browsers get a page), or cancelled", body = super::oauth_answer::ConnectedOnly),
         (status = 400, description = "Malformed form", body = ErrorBody),
         (status = 403, description = "Unknown, used or expired token, the `pacer_oauth_confirm` cookie does not match the form (code `invalid_state`), or this browser's session belongs to another pacer user", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        super::error::WrongContentType,
-        super::error::RateLimited,
+        super::responses::WrongContentType,
+        super::responses::RateLimited,
         (status = 502, body = ErrorBody)))]
 #[post("/oauth/{provider}/confirm", wrap = "super::ratelimit::PerIpLimit::new(\"oauth\")")]
 pub async fn confirm(

@@ -1,6 +1,7 @@
-//! The OpenAPI 3.1 document (`GET /api/openapi.json`), generated from the routes'
-//! `#[utoipa::path]` annotations. To publish a new route, annotate it and add it to the
-//! `paths(...)` list of [`ApiDoc`]; schemas used in its bodies are collected automatically.
+//! The OpenAPI 3.1 document (`GET /api/openapi.json`): [`ApiDoc`] (title, tags, security
+//! schemes) plus the paths and schemas collected from the registrations in
+//! [`super::routes`] (utoipa's actix bindings). To publish a route, give it a
+//! `#[utoipa::path]` (method and path come from its actix macro) and `cfg.service(..)` it there.
 
 use std::sync::OnceLock;
 
@@ -9,58 +10,14 @@ use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, AuthorizationCode, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
 use super::session::SESSION_COOKIE;
 
-/// Every documented HTTP route.
+/// The document's frame: its paths come from [`super::routes`] (see [`document`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pacer", description = "pacer daemon HTTP API: accounts, API keys, OAuth, MCP and A2A."),
-    paths(
-        super::health::health,
-        openapi_json,
-        super::auth::login,
-        super::keys::create_key,
-        super::keys::list_keys,
-        super::keys::revoke_key,
-        super::me::me,
-        super::oauth::authorize,
-        super::oauth::callback,
-        super::oauth_confirm::confirm,
-        super::a2a::register,
-        super::a2a::discover,
-        super::a2a::agent_card,
-        super::a2a::unregister,
-        super::a2a::well_known_card,
-        super::a2a::json_rpc,
-        super::mcp_ws::mcp_ws,
-        super::mcp_http::mcp_post,
-        super::authz_meta::protected_resource_mcp,
-        super::authz_meta::protected_resource,
-        super::authz_meta::authorization_server,
-        super::authz_authorize::authorize,
-        super::authz_authorize::decide,
-        super::authz_token::token,
-        super::authz_token::register,
-        super::authz_token::revoke,
-        super::authz_token::token_preflight,
-        super::authz_token::register_preflight,
-        super::authz_token::revoke_preflight,
-        super::authz_grants::list_grants,
-        super::authz_grants::revoke_grant,
-        super::page::index,
-        super::page::stylesheet,
-        super::page::script,
-        super::page::favicon,
-        super::page::connection,
-        super::page::disconnect,
-        super::page::logout,
-        super::session::login_with_link,
-        super::import::import_upload,
-        super::dashboard::weekly_svg,
-        super::dashboard::fitness_svg,
-        super::dashboard::recent,
-    ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "meta", description = "Liveness and this document"),
@@ -107,16 +64,22 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The document: [`ApiDoc`] plus every route [`super::routes`] registers, collected by
+/// registering them on a throwaway app (nothing is served from it).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) =
+        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::routes).split_for_parts();
+    doc
+}
+
 /// The document as JSON, built once.
 pub fn document_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| {
-        ApiDoc::openapi().to_json().unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}).to_string())
-    })
+    DOC.get_or_init(|| document().to_json().unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}).to_string()))
 }
 
 /// This OpenAPI 3.1 document.
-#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+#[utoipa::path(tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 #[get("/api/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(document_json())

@@ -20,7 +20,7 @@ use pacer_shared::ProviderId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::extract::{Authenticated, TenantHeader};
 use super::html::{html_response, render};
 use super::session::session_cookie;
@@ -50,8 +50,6 @@ fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
 
 /// The web page: sign-in form, or the account page for a valid session.
 #[utoipa::path(
-    get,
-    path = "/",
     tag = "web",
     responses((status = 200, description = "HTML: the sign-in form without a valid `pacer_session` cookie, else the account page (Strava connection, API keys)", content_type = "text/html")),
 )]
@@ -71,7 +69,7 @@ pub async fn index(auth: Option<Authenticated>, state: web::Data<AppState>) -> R
 }
 
 /// The page's stylesheet (also used by the OAuth result pages).
-#[utoipa::path(get, path = "/static/pacer.css", tag = "web",
+#[utoipa::path(tag = "web",
     responses((status = 200, description = "CSS", content_type = "text/css")))]
 #[get("/static/pacer.css")]
 pub async fn stylesheet() -> HttpResponse {
@@ -79,7 +77,7 @@ pub async fn stylesheet() -> HttpResponse {
 }
 
 /// The page's script.
-#[utoipa::path(get, path = "/static/pacer.js", tag = "web",
+#[utoipa::path(tag = "web",
     responses((status = 200, description = "JavaScript", content_type = "text/javascript")))]
 #[get("/static/pacer.js")]
 pub async fn script() -> HttpResponse {
@@ -87,7 +85,7 @@ pub async fn script() -> HttpResponse {
 }
 
 /// The site icon (SVG; browsers ask for `/favicon.ico` by name and accept SVG there).
-#[utoipa::path(get, path = "/favicon.ico", tag = "web",
+#[utoipa::path(tag = "web",
     responses((status = 200, description = "SVG icon", content_type = "image/svg+xml")))]
 #[get("/favicon.ico")]
 pub async fn favicon() -> HttpResponse {
@@ -127,15 +125,12 @@ fn rfc3339(epoch: i64) -> Option<String> {
 
 /// The logged-in user's Strava connection.
 #[utoipa::path(
-    get,
-    path = "/api/connection",
     tag = "oauth",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Connection status", body = ConnectionBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[get("/api/connection")]
@@ -166,15 +161,12 @@ pub async fn connection(auth: Authenticated, state: web::Data<AppState>) -> Resu
 /// Disconnects Strava for the logged-in user: revokes access at Strava (best effort) and deletes
 /// the stored tokens.
 #[utoipa::path(
-    delete,
-    path = "/api/connection",
     tag = "oauth",
     params(TenantHeader),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Disconnected (or was not connected)", body = DisconnectedBody),
-        (status = 401, description = "Missing, invalid or expired session token", body = ErrorBody),
-        (status = 403, description = "X-Tenant-ID names another tenant", body = ErrorBody),
+        super::responses::SessionAuth,
     )
 )]
 #[delete("/api/connection")]
@@ -187,7 +179,7 @@ pub async fn disconnect(auth: Authenticated, state: web::Data<AppState>) -> Resu
 
 /// Ends the browser session: expires the `pacer_session` cookie. (JWTs stay valid until they
 /// expire; this only removes the cookie.)
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+#[utoipa::path(tag = "auth",
     responses((status = 204, description = "Cookie removed")))]
 #[post("/api/auth/logout")]
 pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
@@ -199,7 +191,7 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(index)
         .service(stylesheet)
         .service(script)

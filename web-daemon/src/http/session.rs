@@ -55,7 +55,7 @@ pub struct LoginQuery {
 }
 
 /// Consumes a login link and redirects to the web page with a session cookie.
-#[utoipa::path(get, path = "/login", tag = "web", params(LoginQuery),
+#[utoipa::path(tag = "web", params(LoginQuery),
     responses((status = 302, description = "Signed in: session cookie set, redirect to /"),
         (status = 400, description = "No `token` in the query", body = super::error::ErrorBody),
         (status = 401, description = "HTML page: the link is invalid, used or expired", content_type = "text/html")))]
@@ -77,6 +77,6 @@ pub async fn login_with_link(state: web::Data<AppState>, q: web::Query<LoginQuer
 }
 
 /// Registers the routes of this module.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut super::DocumentedConfig) {
     cfg.service(login_with_link);
 }

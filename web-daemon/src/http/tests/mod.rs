@@ -69,7 +69,7 @@ macro_rules! app {
             actix_web::App::new()
                 .app_data($fx.data.clone())
                 .configure($crate::http::body_limits($crate::http::tests::MAX_BODY))
-                .configure($crate::http::configure),
+                .configure($crate::http::configure(None)),
         )
         .await
     };
