@@ -31,11 +31,11 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 
 use super::error::{
-    Detail, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PUSH_NOT_SUPPORTED, RpcError,
-    TASK_NOT_CANCELABLE, UNSUPPORTED_OPERATION,
+    Detail, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PUSH_NOT_SUPPORTED,
+    RpcError, TASK_NOT_CANCELABLE, UNSUPPORTED_OPERATION,
 };
 use super::message::{self, Asked, SkillCall};
-use super::tasks::{AgentMessage, Artifact, Part, Reply, Task, TaskState, TaskStore};
+use super::tasks::{AgentMessage, Artifact, Part, QUOTAS, Reply, Task, TaskState, TaskStore};
 use super::wire::Version;
 use crate::auth::Principal;
 use crate::state::AppState;
@@ -98,9 +98,9 @@ async fn dispatch(
         "SendMessage" | "message/send" => {
             send_message(state, principal, &params).await.map(|reply| version.send_result(&reply))
         }
-        "GetTask" | "tasks/get" => find_task(&principal, &params).map(|task| version.task(&task)),
+        "GetTask" | "tasks/get" => find_task(&state, &principal, &params).await.map(|task| version.task(&task)),
         "CancelTask" | "tasks/cancel" => {
-            let task = find_task(&principal, &params)?;
+            let task = find_task(&state, &principal, &params).await?;
             Err(RpcError::new(TASK_NOT_CANCELABLE, format!("task {} is already finished", task.id)))
         }
         "SendStreamingMessage" | "message/stream" | "SubscribeToTask" | "tasks/resubscribe" => {
@@ -118,13 +118,20 @@ async fn dispatch(
 }
 
 /// `{"id": "<task id>"}` (or `{"name": "tasks/<id>"}`) → the caller's task.
-fn find_task(principal: &Principal, params: &Value) -> Result<Task, RpcError> {
+async fn find_task(state: &AppState, principal: &Principal, params: &Value) -> Result<Task, RpcError> {
     let id = params
         .get("id")
         .and_then(Value::as_str)
         .or_else(|| params.get("name").and_then(Value::as_str).map(|n| n.strip_prefix("tasks/").unwrap_or(n)))
         .ok_or_else(|| RpcError::invalid("id", "required (the task id)"))?;
-    TaskStore::global().get(&principal.tenant_id, &principal.user_id, id).ok_or_else(|| RpcError::task_not_found(id))
+    match TaskStore::new(state.store.clone(), QUOTAS).get(&principal.tenant_id, &principal.user_id, id).await {
+        Ok(Some(task)) => Ok(task),
+        Ok(None) => Err(RpcError::task_not_found(id)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading an A2A task failed");
+            Err(RpcError::new(INTERNAL_ERROR, "the task store is unavailable; try again"))
+        }
+    }
 }
 
 async fn send_message(state: Arc<AppState>, principal: Principal, params: &Value) -> Result<Reply, RpcError> {
@@ -154,6 +161,7 @@ async fn send_message(state: Arc<AppState>, principal: Principal, params: &Value
         ));
     }
     let (tenant, user) = (principal.tenant_id.clone(), principal.user_id.clone());
+    let tasks = TaskStore::new(state.store.clone(), QUOTAS);
     let task = match crate::mcp::call_tool(state, principal, &skill, arguments).await {
         Ok(result) => task_from_result(context_id, &skill, result),
         Err(e) if e.code == ErrorCode::INVALID_PARAMS => return Err(invalid_from_mcp(e.message.into_owned(), e.data)),
@@ -164,7 +172,10 @@ async fn send_message(state: Arc<AppState>, principal: Principal, params: &Value
             Task::finished(context_id, &skill, TaskState::Failed, Vec::new(), parts)
         }
     };
-    TaskStore::global().insert(&tenant, &user, task.clone());
+    if let Err(e) = tasks.insert(&tenant, &user, &task).await {
+        // The answer still carries the task; only a later GetTask would miss it.
+        tracing::error!(error = %e, "keeping an A2A task failed");
+    }
     Ok(Reply::Task(task))
 }
 

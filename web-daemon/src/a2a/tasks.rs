@@ -1,20 +1,20 @@
 //! pacer's A2A tasks (one internal model; [`super::wire`] writes it in either wire generation)
-//! and the bounded in-memory map `GetTask` reads.
+//! and where `GetTask` reads them back: the store ([`TaskStore`]), so every replica answers.
 //!
 //! Every task pacer creates is finished when `SendMessage` answers (`completed` or `failed`), so
-//! the map only serves read-backs. It is keyed by (tenant, task id) and also remembers the user
-//! who created the task: another tenant, or another user of the same tenant, gets "not found".
-//! It holds at most [`MAX_TASKS_PER_USER`] tasks per user, [`MAX_TASKS_PER_TENANT`] per tenant
-//! and [`MAX_TASKS`] in all (and byte bounds beside each). Beyond a bound the oldest task of the
-//! largest holder goes, so one tenant (or user) flooding the map evicts only its own tasks. It
-//! lives for the process (one daemon per process) and is not persisted: after a restart old task
-//! ids are simply not found.
-
-use std::collections::{HashMap, VecDeque};
-use std::sync::{LazyLock, Mutex, PoisonError};
+//! the store only serves read-backs. Tasks are keyed by (tenant, task id) and remember the user
+//! who created them: another tenant, or another user of the same tenant, gets "not found". At
+//! most [`MAX_TASKS_PER_USER`] tasks are kept per user, [`MAX_TASKS_PER_TENANT`] per tenant and
+//! [`MAX_TASKS`] in all (and byte bounds beside each), each for at most [`MAX_TASK_AGE_S`].
+//! Beyond a bound the oldest task of the largest holder goes, so one tenant (or user) flooding
+//! the store evicts only its own tasks (`store::a2a_tasks`).
 
 use pacer_shared::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use crate::store::a2a_tasks::{Quota, TaskQuotas};
+use crate::store::{Store, StoreError, a2a_tasks, now_epoch};
 
 /// Most tasks kept over all tenants.
 pub const MAX_TASKS: usize = 1024;
@@ -28,16 +28,19 @@ pub const MAX_TASK_BYTES_PER_TENANT: usize = 8 * 1024 * 1024;
 pub const MAX_TASKS_PER_USER: usize = 64;
 /// Most bytes of task JSON kept per user.
 pub const MAX_TASK_BYTES_PER_USER: usize = 2 * 1024 * 1024;
+/// How long a task is kept (seconds).
+pub const MAX_TASK_AGE_S: i64 = 24 * 3600;
 
 /// Where a task ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TaskState {
     Completed,
     Failed,
 }
 
 /// A piece of content.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
 pub enum Part {
     Text(String),
     /// Structured JSON.
@@ -55,7 +58,7 @@ impl Part {
 }
 
 /// A message from pacer: explains a failed task, or answers a message that names no skill.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentMessage {
     pub message_id: String,
     /// The task it belongs to; `None` for a message sent instead of a task.
@@ -72,7 +75,7 @@ impl AgentMessage {
 }
 
 /// A task's final status.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskStatus {
     pub state: TaskState,
     /// RFC 3339, UTC (`Z`).
@@ -81,7 +84,7 @@ pub struct TaskStatus {
 }
 
 /// A skill's output.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Artifact {
     pub artifact_id: String,
     /// The skill that produced it.
@@ -91,7 +94,7 @@ pub struct Artifact {
 }
 
 /// An A2A Task.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
     pub context_id: String,
@@ -145,56 +148,6 @@ pub enum Reply {
     Message(AgentMessage),
 }
 
-struct Entry {
-    owner: UserId,
-    bytes: usize,
-    task: Task,
-}
-
-/// How many tasks and bytes of task JSON are held.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Usage {
-    tasks: usize,
-    bytes: usize,
-}
-
-/// A bound on tasks and bytes of task JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    pub tasks: usize,
-    pub bytes: usize,
-}
-
-impl Usage {
-    /// Which measure exceeds `q` (tasks first); `None` when within it. One task alone is never
-    /// over (the newest task is kept even when it alone exceeds the byte bound).
-    fn over(self, q: Quota) -> Option<fn(&Usage) -> usize> {
-        if self.tasks > q.tasks.max(1) {
-            Some(|u| u.tasks)
-        } else if self.bytes > q.bytes && self.tasks > 1 {
-            Some(|u| u.bytes)
-        } else {
-            None
-        }
-    }
-    fn add(&mut self, bytes: usize) {
-        self.tasks += 1;
-        self.bytes += bytes;
-    }
-    fn sub(&mut self, bytes: usize) {
-        self.tasks = self.tasks.saturating_sub(1);
-        self.bytes = self.bytes.saturating_sub(bytes);
-    }
-}
-
-/// The bounds of a [`TaskStore`]: per user, per tenant, and over all tenants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TaskQuotas {
-    pub per_user: Quota,
-    pub per_tenant: Quota,
-    pub total: Quota,
-}
-
 /// The daemon's bounds.
 pub const QUOTAS: TaskQuotas = TaskQuotas {
     per_user: Quota { tasks: MAX_TASKS_PER_USER, bytes: MAX_TASK_BYTES_PER_USER },
@@ -202,131 +155,51 @@ pub const QUOTAS: TaskQuotas = TaskQuotas {
     total: Quota { tasks: MAX_TASKS, bytes: MAX_TASK_BYTES },
 };
 
-#[derive(Default)]
-struct UserTasks {
-    usage: Usage,
-    /// Task ids, oldest first.
-    order: VecDeque<String>,
-}
-
-#[derive(Default)]
-struct TenantTasks {
-    usage: Usage,
-    users: HashMap<UserId, UserTasks>,
-}
-
-#[derive(Default)]
-struct Inner {
-    tasks: HashMap<(TenantId, String), Entry>,
-    tenants: HashMap<TenantId, TenantTasks>,
-    usage: Usage,
-}
-
-/// The key with the largest `measure`.
-fn largest<K, V>(map: &HashMap<K, V>, usage: fn(&V) -> Usage, measure: fn(&Usage) -> usize) -> Option<&K> {
-    map.iter().max_by_key(|(_, v)| measure(&usage(v))).map(|(k, _)| k)
-}
-
-impl Inner {
-    /// Drops the oldest task of (`tenant`, `user`); false when there was none.
-    fn pop_oldest(&mut self, tenant: &TenantId, user: &UserId) -> bool {
-        let Some(t) = self.tenants.get_mut(tenant) else { return false };
-        let Some(u) = t.users.get_mut(user) else { return false };
-        let Some(id) = u.order.pop_front() else { return false };
-        let bytes = self.tasks.remove(&(tenant.clone(), id)).map_or(0, |e| e.bytes);
-        u.usage.sub(bytes);
-        t.usage.sub(bytes);
-        self.usage.sub(bytes);
-        if u.order.is_empty() {
-            t.users.remove(user);
-        }
-        if t.users.is_empty() {
-            self.tenants.remove(tenant);
-        }
-        true
-    }
-
-    /// Drops the oldest task of `tenant`'s largest user by `measure`; false when none was left.
-    fn evict_in_tenant(&mut self, tenant: &TenantId, measure: fn(&Usage) -> usize) -> bool {
-        let user = self.tenants.get(tenant).and_then(|t| largest(&t.users, |u| u.usage, measure)).cloned();
-        user.is_some_and(|user| self.pop_oldest(tenant, &user))
-    }
-
-    fn enforce(&mut self, tenant: &TenantId, user: &UserId, q: TaskQuotas) {
-        let user_usage = |i: &Self| i.tenants.get(tenant).and_then(|t| t.users.get(user)).map(|u| u.usage);
-        // Each pass removes one task or stops, so these loops end.
-        while user_usage(self).and_then(|u| u.over(q.per_user)).is_some() {
-            if !self.pop_oldest(tenant, user) {
-                break;
-            }
-        }
-        while let Some(measure) = self.tenants.get(tenant).and_then(|t| t.usage.over(q.per_tenant)) {
-            if !self.evict_in_tenant(tenant, measure) {
-                break;
-            }
-        }
-        while let Some(measure) = self.usage.over(q.total) {
-            let Some(biggest) = largest(&self.tenants, |t| t.usage, measure).cloned() else { break };
-            if !self.evict_in_tenant(&biggest, measure) {
-                break;
-            }
-        }
-    }
-}
-
-/// Finished tasks by (tenant, id), bounded; see the module docs.
+/// Finished tasks by (tenant, id) in the store, bounded; see the module docs.
+#[derive(Clone)]
 pub struct TaskStore {
-    inner: Mutex<Inner>,
+    store: Store,
     quotas: TaskQuotas,
 }
 
 impl TaskStore {
-    /// An empty map within `quotas`.
-    pub fn new(quotas: TaskQuotas) -> Self {
-        Self { inner: Mutex::default(), quotas }
+    /// Tasks kept in `store` within `quotas`.
+    pub fn new(store: Store, quotas: TaskQuotas) -> Self {
+        Self { store, quotas }
     }
 
-    /// The daemon's map.
-    pub fn global() -> &'static Self {
-        static TASKS: LazyLock<TaskStore> = LazyLock::new(|| TaskStore::new(QUOTAS));
-        &TASKS
-    }
-
-    /// Keeps `task` for `owner` in `tenant`. Beyond a bound, the oldest task of the largest
-    /// holder goes: the owner's own beyond the per-user bound, the tenant's largest user's beyond
-    /// the per-tenant bound, the largest tenant's beyond the total. So nobody within their
-    /// share loses tasks to someone over theirs.
-    pub fn insert(&self, tenant: &TenantId, owner: &UserId, task: Task) {
-        let bytes = task.approx_bytes();
-        let id = task.id.clone();
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if inner.tasks.contains_key(&(tenant.clone(), id.clone())) {
-            return; // ids are fresh UUIDs; a repeat keeps the first
-        }
-        inner.tasks.insert((tenant.clone(), id.clone()), Entry { owner: owner.clone(), bytes, task });
-        inner.usage.add(bytes);
-        let t = inner.tenants.entry(tenant.clone()).or_default();
-        t.usage.add(bytes);
-        let u = t.users.entry(owner.clone()).or_default();
-        u.usage.add(bytes);
-        u.order.push_back(id);
-        inner.enforce(tenant, owner, self.quotas);
+    /// Keeps `task` for `owner` in `tenant` (see the module docs for what goes beyond a bound).
+    pub async fn insert(&self, tenant: &TenantId, owner: &UserId, task: &Task) -> Result<(), StoreError> {
+        let json = serde_json::to_string(task).map_err(|e| StoreError::Invalid(format!("task: {e}")))?;
+        let (tenant, owner, id, bytes, quotas) =
+            (tenant.clone(), owner.clone(), task.id.clone(), task.approx_bytes(), self.quotas);
+        self.store
+            .call(move |c| {
+                let now = now_epoch();
+                let row = a2a_tasks::NewTask {
+                    tenant: &tenant,
+                    owner: &owner,
+                    task_id: &id,
+                    created_at: now,
+                    bytes,
+                    json: &json,
+                };
+                a2a_tasks::insert(c, &row, &quotas, now - MAX_TASK_AGE_S)
+            })
+            .await
     }
 
     /// The task `id` of `tenant`, if `user` created it.
-    pub fn get(&self, tenant: &TenantId, user: &UserId, id: &str) -> Option<Task> {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        inner.tasks.get(&(tenant.clone(), id.to_string())).filter(|e| &e.owner == user).map(|e| e.task.clone())
+    pub async fn get(&self, tenant: &TenantId, user: &UserId, id: &str) -> Result<Option<Task>, StoreError> {
+        let (tenant, user, id) = (tenant.clone(), user.clone(), id.to_owned());
+        let json =
+            self.store.call(move |c| a2a_tasks::get(c, &tenant, &user, &id, now_epoch() - MAX_TASK_AGE_S)).await?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Invalid(format!("stored task: {e}")))).transpose()
     }
 
     /// How many tasks are kept.
-    pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).tasks.len()
-    }
-
-    /// True when no task is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub async fn count(&self) -> Result<usize, StoreError> {
+        self.store.call(|c| a2a_tasks::count(c)).await
     }
 }
 
@@ -335,6 +208,40 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::store::{tenants, users};
+
+    /// A migrated store with tenants `club`, `other`, `third`, `t` and users `ada`, `bob`, `eve`,
+    /// `u`, looked up by those names.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Store,
+        tenants: std::collections::HashMap<&'static str, TenantId>,
+        users: std::collections::HashMap<&'static str, UserId>,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = Store::open(&dir.path().join("t.db")).expect("open");
+            store.migrate().expect("migrate");
+            let conn = store.conn().expect("conn");
+            let mut tenant_ids = std::collections::HashMap::new();
+            for name in ["club", "other", "third", "t"] {
+                tenant_ids.insert(name, tenants::get_or_create(&conn, name).expect("tenant").id);
+            }
+            let mut user_ids = std::collections::HashMap::new();
+            for name in ["ada", "bob", "eve", "u"] {
+                let email = format!("{name}@example.com");
+                user_ids.insert(name, users::create(&conn, &tenant_ids["club"], &email, None).expect("user").info.id);
+            }
+            drop(conn);
+            Self { _dir: dir, store, tenants: tenant_ids, users: user_ids }
+        }
+
+        fn tasks(&self, quotas: TaskQuotas) -> TaskStore {
+            TaskStore::new(self.store.clone(), quotas)
+        }
+    }
 
     fn task(n: usize) -> Task {
         let parts = vec![Part::Data(json!({"n": n}))];
@@ -348,74 +255,91 @@ mod tests {
         TaskQuotas { per_user: q, per_tenant: q, total: q }
     }
 
-    #[test]
-    fn one_tenant_or_user_cannot_evict_another() {
-        let store = TaskStore::new(TaskQuotas {
+    #[tokio::test]
+    async fn one_tenant_or_user_cannot_evict_another() {
+        let f = Fixture::new();
+        let store = f.tasks(TaskQuotas {
             per_user: Quota { tasks: 4, bytes: usize::MAX },
             per_tenant: Quota { tasks: 6, bytes: usize::MAX },
             total: Quota { tasks: 8, bytes: usize::MAX },
         });
-        let (club, other, third) = (TenantId::new("club"), TenantId::new("other"), TenantId::new("third"));
-        let (ada, bob, eve) = (UserId::new("ada"), UserId::new("bob"), UserId::new("eve"));
+        let (club, other, third) = (&f.tenants["club"], &f.tenants["other"], &f.tenants["third"]);
+        let (ada, bob, eve) = (&f.users["ada"], &f.users["bob"], &f.users["eve"]);
+        let get = |t: &TenantId, u: &UserId, id: &str| {
+            let (store, t, u, id) = (store.clone(), t.clone(), u.clone(), id.to_owned());
+            async move { store.get(&t, &u, &id).await.expect("get") }
+        };
         let quiet = task(0);
-        store.insert(&other, &bob, quiet.clone());
+        store.insert(other, bob, &quiet).await.expect("insert");
         let colleague = task(1);
-        store.insert(&club, &bob, colleague.clone());
-        let flood: Vec<Task> = (2..1000).map(task).collect();
+        store.insert(club, bob, &colleague).await.expect("insert");
+        let flood: Vec<Task> = (2..200).map(task).collect();
         for t in &flood {
-            store.insert(&club, &ada, t.clone());
+            store.insert(club, ada, t).await.expect("insert");
         }
-        assert_eq!(store.get(&other, &bob, &quiet.id), Some(quiet.clone()), "another tenant keeps its task");
-        assert_eq!(store.get(&club, &bob, &colleague.id), Some(colleague.clone()), "another user keeps theirs");
-        let kept: Vec<_> = flood.iter().filter(|t| store.get(&club, &ada, &t.id).is_some()).collect();
-        assert_eq!(kept.len(), 4, "the flooder keeps only its newest, per-user bound");
-        assert!(store.get(&club, &ada, &flood[flood.len() - 1].id).is_some());
+        assert_eq!(get(other, bob, &quiet.id).await, Some(quiet.clone()), "another tenant keeps its task");
+        assert_eq!(get(club, bob, &colleague.id).await, Some(colleague.clone()), "another user keeps theirs");
+        let mut kept = 0;
+        for t in &flood {
+            kept += usize::from(get(club, ada, &t.id).await.is_some());
+        }
+        assert_eq!(kept, 4, "the flooder keeps only its newest, per-user bound");
+        assert!(get(club, ada, &flood[flood.len() - 1].id).await.is_some());
 
         // Over the total, the largest tenant pays: `third` fills up, `other` keeps its one task.
         for i in 0..3 {
-            store.insert(&club, &eve, task(2000 + i));
+            store.insert(club, eve, &task(2000 + i)).await.expect("insert");
         }
-        assert_eq!(store.len(), 7, "club holds its bound of 6, other 1");
+        assert_eq!(store.count().await.expect("len"), 7, "club holds its bound of 6, other 1");
         for i in 0..10 {
-            store.insert(&third, &eve, task(3000 + i));
+            store.insert(third, eve, &task(3000 + i)).await.expect("insert");
         }
-        assert_eq!(store.get(&other, &bob, &quiet.id), Some(quiet), "the smallest tenant is never evicted");
-        assert!(store.len() <= 8);
+        assert_eq!(get(other, bob, &quiet.id).await, Some(quiet), "the smallest tenant is never evicted");
+        assert!(store.count().await.expect("len") <= 8);
     }
 
-    #[test]
-    fn scoped_by_tenant_and_user() {
-        let store = TaskStore::new(flat(10, usize::MAX));
-        let (club, other) = (TenantId::new("club"), TenantId::new("other"));
-        let (ada, bob) = (UserId::new("ada"), UserId::new("bob"));
+    #[tokio::test]
+    async fn scoped_by_tenant_and_user() {
+        let f = Fixture::new();
+        let store = f.tasks(flat(10, usize::MAX));
+        let (club, other) = (&f.tenants["club"], &f.tenants["other"]);
+        let (ada, bob) = (&f.users["ada"], &f.users["bob"]);
         let t = task(1);
-        store.insert(&club, &ada, t.clone());
-        assert_eq!(store.get(&club, &ada, &t.id), Some(t.clone()));
-        assert_eq!(store.get(&other, &ada, &t.id), None, "another tenant");
-        assert_eq!(store.get(&club, &bob, &t.id), None, "another user");
-        assert_eq!(store.get(&club, &ada, "nope"), None);
+        store.insert(club, ada, &t).await.expect("insert");
+        assert_eq!(store.get(club, ada, &t.id).await.expect("get"), Some(t.clone()), "read back as it was");
+        assert_eq!(store.get(other, ada, &t.id).await.expect("get"), None, "another tenant");
+        assert_eq!(store.get(club, bob, &t.id).await.expect("get"), None, "another user");
+        assert_eq!(store.get(club, ada, "nope").await.expect("get"), None);
     }
 
-    #[test]
-    fn bounded_oldest_first() {
-        let store = TaskStore::new(flat(3, usize::MAX));
-        let (tenant, user) = (TenantId::new("t"), UserId::new("u"));
+    #[tokio::test]
+    async fn bounded_oldest_first() {
+        let f = Fixture::new();
+        let (tenant, user) = (&f.tenants["t"], &f.users["u"]);
         let tasks: Vec<Task> = (0..5).map(task).collect();
+        let store = f.tasks(flat(3, usize::MAX));
         for t in &tasks {
-            store.insert(&tenant, &user, t.clone());
+            store.insert(tenant, user, t).await.expect("insert");
         }
-        assert_eq!(store.len(), 3);
-        assert!(store.get(&tenant, &user, &tasks[1].id).is_none());
-        assert!(store.get(&tenant, &user, &tasks[2].id).is_some() && store.get(&tenant, &user, &tasks[4].id).is_some());
+        assert_eq!(store.count().await.expect("len"), 3);
+        assert!(store.get(tenant, user, &tasks[1].id).await.expect("get").is_none());
+        assert!(store.get(tenant, user, &tasks[2].id).await.expect("get").is_some());
+        assert!(store.get(tenant, user, &tasks[4].id).await.expect("get").is_some());
 
+        let clear = |store: &TaskStore| {
+            let store = store.store.clone();
+            async move { store.call(|c| Ok(c.execute("DELETE FROM a2a_tasks", &[])?)).await.expect("clear") }
+        };
         let one = tasks[0].approx_bytes();
-        let small = TaskStore::new(flat(100, one * 2 + 1));
+        let small = f.tasks(flat(100, one * 2 + 1));
+        clear(&small).await;
         for t in &tasks {
-            small.insert(&tenant, &user, t.clone());
+            small.insert(tenant, user, t).await.expect("insert");
         }
-        assert_eq!(small.len(), 2, "byte bound");
-        let huge = TaskStore::new(flat(100, 1));
-        huge.insert(&tenant, &user, tasks[0].clone());
-        assert_eq!(huge.len(), 1, "the newest task is kept even when alone over the byte bound");
+        assert_eq!(small.count().await.expect("len"), 2, "byte bound");
+        let huge = f.tasks(flat(100, 1));
+        clear(&huge).await;
+        huge.insert(tenant, user, &tasks[0]).await.expect("insert");
+        assert_eq!(huge.count().await.expect("len"), 1, "the newest task is kept even when alone over the byte bound");
     }
 }

@@ -56,6 +56,7 @@ pub const EMBEDDED: &[Migration] = &[
     embed!(9, "009", "key_tier_allowance"),
     embed!(10, "010", "analytics"),
     embed!(11, "011", "mcp_authorization"),
+    embed!(12, "012", "a2a_tasks"),
 ];
 
 /// A migration that ran (up or down).

@@ -7,6 +7,7 @@
 //! reads or writes tenant data takes a [`TenantId`](pacer_shared::TenantId) by type.
 
 pub mod a2a;
+pub mod a2a_tasks;
 pub mod activities;
 pub mod activity_streams;
 pub mod analytics;
