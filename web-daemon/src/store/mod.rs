@@ -44,6 +44,8 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(String),
     #[error("migration {file} failed: {message}")]
     Migration { file: String, message: String },
     #[error(
