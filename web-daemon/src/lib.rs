@@ -53,6 +53,12 @@ pub fn lock_home(config: &Config) -> anyhow::Result<ipc::socket::DaemonLock> {
 
 /// Opens and migrates the store for `config`. Call with the home locked ([`lock_home`]).
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if let config::DatabaseUrl::Postgres(url) = &config.database_url {
+        anyhow::bail!(
+            "serving from PostgreSQL ({}) is not available yet: only `pacerd migrate` uses it",
+            url.redacted()
+        );
+    }
     let store =
         Store::open(&config.db_path()).with_context(|| format!("cannot open {}", config.db_path().display()))?;
     store.migrate()?;
