@@ -20,7 +20,7 @@ pub enum DatabaseUrl {
     /// `sqlite:` (`$PACER_HOME/pacer.db`) or `sqlite:/absolute/path.db`.
     Sqlite(PathBuf),
     /// `postgres://user@host:port/db` (or `postgresql://`).
-    Postgres(PostgresUrl),
+    Postgres(Box<PostgresUrl>),
 }
 
 /// A parsed PostgreSQL URL, its password filled in from `*_PASSWORD_FILE` when it had none.
@@ -93,7 +93,7 @@ impl DatabaseUrl {
                 if config.get_connect_timeout().is_none() {
                     config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
                 }
-                Ok(Self::Postgres(PostgresUrl { config, redacted: redact(text) }))
+                Ok(Self::Postgres(Box::new(PostgresUrl { config, redacted: redact(text) })))
             }
             Some(other) if !other.is_empty() && other.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => {
                 Err(value_err("database_url", format!("unknown scheme '{other}:' (use sqlite: or postgres://…)")))
