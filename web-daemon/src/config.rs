@@ -482,6 +482,34 @@ mod tests {
     }
 
     #[test]
+    fn database_url_layers_and_password_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cret\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("database_url = \"postgres://pacer@db:5432/file\"\ndatabase_password_file = {:?}\n", pw),
+        )
+        .unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        let DatabaseUrl::Postgres(pg) = &c.database_url else { panic!("postgres from the file") };
+        assert_eq!(pg.config().get_dbname(), Some("file"));
+        assert_eq!(pg.config().get_password(), Some(&b"s3cret"[..]));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let c = Config::load_from(home.clone(), &env(&[("PACER_DATABASE_URL", "postgres://pacer@db/env")])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Postgres(pg) if pg.config().get_dbname() == Some("env")));
+        let flag = Overrides { database_url: Some("postgres://pacer@db/flag".into()), ..home.clone() };
+        let c = Config::load_from(flag, &env(&[("PACER_DATABASE_URL", "postgres://pacer@db/env")])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Postgres(pg) if pg.config().get_dbname() == Some("flag")));
+        let other = tempfile::tempdir().unwrap();
+        let c =
+            Config::load_from(Overrides { home: Some(other.path().into()), ..Default::default() }, &env(&[])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Sqlite(p) if *p == other.path().join("pacer.db")));
+        assert_eq!(c.db_path(), other.path().join("pacer.db"));
+    }
+
+    #[test]
     fn defaults_are_loopback() {
         let dir = tempfile::tempdir().unwrap();
         let c =

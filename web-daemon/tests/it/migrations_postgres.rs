@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use pacerd::store::migrate::{EMBEDDED, EMBEDDED_POSTGRES, Migrator};
+use pacerd::store::migrate::{EMBEDDED, EMBEDDED_POSTGRES, Migration, Migrator, PostgresMigrator};
 
 use crate::fixture::postgres::PgDatabase;
 use crate::fixture::{new_home, pacerd_bin};
@@ -489,6 +489,40 @@ fn concurrent_ups_apply_each_migration_once() {
     assert_eq!(applied, expected, "each migration applied once, by one of the processes");
     let n: i64 = db.client().query_one("SELECT count(*) FROM migrations", &[]).unwrap().get(0);
     assert_eq!(n as usize, EMBEDDED_POSTGRES.len());
+}
+
+/// A failing migration rolls back with its row on PostgreSQL too: the error names the file and
+/// the database's message, the schema is as before, and nothing after it runs.
+#[test]
+fn broken_migration_rolls_back_and_names_the_file() {
+    let db = PgDatabase::create();
+    let mut c = db.client();
+    PostgresMigrator::new(EMBEDDED_POSTGRES[..2].to_vec()).up(&mut c, None).unwrap();
+    let tables = |c: &mut postgres::Client| -> Vec<String> {
+        c.query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    let before = tables(&mut c);
+    let mut set = EMBEDDED_POSTGRES[..2].to_vec();
+    set.push(Migration {
+        version: 3,
+        name: "broken",
+        up: "CREATE TABLE half_done (id BIGINT); INSERT INTO nope VALUES (1);",
+        down: "",
+    });
+    set.push(EMBEDDED_POSTGRES[3]);
+    let err = PostgresMigrator::new(set).up(&mut c, None).unwrap_err().to_string();
+    assert!(err.contains("003_broken.sql") && err.contains("relation \"nope\" does not exist"), "{err}");
+    assert_eq!(tables(&mut c), before, "the failed migration left nothing behind");
+    let versions: Vec<i64> =
+        c.query("SELECT version FROM migrations ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, vec![1, 2], "nothing after the failure ran");
 }
 
 /// An unknown `database_url` scheme is a one-line error and a non-zero exit (no database needed).
