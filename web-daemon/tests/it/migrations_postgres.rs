@@ -2,7 +2,7 @@
 //! ARCHITECTURE.md, "Two databases"), and `pacerd migrate` behaves the same on both. Needs
 //! `PACER_TEST_POSTGRES_URL` (`scripts/postgres-instance start DIR`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -70,6 +70,8 @@ struct Schema {
     tables: Vec<(String, Vec<Column>)>,
     indexes: BTreeSet<Index>,
     foreign_keys: BTreeSet<ForeignKey>,
+    /// CHECK constraints per table (SQLite keeps them only in the table's SQL: counted there).
+    checks: BTreeMap<String, usize>,
 }
 
 /// The predicate of a partial index, without outer parentheses.
@@ -91,6 +93,7 @@ fn sqlite_schema(c: &rusqlite::Connection) -> Schema {
     let mut tables = Vec::new();
     let mut indexes = BTreeSet::new();
     let mut foreign_keys = BTreeSet::new();
+    let mut checks = BTreeMap::new();
     for table in names {
         let mut s = c
             .prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid")
@@ -103,6 +106,10 @@ fn sqlite_schema(c: &rusqlite::Connection) -> Schema {
         let key: Vec<&(String, String, bool, Option<String>, i64)> = raw.iter().filter(|c| c.4 > 0).collect();
         let table_sql: String =
             c.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [&table], |r| r.get(0)).unwrap();
+        let n = table_sql.matches("CHECK (").count();
+        if n > 0 {
+            checks.insert(table.clone(), n);
+        }
         let rowid_key = key.len() == 1 && key[0].1 == "INTEGER" && table_sql.contains("AUTOINCREMENT");
         let columns = raw
             .iter()
@@ -169,7 +176,7 @@ fn sqlite_schema(c: &rusqlite::Connection) -> Schema {
         }
         tables.push((table, columns));
     }
-    Schema { tables, indexes, foreign_keys }
+    Schema { tables, indexes, foreign_keys, checks }
 }
 
 /// A PostgreSQL default as SQLite writes it: no `::type` cast, booleans as 0/1.
@@ -267,7 +274,17 @@ fn pg_schema(c: &mut postgres::Client) -> Schema {
             to: r.get(4),
         })
         .collect();
-    Schema { tables, indexes, foreign_keys }
+    let checks = c
+        .query(
+            "SELECT conrelid::regclass::text, count(*) FROM pg_constraint
+             WHERE contype = 'c' AND connamespace = current_schema()::regnamespace GROUP BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get::<_, i64>(1) as usize))
+        .collect();
+    Schema { tables, indexes, foreign_keys, checks }
 }
 
 fn tier_seed_sqlite(c: &rusqlite::Connection) -> Vec<(String, i64)> {
@@ -311,6 +328,8 @@ fn schemas_match_after_up() {
     );
     assert!(s.indexes.iter().any(|i| i.predicate.is_some()), "partial indexes are compared");
     assert_eq!(s.foreign_keys, p.foreign_keys, "foreign keys");
+    assert_eq!(s.checks, p.checks, "CHECK constraints per table");
+    assert!(s.checks.values().sum::<usize>() >= 6, "{:?}", s.checks);
 
     assert_eq!(tier_seed_sqlite(&lite), tier_seed_pg(&mut pg), "migration 003's seed");
     for bad in [
