@@ -5,12 +5,16 @@
 //! the `*_FILE` variant of their variable (`PACER_MASTER_KEY_FILE`, …). Unknown keys in the file
 //! are an error that names the key. This is the only module that reads the environment.
 
+mod database;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use pacer_shared::{ProviderId, Secret, Tier};
 use serde::Deserialize;
+
+pub use self::database::{DEFAULT_SQLITE_FILE, DatabaseUrl, PostgresUrl};
 
 /// Default HTTP listen address: loopback only.
 pub const DEFAULT_HTTP: &str = "127.0.0.1:8081";
@@ -136,6 +140,9 @@ pub struct Config {
     /// Most concurrent HTTP connections (`max_connections`, `PACER_MAX_CONNECTIONS`; default
     /// 1024), further capped by the open-file limit (see [`crate::descriptors`]).
     pub max_connections: usize,
+    /// The database (`database_url`, `PACER_DATABASE_URL`, `--database-url`): `sqlite:` (the
+    /// default, `$PACER_HOME/pacer.db`) or `postgres://user@host:port/db`.
+    pub database_url: DatabaseUrl,
 }
 
 /// The on-disk file: every field optional, unknown keys rejected.
@@ -155,6 +162,8 @@ struct FileConfig {
     result_budget_bytes: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<usize>,
+    database_url: Option<String>,
+    database_password_file: Option<PathBuf>,
     #[serde(default)]
     strava: ProviderSettings,
     #[serde(default)]
@@ -171,6 +180,7 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub http: Option<String>,
     pub sandbox: Option<bool>,
+    pub database_url: Option<String>,
 }
 
 /// Why configuration could not be loaded; each names what to fix.
@@ -282,7 +292,27 @@ impl Config {
         if max_connections == 0 {
             return Err(value_err("max_connections", "must be at least 1"));
         }
+        let database_password = match secret("PACER_DATABASE_PASSWORD", None)? {
+            Some(p) => Some(p),
+            None => match &file.database_password_file {
+                Some(path) => Some(Secret::new(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| {
+                            value_err("database_password_file", format!("cannot read {}: {e}", path.display()))
+                        })?
+                        .trim()
+                        .to_string(),
+                )),
+                None => None,
+            },
+        };
+        let database_url = DatabaseUrl::parse(
+            overrides.database_url.as_deref().or(get("PACER_DATABASE_URL").as_deref()).or(file.database_url.as_deref()),
+            &home,
+            database_password,
+        )?;
         Ok(Self {
+            database_url,
             trusted_proxies,
             max_connections,
             http,
@@ -319,9 +349,13 @@ impl Config {
         }
     }
 
-    /// `$PACER_HOME/pacer.db`.
+    /// The SQLite database file: `$PACER_HOME/pacer.db` unless `database_url` names another
+    /// (with a PostgreSQL `database_url`, the file SQLite would use; nothing opens it).
     pub fn db_path(&self) -> PathBuf {
-        self.home.join("pacer.db")
+        match &self.database_url {
+            DatabaseUrl::Sqlite(path) => path.clone(),
+            DatabaseUrl::Postgres(_) => self.home.join(DEFAULT_SQLITE_FILE),
+        }
     }
 
     /// `$PACER_HOME/run/pacerd.sock`.
@@ -445,6 +479,34 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         let err = Config::load_from(home, &env(&[("PACER_TRUSTED_PROXIES", "proxy.local")])).unwrap_err();
         assert!(err.to_string().contains("PACER_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn database_url_layers_and_password_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cret\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("database_url = \"postgres://pacer@db:5432/file\"\ndatabase_password_file = {:?}\n", pw),
+        )
+        .unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        let DatabaseUrl::Postgres(pg) = &c.database_url else { panic!("postgres from the file") };
+        assert_eq!(pg.config().get_dbname(), Some("file"));
+        assert_eq!(pg.config().get_password(), Some(&b"s3cret"[..]));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let c = Config::load_from(home.clone(), &env(&[("PACER_DATABASE_URL", "postgres://pacer@db/env")])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Postgres(pg) if pg.config().get_dbname() == Some("env")));
+        let flag = Overrides { database_url: Some("postgres://pacer@db/flag".into()), ..home.clone() };
+        let c = Config::load_from(flag, &env(&[("PACER_DATABASE_URL", "postgres://pacer@db/env")])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Postgres(pg) if pg.config().get_dbname() == Some("flag")));
+        let other = tempfile::tempdir().unwrap();
+        let c =
+            Config::load_from(Overrides { home: Some(other.path().into()), ..Default::default() }, &env(&[])).unwrap();
+        assert!(matches!(&c.database_url, DatabaseUrl::Sqlite(p) if *p == other.path().join("pacer.db")));
+        assert_eq!(c.db_path(), other.path().join("pacer.db"));
     }
 
     #[test]

@@ -53,9 +53,20 @@ pub fn lock_home(config: &Config) -> anyhow::Result<ipc::socket::DaemonLock> {
 
 /// Opens and migrates the store for `config`. Call with the home locked ([`lock_home`]).
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store =
-        Store::open(&config.db_path()).with_context(|| format!("cannot open {}", config.db_path().display()))?;
-    store.migrate()?;
+    let store = match &config.database_url {
+        config::DatabaseUrl::Postgres(url) => {
+            let store =
+                Store::open_postgres(url.config()).with_context(|| format!("cannot connect to {}", url.redacted()))?;
+            store.migrate().with_context(|| format!("cannot migrate {}", url.redacted()))?;
+            store
+        }
+        config::DatabaseUrl::Sqlite(_) => {
+            let store = Store::open(&config.db_path())
+                .with_context(|| format!("cannot open {}", config.db_path().display()))?;
+            store.migrate()?;
+            store
+        }
+    };
     let conn = store.conn()?;
     store::tenants::get_or_create(&conn, store::tenants::DEFAULT_TENANT)?;
     Ok(store)
@@ -76,17 +87,26 @@ impl Daemon {
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
         let open_files = descriptors::raise_open_file_limit().context("cannot read the open-file limit")?;
         let lock = lock_home(&config)?;
-        let store = open_store(&config)?;
+        // Opening connects (PostgreSQL's blocking client) and migrates: off the async workers.
+        let (store, config) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Store, Config)> {
+            let mut config = config;
+            let store = open_store(&config)?;
+            if !config.limits_configured {
+                apply_tier_limits(&store, &mut config.limits)?;
+            }
+            Ok((store, config))
+        })
+        .await
+        .context("opening the store")??;
+        if let config::DatabaseUrl::Postgres(url) = &config.database_url {
+            store.listen_for_invalidations(url.config());
+        }
         let socket = ipc::socket::bind(&config.socket_path())?;
         let http = TcpListener::bind(config.http).with_context(|| format!("cannot listen on {}", config.http))?;
         http.set_nonblocking(true)?;
         let http_addr = http.local_addr()?;
         let jwt = auth::jwt::JwtKeys::load_or_create(&config.home, config.jwt_secret.as_ref())?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
-        let mut config = config;
-        if !config.limits_configured {
-            apply_tier_limits(&store, &mut config.limits)?;
-        }
         let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
         let strava = strava_client_config(&config, &public_url)?;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pacerd::cli::{Cli, Command, MigrateAction, commands};
-use pacerd::config::{Config, Overrides};
-use pacerd::store::migrate::Migrator;
+use pacerd::config::{Config, DatabaseUrl, Overrides};
+use pacerd::store::migrate::{self, Applied, Migrator, Status};
 
 fn main() -> ExitCode {
     // Everything pacerd creates (database, WAL, key files, socket) is private to this user.
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             _ => None,
         },
         sandbox: matches!(cli.command, Command::Demo(_)).then_some(true),
+        database_url: cli.global.database_url.clone(),
     };
     let config = match Config::load(overrides) {
         Ok(c) => c,
@@ -85,7 +86,10 @@ async fn dispatch(command: Command, config: Config) -> Result<(), String> {
             eprintln!("pacerd: Strava sandbox on http://{addr}");
             pacer_sandbox::serve(addr, Default::default(), shutdown_signal()).await.map_err(|e| e.to_string())
         }
-        Command::Migrate { action } => migrate(&config, action),
+        // The PostgreSQL client is synchronous (it runs its own small runtime): off the workers.
+        Command::Migrate { action } => tokio::task::spawn_blocking(move || migrate(&config, action))
+            .await
+            .map_err(|e| format!("migration task failed: {e}"))?,
         Command::Users { action } => commands::users(&socket, action).await,
         Command::Keys { action } => commands::keys(&socket, action).await,
         Command::OAuthApps { action } => pacerd::cli::oauth_apps::run(&socket, action).await,
@@ -111,6 +115,26 @@ fn lock_for_migrate(config: &Config) -> Result<pacerd::ipc::socket::DaemonLock, 
 }
 
 fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
+    match &config.database_url {
+        DatabaseUrl::Sqlite(path) => migrate_sqlite(config, path, action),
+        DatabaseUrl::Postgres(url) => {
+            // No home lock here: replicas on other machines share the database, so the
+            // migrator's advisory lock in PostgreSQL is what serializes migrations.
+            let mut client = url.connect().map_err(|e| {
+                format!("cannot connect to {}: {}", url.redacted(), migrate::postgres_error_message(&e))
+            })?;
+            let migrator = Migrator::postgres();
+            let e = |e: pacerd::store::StoreError| e.to_string();
+            match action {
+                MigrateAction::Status { json } => print_status(migrator.status(&mut client).map_err(e)?, json),
+                MigrateAction::Up { to } => print_up(migrator.up(&mut client, to).map_err(e)?),
+                MigrateAction::Down { to } => print_down(migrator.down(&mut client, to).map_err(e)?),
+            }
+        }
+    }
+}
+
+fn migrate_sqlite(config: &Config, path: &std::path::Path, action: MigrateAction) -> Result<(), String> {
     // Holding the daemon lock keeps a running daemon's schema from changing under it; `status`
     // only reads, so it runs beside a daemon too.
     let read_only = matches!(action, MigrateAction::Status { .. });
@@ -120,41 +144,47 @@ fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
     } else {
         Some(lock_for_migrate(config)?)
     };
-    let store = pacerd::store::Store::open(&config.db_path()).map_err(|e| e.to_string())?;
+    let store = pacerd::store::Store::open(path).map_err(|e| e.to_string())?;
     let pacerd::store::Conn::Sqlite(mut conn) = store.conn().map_err(|e| e.to_string())? else {
-        return Err("migrations run on SQLite only".into());
+        return Err("a SQLite store opened on another engine".into());
     };
     let migrator = Migrator::embedded();
+    let e = |e: pacerd::store::StoreError| e.to_string();
     match action {
-        MigrateAction::Status { json } => {
-            let status = migrator.status(&conn).map_err(|e| e.to_string())?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
-            } else {
-                for s in status {
-                    let file = format!("{:03}_{}.sql", s.version, s.name);
-                    println!("{file:<32} {}", s.applied_at.as_deref().unwrap_or("pending"));
-                }
-            }
+        MigrateAction::Status { json } => print_status(migrator.status(&conn).map_err(e)?, json),
+        MigrateAction::Up { to } => print_up(migrator.up(&mut conn, to).map_err(e)?),
+        MigrateAction::Down { to } => print_down(migrator.down(&mut conn, to).map_err(e)?),
+    }
+}
+
+fn print_status(status: Vec<Status>, json: bool) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?);
+    } else {
+        for s in status {
+            let file = format!("{:03}_{}.sql", s.version, s.name);
+            println!("{file:<32} {}", s.applied_at.as_deref().unwrap_or("pending"));
         }
-        MigrateAction::Up { to } => {
-            let applied = migrator.up(&mut conn, to).map_err(|e| e.to_string())?;
-            if applied.is_empty() {
-                println!("nothing to apply");
-            }
-            for a in applied {
-                println!("applied {:03}_{}.sql", a.version, a.name);
-            }
-        }
-        MigrateAction::Down { to } => {
-            let reverted = migrator.down(&mut conn, to).map_err(|e| e.to_string())?;
-            if reverted.is_empty() {
-                println!("nothing to revert");
-            }
-            for a in reverted {
-                println!("reverted {:03}_{}.sql", a.version, a.name);
-            }
-        }
+    }
+    Ok(())
+}
+
+fn print_up(applied: Vec<Applied>) -> Result<(), String> {
+    if applied.is_empty() {
+        println!("nothing to apply");
+    }
+    for a in applied {
+        println!("applied {:03}_{}.sql", a.version, a.name);
+    }
+    Ok(())
+}
+
+fn print_down(reverted: Vec<Applied>) -> Result<(), String> {
+    if reverted.is_empty() {
+        println!("nothing to revert");
+    }
+    for a in reverted {
+        println!("reverted {:03}_{}.sql", a.version, a.name);
     }
     Ok(())
 }

@@ -30,6 +30,10 @@ pub struct Global {
     /// Config file (default: $PACER_HOME/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Database: `sqlite:` (default, $PACER_HOME/pacer.db) or `postgres://user@host:port/db`
+    /// (default: $PACER_DATABASE_URL, else `database_url` in the config file).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,6 +59,8 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("database: {0}")]
     Sql(#[from] SqlError),
+    #[error("database: {0}")]
+    Postgres(String),
     #[error("migration {file} failed: {message}")]
     Migration { file: String, message: String },
     #[error(
@@ -189,7 +191,7 @@ impl Store {
     pub fn migrate(&self) -> Result<Vec<migrate::Applied>, StoreError> {
         match self.conn()? {
             Conn::Sqlite(mut conn) => migrate::Migrator::embedded().up(&mut conn, None),
-            Conn::Postgres(_) => Err(StoreError::Invalid("PostgreSQL migrations are not wired yet".into())),
+            Conn::Postgres(conn) => migrate::Migrator::postgres().up(conn.borrow_mut().client(), None),
         }
     }
 

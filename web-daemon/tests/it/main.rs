@@ -21,6 +21,7 @@ mod mcp_auth;
 mod mcp_client;
 mod mcp_e2e;
 mod migrations;
+mod migrations_postgres;
 mod oauth_apps;
 mod oauth_flow;
 mod provider;

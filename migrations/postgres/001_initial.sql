@@ -1,0 +1,24 @@
+-- 001_initial.sql (PostgreSQL twin of migrations/sqlite/001_initial.sql)
+-- Description: users and their API keys.
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    password_hash TEXT,
+    created_at    TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    description  TEXT,
+    tier         TEXT NOT NULL CHECK (tier IN ('free', 'premium', 'enterprise')),
+    key_prefix   TEXT NOT NULL,
+    key_hash     BYTEA NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_used_at TEXT,
+    is_active    BOOLEAN NOT NULL DEFAULT TRUE
+);
+
+CREATE INDEX idx_api_keys_prefix ON api_keys(key_prefix);
+CREATE INDEX idx_api_keys_user ON api_keys(user_id);

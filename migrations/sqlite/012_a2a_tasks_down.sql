@@ -1,0 +1,2 @@
+-- 012_a2a_tasks_down.sql
+DROP TABLE a2a_tasks;
