@@ -168,7 +168,7 @@ pub fn discover(
          WHERE a.tenant_id = ?1 AND a.agent_id IN (
              SELECT m.agent_id FROM a2a_agents m
              WHERE m.tenant_id = ?1
-               AND (?2 IS NULL OR EXISTS (
+               AND (CAST(?2 AS TEXT) IS NULL OR EXISTS (
                    SELECT 1 FROM a2a_agent_capabilities f
                    WHERE f.tenant_id = m.tenant_id AND f.agent_id = m.agent_id AND f.capability = ?2))
              ORDER BY m.rowid

@@ -72,7 +72,7 @@ fn over((tasks, bytes): (usize, usize), q: Quota) -> Option<Measure> {
 fn usage(conn: &Conn, tenant: Option<&TenantId>, user: Option<&UserId>) -> Result<(usize, usize), StoreError> {
     let (tasks, bytes): (i64, i64) = conn.query_row(
         "SELECT COUNT(*), COALESCE(CAST(SUM(bytes) AS BIGINT), 0) FROM a2a_tasks
-         WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
+         WHERE (CAST(?1 AS TEXT) IS NULL OR tenant_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR user_id = ?2)",
         params![tenant.map(TenantId::as_str), user.map(UserId::as_str)],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;

@@ -379,8 +379,8 @@ pub fn list(
     let sql = format!(
         "SELECT {COLUMNS} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
-           AND (?4 IS NULL OR start_epoch_s < ?4) AND (?5 IS NULL OR start_epoch_s > ?5)
-           AND (?6 IS NULL OR LOWER(sport_type) = LOWER(?6))
+           AND (CAST(?4 AS BIGINT) IS NULL OR start_epoch_s < ?4) AND (CAST(?5 AS BIGINT) IS NULL OR start_epoch_s > ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR LOWER(sport_type) = LOWER(?6))
          ORDER BY start_epoch_s DESC, id DESC LIMIT ?7 OFFSET ?8"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -475,12 +475,15 @@ pub fn search(
     let sql = format!(
         "SELECT {COLUMNS} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
-           AND (?4 IS NULL OR start_epoch_s > ?4) AND (?5 IS NULL OR start_epoch_s < ?5)
-           AND (?6 IS NULL OR LOWER(sport_type) = LOWER(?6))
-           AND (?7 IS NULL OR distance_m >= ?7) AND (?8 IS NULL OR distance_m <= ?8)
-           AND (?9 IS NULL OR moving_time_s >= ?9) AND (?10 IS NULL OR moving_time_s <= ?10)
-           AND (?11 IS NULL OR LOWER(name) LIKE LOWER(?11) ESCAPE '\\')
-           AND (?12 IS NULL OR {column} {cmp} ?12 OR ({column} = ?12 AND id {cmp} ?13))
+           AND (CAST(?4 AS BIGINT) IS NULL OR start_epoch_s > ?4) AND (CAST(?5 AS BIGINT) IS NULL OR start_epoch_s < ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR LOWER(sport_type) = LOWER(?6))
+           AND (CAST(?7 AS DOUBLE PRECISION) IS NULL OR distance_m >= ?7)
+           AND (CAST(?8 AS DOUBLE PRECISION) IS NULL OR distance_m <= ?8)
+           AND (CAST(?9 AS BIGINT) IS NULL OR moving_time_s >= ?9)
+           AND (CAST(?10 AS BIGINT) IS NULL OR moving_time_s <= ?10)
+           AND (CAST(?11 AS TEXT) IS NULL OR LOWER(name) LIKE LOWER(?11) ESCAPE '\\')
+           AND (CAST(?12 AS DOUBLE PRECISION) IS NULL OR {column} {cmp} CAST(?12 AS DOUBLE PRECISION)
+                OR ({column} = CAST(?12 AS DOUBLE PRECISION) AND id {cmp} ?13))
          ORDER BY {column} {dir}, id {dir} LIMIT ?14"
     );
     let (key_value, key_id) = match filter.after_key {

@@ -54,10 +54,7 @@ impl PostgresMigrator {
 /// The message of a PostgreSQL error with its cause (the driver's `Display` alone says only
 /// "db error"). Never contains the password: the driver does not echo it.
 pub fn error_message(e: &postgres::Error) -> String {
-    match std::error::Error::source(e) {
-        Some(cause) => format!("{e}: {cause}"),
-        None => e.to_string(),
-    }
+    crate::store::sql::postgres_message(e)
 }
 
 fn db_err(e: postgres::Error) -> StoreError {

@@ -37,7 +37,7 @@ pub type PgPooled = r2d2::PooledConnection<PgManager>;
 pub enum SqlError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     /// A query that must answer a row answered none (see [`OptionalExtension`]).
     #[error("query returned no rows")]
@@ -45,6 +45,14 @@ pub enum SqlError {
     /// A column could not be read as the Rust type asked for.
     #[error("column {index}: {message}")]
     Conversion { index: usize, message: String },
+}
+
+/// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
+pub fn postgres_message(e: &postgres::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
 }
 
 impl SqlError {

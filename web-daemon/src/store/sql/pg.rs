@@ -23,8 +23,22 @@ impl PgManager {
 
 /// A PostgreSQL client with the statements it has prepared, keyed by the repository's SQL.
 pub struct PgConn {
-    client: Client,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
+}
+
+impl Drop for PgConn {
+    /// The blocking client closes its connection by running its own small runtime, which panics
+    /// on a thread of the daemon's runtime (a pool dropped at shutdown): close it on a thread of
+    /// its own there.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let _ = std::thread::Builder::new().name("pg-close".into()).spawn(move || drop(client));
+        }
+    }
 }
 
 impl r2d2::ManageConnection for PgManager {
@@ -33,29 +47,29 @@ impl r2d2::ManageConnection for PgManager {
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
         let client = self.config.connect(NoTls)?;
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(PgConn { client: Some(client), statements: HashMap::new() })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        conn.client().simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(Client::is_closed)
     }
 }
 
 impl PgConn {
     /// The underlying client (migrations, listeners, tests).
     pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+        self.client.as_mut().expect("a PgConn holds its client until dropped")
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let prepared = self.client.prepare(&dollar_placeholders(sql))?;
+        let prepared = self.client().prepare(&dollar_placeholders(sql))?;
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
@@ -69,16 +83,16 @@ impl PgConn {
 
     pub(super) fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, postgres::Error> {
         let stmt = self.statement(sql)?;
-        self.client.execute(&stmt, &Self::bind(params))
+        self.client().execute(&stmt, &Self::bind(params))
     }
 
     pub(super) fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<postgres::Row>, postgres::Error> {
         let stmt = self.statement(sql)?;
-        self.client.query(&stmt, &Self::bind(params))
+        self.client().query(&stmt, &Self::bind(params))
     }
 
     pub(super) fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
-        self.client.batch_execute(sql)
+        self.client().batch_execute(sql)
     }
 }
 
