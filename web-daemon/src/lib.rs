@@ -87,7 +87,7 @@ impl Daemon {
         if !config.limits_configured {
             apply_tier_limits(&store, &mut config.limits)?;
         }
-        let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
+        let limiter = limits::from_config(&config)?;
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
         let strava = strava_client_config(&config, &public_url)?;
         let providers = Arc::new(provider::ProviderRegistry::strava(store.clone(), vault.clone(), strava)?);

@@ -20,6 +20,10 @@ fn main() -> ExitCode {
             _ => None,
         },
         sandbox: matches!(cli.command, Command::Demo(_)).then_some(true),
+        redis_url: match &cli.command {
+            Command::Serve(a) | Command::Demo(a) => a.redis_url.clone().map(pacer_shared::Secret::new),
+            _ => None,
+        },
     };
     let config = match Config::load(overrides) {
         Ok(c) => c,
