@@ -24,6 +24,7 @@ mod migrations;
 mod oauth_apps;
 mod oauth_flow;
 mod provider;
+mod redis_limits;
 mod sandbox_gate;
 mod secrets;
 mod security;
