@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use pacer_shared::Tier;
 use pacerd::config::LimitSettings;
-use pacerd::limits::{InMemoryLimiter, LimitKey, RateLimiter};
+use pacerd::limits::{InMemoryLimiter, LimitKey};
 
 const CONNECTIONS: usize = 64;
 const THREADS: usize = 2;

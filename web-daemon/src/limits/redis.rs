@@ -131,7 +131,7 @@ impl RedisLimiter {
         let mut conn = self.conn.clone();
         let mut call = self.script.key(&redis_key);
         call.arg(limit).arg(interval_us);
-        let answer: Result<RedisResult<(i64, i64, i64, i64, i64)>, _> =
+        let answer: Result<RedisResult<Reply>, _> =
             tokio::time::timeout(DECISION_TIMEOUT, call.invoke_async(&mut conn)).await;
         match answer {
             Ok(Ok(reply)) => {
@@ -177,11 +177,11 @@ impl RateLimiter for RedisLimiter {
     }
 }
 
-/// A [`Decision`] from the script's `{allowed, remaining, until_full_us, retry_us, now_us}`.
-fn from_reply(
-    limit: u32,
-    (allowed, remaining, until_full_us, retry_us, now_us): (i64, i64, i64, i64, i64),
-) -> Decision {
+/// The script's `{allowed, remaining, until_full_us, retry_us, now_us}`.
+type Reply = (i64, i64, i64, i64, i64);
+
+/// A [`Decision`] from the script's [`Reply`].
+fn from_reply(limit: u32, (allowed, remaining, until_full_us, retry_us, now_us): Reply) -> Decision {
     let ceil_s = |us: i64| (us.max(0) + 999_999) / 1_000_000;
     let now_s = now_us.div_euclid(1_000_000);
     Decision {
