@@ -197,7 +197,7 @@ fn redis_outage_closes_login_opens_api_keys_and_recovers() {
         assert_eq!(r.num("x-ratelimit-limit"), 3);
     }
     let warnings = d.log_text().matches("Redis rate limiter unreachable").count();
-    assert!((1..=2).contains(&warnings), "warned {warnings} times for 20 failed decisions, not once per request");
+    assert!((1..10).contains(&warnings), "warned {warnings} times for 20 failed decisions, not once per request");
 
     assert_eq!(redis.run("start"), url, "restarted on the same port");
     // Bounded wait for the reconnection (not a timing assertion: only how long we are willing to wait).
