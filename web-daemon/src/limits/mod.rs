@@ -69,7 +69,11 @@ pub trait RateLimiter: Send + Sync {
 /// [`InMemoryLimiter`]. Fails only on a malformed URL (Redis itself is reached lazily).
 pub fn from_config(config: &Config) -> anyhow::Result<Arc<dyn RateLimiter>> {
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisLimiter::new(url, &config.limits)?),
+        Some(url) => {
+            let limiter = RedisLimiter::new(url, &config.limits)?;
+            tracing::info!(redis = %redis::without_password(url), "rate limits shared in Redis");
+            Arc::new(limiter)
+        }
         None => Arc::new(InMemoryLimiter::new(&config.limits)),
     })
 }

@@ -177,6 +177,23 @@ impl RateLimiter for RedisLimiter {
     }
 }
 
+/// `url` for logs: user name and password removed (`redis://***@host:port/db`).
+pub fn without_password(url: &Secret) -> String {
+    match url::Url::parse(url.expose().trim()) {
+        Ok(mut u) => {
+            let had_credentials = !u.username().is_empty() || u.password().is_some();
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            let text = u.to_string();
+            match (had_credentials, text.split_once("://")) {
+                (true, Some((scheme, rest))) => format!("{scheme}://***@{rest}"),
+                _ => text,
+            }
+        }
+        Err(_) => "(unparsable URL)".into(),
+    }
+}
+
 /// The script's `{allowed, remaining, until_full_us, retry_us, now_us}`.
 type Reply = (i64, i64, i64, i64, i64);
 
@@ -395,6 +412,13 @@ mod tests {
             assert_eq!((d.limit, d.remaining, d.retry_after_s), (5, 4, 0));
         }
         assert!(l.outage.failed.load(Ordering::Relaxed) >= 11);
+    }
+
+    #[test]
+    fn urls_are_logged_without_credentials() {
+        let url = Secret::new("redis://admin:hunter2@10.0.0.5:6380/2".into());
+        assert_eq!(without_password(&url), "redis://***@10.0.0.5:6380/2");
+        assert_eq!(without_password(&Secret::new("redis://127.0.0.1:6379".into())), "redis://127.0.0.1:6379");
     }
 
     #[test]

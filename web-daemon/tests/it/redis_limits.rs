@@ -88,6 +88,7 @@ fn two_daemons_share_one_per_ip_bucket() {
     let limits = limits_toml(100, IP_LIMIT);
     let (a, b) = (daemon(Some(&url), &limits), daemon(Some(&url), &limits));
     let (wa, wb) = (Web::new(&a), Web::new(&b));
+    assert!(a.log_text().contains("rate limits shared in Redis"), "the limiter in use is logged");
     let mut remaining = Vec::new();
     for i in 0..IP_LIMIT {
         let r = if i % 2 == 0 { login(&wa) } else { login(&wb) };
