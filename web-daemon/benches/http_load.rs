@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use pacer_shared::Tier;
 use pacerd::config::LimitSettings;
-use pacerd::limits::{InMemoryLimiter, LimitKey, RateLimiter};
+use pacerd::limits::{InMemoryLimiter, LimitKey};
 
 const CONNECTIONS: usize = 64;
 const THREADS: usize = 2;
@@ -216,7 +216,7 @@ fn limiter_cost() {
     let start = Instant::now();
     let mut allowed = 0u64;
     for i in 0..n {
-        allowed += u64::from(limiter.check(&keys[i % keys.len()]).allowed);
+        allowed += u64::from(limiter.decide(&keys[i % keys.len()]).allowed);
     }
     let per = start.elapsed().as_nanos() as f64 / n as f64;
     let names: Vec<String> = (0..1000).map(|i| format!("key-{i}")).collect();

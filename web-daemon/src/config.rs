@@ -143,6 +143,10 @@ pub struct Config {
     /// The database (`database_url`, `PACER_DATABASE_URL`, `--database-url`): `sqlite:` (the
     /// default, `$PACER_HOME/pacer.db`) or `postgres://user@host:port/db`.
     pub database_url: DatabaseUrl,
+    /// Redis holding the rate-limit buckets, shared by every daemon that names the same one
+    /// (`redis_url`, `PACER_REDIS_URL` / `PACER_REDIS_URL_FILE`, `--redis-url`); a secret because
+    /// the URL may carry a password. Absent: buckets live in this process's memory.
+    pub redis_url: Option<Secret>,
 }
 
 /// The on-disk file: every field optional, unknown keys rejected.
@@ -164,6 +168,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     database_url: Option<String>,
     database_password_file: Option<PathBuf>,
+    redis_url: Option<Secret>,
     #[serde(default)]
     strava: ProviderSettings,
     #[serde(default)]
@@ -181,6 +186,8 @@ pub struct Overrides {
     pub http: Option<String>,
     pub sandbox: Option<bool>,
     pub database_url: Option<String>,
+    /// `--redis-url`.
+    pub redis_url: Option<Secret>,
 }
 
 /// Why configuration could not be loaded; each names what to fix.
@@ -311,8 +318,17 @@ impl Config {
             &home,
             database_password,
         )?;
+        let redis_url = match overrides.redis_url.clone() {
+            Some(url) => Some(url),
+            None => secret("PACER_REDIS_URL", file.redis_url)?,
+        }
+        .filter(|u| !u.expose().trim().is_empty());
+        if let Some(url) = &redis_url {
+            check_redis_url(url)?;
+        }
         Ok(Self {
             database_url,
+            redis_url,
             trusted_proxies,
             max_connections,
             http,
@@ -375,6 +391,15 @@ fn parse_networks<'a>(name: &str, items: impl Iterator<Item = &'a str>) -> Resul
                 .map_err(|_| value_err(name, format!("'{s}' is not an IP address or CIDR network")))
         })
         .collect()
+}
+
+/// A `redis://` or `rediss://` URL; the error never repeats the URL (it may hold a password).
+fn check_redis_url(url: &Secret) -> Result<(), ConfigError> {
+    match url::Url::parse(url.expose().trim()) {
+        Ok(u) if matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix") => Ok(()),
+        Ok(u) => Err(value_err("redis_url", format!("scheme '{}' is not redis:// or rediss://", u.scheme()))),
+        Err(e) => Err(value_err("redis_url", format!("not a URL like redis://127.0.0.1:6379/0 ({e})"))),
+    }
 }
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
@@ -450,6 +475,30 @@ mod tests {
         let err = Config::load_from(Overrides { home: Some(dir.path().into()), ..Default::default() }, &env(&[]))
             .unwrap_err();
         assert!(err.to_string().contains("htpp"), "{err}");
+    }
+
+    #[test]
+    fn redis_url_from_file_env_file_variant_and_flag_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "redis_url = \"redis://:filepw@10.0.0.1:6379/0\"\n").unwrap();
+        let home = Overrides { home: Some(dir.path().into()), ..Default::default() };
+        let c = Config::load_from(home.clone(), &env(&[])).unwrap();
+        assert_eq!(c.redis_url.as_ref().map(Secret::expose), Some("redis://:filepw@10.0.0.1:6379/0"));
+        assert!(!format!("{c:?}").contains("filepw"), "the URL's password must not reach Debug output");
+        let pw_file = dir.path().join("redis-url");
+        std::fs::write(&pw_file, "redis://:filed@127.0.0.1:7000/1\n").unwrap();
+        let c = Config::load_from(home.clone(), &env(&[("PACER_REDIS_URL_FILE", pw_file.to_str().unwrap())])).unwrap();
+        assert_eq!(c.redis_url.as_ref().map(Secret::expose), Some("redis://:filed@127.0.0.1:7000/1"));
+        let c = Config::load_from(home.clone(), &env(&[("PACER_REDIS_URL", "redis://127.0.0.1:7001")])).unwrap();
+        assert_eq!(c.redis_url.as_ref().map(Secret::expose), Some("redis://127.0.0.1:7001"));
+        let flag = Overrides { redis_url: Some(Secret::new("redis://127.0.0.1:7002".into())), ..home.clone() };
+        let c = Config::load_from(flag, &env(&[("PACER_REDIS_URL", "redis://127.0.0.1:7001")])).unwrap();
+        assert_eq!(c.redis_url.as_ref().map(Secret::expose), Some("redis://127.0.0.1:7002"));
+        let err = Config::load_from(home, &env(&[("PACER_REDIS_URL", "http://:secretpw@host")])).unwrap_err();
+        assert!(err.to_string().contains("redis_url") && !err.to_string().contains("secretpw"), "{err}");
+        let none =
+            Config::load_from(Overrides { home: Some(dir.path().join("none")), ..Default::default() }, &env(&[]));
+        assert!(none.unwrap().redis_url.is_none(), "no redis_url: in-memory limits");
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Daemon {
         let http_addr = http.local_addr()?;
         let jwt = auth::jwt::JwtKeys::load_or_create(&config.home, config.jwt_secret.as_ref())?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{http_addr}"));
-        let limiter: Arc<dyn limits::RateLimiter> = Arc::new(limits::InMemoryLimiter::new(&config.limits));
+        let limiter = limits::from_config(&config)?;
         let vault = Arc::new(vault::TokenVault::load_or_create(&config.home, config.master_key.as_ref())?);
         let strava = strava_client_config(&config, &public_url)?;
         let providers = Arc::new(provider::ProviderRegistry::strava(store.clone(), vault.clone(), strava)?);

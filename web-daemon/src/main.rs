@@ -21,6 +21,10 @@ fn main() -> ExitCode {
         },
         sandbox: matches!(cli.command, Command::Demo(_)).then_some(true),
         database_url: cli.global.database_url.clone(),
+        redis_url: match &cli.command {
+            Command::Serve(a) | Command::Demo(a) => a.redis_url.clone().map(pacer_shared::Secret::new),
+            _ => None,
+        },
     };
     let config = match Config::load(overrides) {
         Ok(c) => c,

@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// HTTP listen address (default 127.0.0.1:8081).
     #[arg(long, value_name = "ADDR")]
     pub http: Option<String>,
+    /// Redis for rate limits shared by several daemons (`redis://HOST:PORT/DB`). A URL with a
+    /// password is visible to other local users here: prefer PACER_REDIS_URL_FILE.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

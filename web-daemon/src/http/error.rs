@@ -73,8 +73,21 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds {limit} bytes"))
     }
-    /// 429 `rate_limited` for a denied decision: `Retry-After` plus the `X-RateLimit-*` headers.
+    /// 429 `rate_limited` for a denied decision: `Retry-After` plus the `X-RateLimit-*` headers;
+    /// 503 `rate_limiter_unavailable` (same headers) when the limiter's store could not be asked
+    /// and the scope fails closed ([`Decision::unavailable`]).
     pub fn rate_limited(d: &Decision) -> Self {
+        if d.unavailable {
+            let message = format!(
+                "the rate limiter cannot be reached, so this route refuses requests for now; retry in {} s",
+                d.retry_after_s
+            );
+            return Self {
+                retry_after: Some(d.retry_after_s),
+                rate_limit: Some(*d),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "rate_limiter_unavailable", message)
+            };
+        }
         let at = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + d.retry_after_s as i64, 0)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();

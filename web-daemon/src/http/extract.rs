@@ -127,7 +127,7 @@ async fn admit_api_key(req: &HttpRequest, state: &AppState, key: Secret) -> Resu
     let principal = api_key::validate(&state.store, &key).await?;
     check_tenant(req, &principal)?;
     let key_id = principal.key_id.clone().unwrap_or_default();
-    charge(req, state, &principal)?;
+    charge(req, state, &principal).await?;
     if state.store.keys().touch_due(&key_id) {
         let tenant = principal.tenant_id.clone();
         state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
@@ -136,9 +136,9 @@ async fn admit_api_key(req: &HttpRequest, state: &AppState, key: Secret) -> Resu
 }
 
 /// Takes a token from the caller's bucket (key or OAuth grant) and records the decision.
-fn charge(req: &HttpRequest, state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+async fn charge(req: &HttpRequest, state: &AppState, principal: &Principal) -> Result<(), ApiError> {
     let Some(limit_key) = principal.limit_key() else { return Ok(()) };
-    let decision = state.limiter.check(&limit_key);
+    let decision = state.limiter.check(&limit_key).await;
     ratelimit::record(req, decision);
     if !decision.allowed {
         return Err(ApiError::rate_limited(&decision));
@@ -187,7 +187,7 @@ impl FromRequest for McpAuth {
                 .await
                 .map_err(|e| with_challenge(e.into(), Some("invalid_token")))?;
             check_tenant(&req, &principal)?;
-            charge(&req, &state, &principal)?;
+            charge(&req, &state, &principal).await?;
             Ok(Self(principal))
         })
     }

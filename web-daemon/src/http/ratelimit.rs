@@ -109,16 +109,18 @@ where
             return Box::pin(async move { Ok(fut.await?.map_into_left_body()) });
         };
         let ip = bucket(client_ip(req.request(), &state.config.trusted_proxies));
-        let decision = state.limiter.check(&LimitKey::Ip { ip, scope: self.config.scope });
-        if !decision.allowed {
-            tracing::info!(%ip, scope = self.config.scope, "per-IP rate limit hit");
-            let res = req.error_response(ApiError::rate_limited(&decision));
-            return Box::pin(ready(Ok(res.map_into_right_body())));
-        }
-        record(req.request(), decision);
-        let fut = self.service.call(req);
+        let limiter = state.limiter.clone();
+        let scope = self.config.scope;
+        let service = self.service.clone();
         Box::pin(async move {
-            let mut res = fut.await?;
+            let decision = limiter.check(&LimitKey::Ip { ip, scope }).await;
+            if !decision.allowed {
+                tracing::info!(%ip, scope, unavailable = decision.unavailable, "per-IP rate limit hit");
+                let res = req.error_response(ApiError::rate_limited(&decision));
+                return Ok(res.map_into_right_body());
+            }
+            record(req.request(), decision);
+            let mut res = service.call(req).await?;
             apply_headers(res.headers_mut(), &decision);
             Ok(res.map_into_left_body())
         })

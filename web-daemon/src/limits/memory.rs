@@ -3,12 +3,16 @@
 //! Each bucket holds `N` requests and refills one every `60 s / N` (governor's
 //! `Quota::per_minute(N)`: burst `N`). State lives in this process only; see the module docs of
 //! [`crate::limits`] for the Redis replacement when several daemons share load.
+//!
+//! Its decisions never wait: [`InMemoryLimiter::decide`] is synchronous and the trait's
+//! `check` is a ready future around it.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::future::BoxFuture;
 use governor::Quota;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
@@ -51,6 +55,7 @@ impl<K: std::hash::Hash + Eq + Clone, C: Clock + Clone> Bucket<K, C> {
                     remaining,
                     reset_epoch: epoch_after(until_full),
                     retry_after_s: 0,
+                    unavailable: false,
                 }
             }
             Err(not_until) => {
@@ -62,6 +67,7 @@ impl<K: std::hash::Hash + Eq + Clone, C: Clock + Clone> Bucket<K, C> {
                     remaining: 0,
                     reset_epoch: epoch_after(until_full),
                     retry_after_s: ceil_secs(wait).max(1),
+                    unavailable: false,
                 }
             }
         }
@@ -103,17 +109,9 @@ impl<C: Clock + Clone> InMemoryLimiter<C> {
         }
     }
 
-    /// Drops buckets that are full again (they would behave exactly like new ones).
-    pub fn retain_recent(&self) {
-        self.free.retain_recent();
-        self.premium.retain_recent();
-        self.enterprise.retain_recent();
-        self.ip.retain_recent();
-    }
-}
-
-impl<C: Clock + Clone + Send + Sync> RateLimiter for InMemoryLimiter<C> {
-    fn check(&self, key: &LimitKey) -> Decision {
+    /// Takes one token from `key`'s bucket if there is one (the trait's `check`, without the
+    /// future).
+    pub fn decide(&self, key: &LimitKey) -> Decision {
         if self.checks.fetch_add(1, Ordering::Relaxed) % HOUSEKEEPING_EVERY == HOUSEKEEPING_EVERY - 1 {
             self.retain_recent();
         }
@@ -128,6 +126,20 @@ impl<C: Clock + Clone + Send + Sync> RateLimiter for InMemoryLimiter<C> {
             }
             LimitKey::Ip { ip, scope } => self.ip.check(&(*ip, *scope), &self.clock),
         }
+    }
+
+    /// Drops buckets that are full again (they would behave exactly like new ones).
+    pub fn retain_recent(&self) {
+        self.free.retain_recent();
+        self.premium.retain_recent();
+        self.enterprise.retain_recent();
+        self.ip.retain_recent();
+    }
+}
+
+impl<C: Clock + Clone + Send + Sync> RateLimiter for InMemoryLimiter<C> {
+    fn check<'a>(&'a self, key: &'a LimitKey) -> BoxFuture<'a, Decision> {
+        Box::pin(std::future::ready(self.decide(key)))
     }
 }
 
@@ -167,12 +179,12 @@ mod tests {
         let limiter = InMemoryLimiter::with_clock(&settings(5), FakeRelativeClock::default());
         let k = key("k1", Tier::Free);
         for expected in (0..5).rev() {
-            let d = limiter.check(&k);
+            let d = limiter.decide(&k);
             assert!(d.allowed);
             assert_eq!((d.limit, d.remaining, d.retry_after_s), (5, expected, 0));
             assert!(d.reset_epoch > now());
         }
-        let d = limiter.check(&k);
+        let d = limiter.decide(&k);
         assert!(!d.allowed);
         assert_eq!((d.limit, d.remaining), (5, 0));
         // One token refills every 12 s.
@@ -185,49 +197,49 @@ mod tests {
         let clock = FakeRelativeClock::default();
         let limiter = InMemoryLimiter::with_clock(&settings(2), clock.clone());
         let k = key("k", Tier::Free);
-        assert!(limiter.check(&k).allowed);
-        assert!(limiter.check(&k).allowed);
-        let denied = limiter.check(&k);
+        assert!(limiter.decide(&k).allowed);
+        assert!(limiter.decide(&k).allowed);
+        let denied = limiter.decide(&k);
         assert!(!denied.allowed);
         assert_eq!(denied.retry_after_s, 30);
         clock.advance(Duration::from_secs(10));
-        assert_eq!(limiter.check(&k).retry_after_s, 20);
+        assert_eq!(limiter.decide(&k).retry_after_s, 20);
         clock.advance(Duration::from_secs(20));
-        let d = limiter.check(&k);
+        let d = limiter.decide(&k);
         assert!(d.allowed);
         assert_eq!(d.remaining, 0);
         clock.advance(Duration::from_secs(120));
-        assert_eq!(limiter.check(&k).remaining, 1, "a long-idle bucket is full again");
+        assert_eq!(limiter.decide(&k).remaining, 1, "a long-idle bucket is full again");
     }
 
     #[test]
     fn separate_keys_tiers_and_ip_scopes_have_separate_buckets() {
         let limiter = InMemoryLimiter::with_clock(&settings(1), FakeRelativeClock::default());
-        assert!(limiter.check(&key("a", Tier::Free)).allowed);
-        assert!(!limiter.check(&key("a", Tier::Free)).allowed);
-        assert!(limiter.check(&key("b", Tier::Free)).allowed);
-        let premium = limiter.check(&key("a", Tier::Premium));
+        assert!(limiter.decide(&key("a", Tier::Free)).allowed);
+        assert!(!limiter.decide(&key("a", Tier::Free)).allowed);
+        assert!(limiter.decide(&key("b", Tier::Free)).allowed);
+        let premium = limiter.decide(&key("a", Tier::Premium));
         assert!(premium.allowed);
         assert_eq!((premium.limit, premium.remaining), (10, 9));
-        assert_eq!(limiter.check(&key("a", Tier::Enterprise)).limit, 20);
+        assert_eq!(limiter.decide(&key("a", Tier::Enterprise)).limit, 20);
 
         let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let login = LimitKey::Ip { ip, scope: "login" };
         for _ in 0..3 {
-            assert!(limiter.check(&login).allowed);
+            assert!(limiter.decide(&login).allowed);
         }
-        assert!(!limiter.check(&login).allowed);
-        assert!(limiter.check(&LimitKey::Ip { ip, scope: "oauth" }).allowed);
-        assert!(limiter.check(&LimitKey::Ip { ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), scope: "login" }).allowed);
+        assert!(!limiter.decide(&login).allowed);
+        assert!(limiter.decide(&LimitKey::Ip { ip, scope: "oauth" }).allowed);
+        assert!(limiter.decide(&LimitKey::Ip { ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), scope: "login" }).allowed);
     }
 
     #[test]
     fn reset_is_in_the_future_and_zero_quota_means_one() {
         let limiter = InMemoryLimiter::with_clock(&settings(0), FakeRelativeClock::default());
-        let d = limiter.check(&key("z", Tier::Free));
+        let d = limiter.decide(&key("z", Tier::Free));
         assert!(d.allowed && d.limit == 1 && d.remaining == 0);
         assert!(d.reset_epoch > now());
-        let d = limiter.check(&key("z", Tier::Free));
+        let d = limiter.decide(&key("z", Tier::Free));
         assert!(!d.allowed && d.retry_after_s == 60 && d.reset_epoch > now());
     }
 
@@ -235,14 +247,14 @@ mod tests {
     fn housekeeping_forgets_full_buckets_only() {
         let clock = FakeRelativeClock::default();
         let limiter = InMemoryLimiter::with_clock(&settings(2), clock.clone());
-        limiter.check(&key("busy", Tier::Free));
-        limiter.check(&key("busy", Tier::Free));
+        limiter.decide(&key("busy", Tier::Free));
+        limiter.decide(&key("busy", Tier::Free));
         clock.advance(Duration::from_secs(31));
-        limiter.check(&key("other", Tier::Free));
+        limiter.decide(&key("other", Tier::Free));
         clock.advance(Duration::from_secs(90));
         limiter.retain_recent();
         assert_eq!(limiter.free.limiter.len(), 0);
-        limiter.check(&key("busy", Tier::Free));
+        limiter.decide(&key("busy", Tier::Free));
         limiter.retain_recent();
         assert_eq!(limiter.free.limiter.len(), 1);
     }
@@ -251,7 +263,8 @@ mod tests {
     fn usable_as_a_shared_trait_object() {
         let shared: std::sync::Arc<dyn RateLimiter> =
             std::sync::Arc::new(InMemoryLimiter::new(&LimitSettings::default()));
-        let d = shared.check(&key("k", Tier::Free));
+        let k = key("k", Tier::Free);
+        let d = futures_util::FutureExt::now_or_never(shared.check(&k)).expect("ready at once");
         assert_eq!((d.limit, d.remaining), (100, 99));
     }
 }

@@ -192,7 +192,14 @@ mod tests {
 
     #[test]
     fn rate_limit_message_names_the_time() {
-        let d = Decision { allowed: false, limit: 100, remaining: 0, reset_epoch: 0, retry_after_s: 12 };
+        let d = Decision {
+            allowed: false,
+            limit: 100,
+            remaining: 0,
+            reset_epoch: 0,
+            retry_after_s: 12,
+            unavailable: false,
+        };
         let e = rate_limited(&d, "free");
         assert_eq!(e.code, RATE_LIMITED);
         assert!(e.message.contains("retry after 12 s (at 20"), "{}", e.message);

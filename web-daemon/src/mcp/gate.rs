@@ -132,7 +132,7 @@ async fn admit(mcp: &PacerMcp) -> Result<(), ErrorData> {
     if mcp.is_prepaid() {
         return Ok(());
     }
-    let decision = state.limiter.check(&limit_key);
+    let decision = state.limiter.check(&limit_key).await;
     if !decision.allowed {
         tracing::info!(retry_after_s = decision.retry_after_s, "call refused: rate limited");
         return Err(errors::rate_limited(&decision, principal.tier.as_str()));

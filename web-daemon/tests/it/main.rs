@@ -25,6 +25,7 @@ mod migrations_postgres;
 mod oauth_apps;
 mod oauth_flow;
 mod provider;
+mod redis_limits;
 mod sandbox_gate;
 mod secrets;
 mod security;
