@@ -139,10 +139,11 @@ pub async fn create_key(
     let name = validate_key_input(name, description)?;
     let description = description.map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
     let generated = api_key::generate();
-    let (tenant, user) = (tenant.clone(), user.clone());
+    let (t, u) = (tenant.clone(), user.clone());
     let (prefix, hash) = (generated.prefix.clone(), generated.hash);
     let info = store
         .call(move |c| {
+            let (tenant, user) = (t, u);
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let allowance = users::max_tier(&tx, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
             if by == Grantor::Owner && tier > allowance {
@@ -169,6 +170,7 @@ pub async fn create_key(
             Ok(Ok(info))
         })
         .await??;
+    store.keys().forget_user(tenant, user);
     Ok(KeyCreated {
         api_key: generated.secret,
         key_info: NewKeyInfo {
@@ -186,7 +188,15 @@ pub async fn create_key(
 /// Sets a user's key-tier allowance (admin channel only).
 pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> Result<(), AccountError> {
     let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
-    Ok(store.call(move |c| users::set_max_tier(c, &email, tier)).await?)
+    let user = store
+        .call(move |c| {
+            let user = users::find_by_email(c, &email)?.ok_or_else(|| StoreError::NotFound(format!("user {email}")))?;
+            users::set_max_tier(c, &email, tier)?;
+            Ok(user.info)
+        })
+        .await?;
+    store.keys().forget_user(&user.tenant_id, &user.id);
+    Ok(())
 }
 
 /// The keys of (`tenant`, `user`).
@@ -195,14 +205,20 @@ pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Resul
     Ok(store.call(move |c| api_keys::list_for_user(c, &t, &u)).await?)
 }
 
-/// The user's key-tier allowance and keys, read in one store round trip.
+/// The user's key-tier allowance and keys, read in one store round trip, or from the key
+/// cache when read moments ago (see [`crate::auth::key_cache`]; every writer of what this
+/// shows calls `KeyCache::forget_user`).
 pub async fn keys_and_allowance(
     store: &Store,
     tenant: &TenantId,
     user: &UserId,
 ) -> Result<(Tier, Vec<KeyInfo>), AccountError> {
+    if let Some(list) = store.keys().list(tenant, user) {
+        return Ok(list);
+    }
+    let generation = store.keys().generation();
     let (t, u) = (tenant.clone(), user.clone());
-    Ok(store
+    let list = store
         .call(move |c| {
             let tx = c.transaction()?;
             let tier = users::max_tier(&tx, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
@@ -210,7 +226,18 @@ pub async fn keys_and_allowance(
             tx.finish()?;
             Ok((tier, keys))
         })
-        .await?)
+        .await?;
+    store.keys().insert_list(tenant, user, list.clone(), generation);
+    Ok(list)
+}
+
+/// Deactivates any user's key (admin channel only).
+pub async fn revoke_any_key(store: &Store, key_id: &str) -> Result<(), AccountError> {
+    let k = key_id.to_string();
+    let (tenant, user) = store.call(move |c| api_keys::deactivate_any(c, &k)).await?;
+    store.keys().forget(key_id);
+    store.keys().forget_user(&tenant, &user);
+    Ok(())
 }
 
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.
@@ -218,5 +245,6 @@ pub async fn revoke_key(store: &Store, tenant: &TenantId, user: &UserId, key_id:
     let (t, u, k) = (tenant.clone(), user.clone(), key_id.to_string());
     store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?;
     store.keys().forget(key_id);
+    store.keys().forget_user(tenant, user);
     Ok(())
 }

@@ -106,9 +106,13 @@ pub fn deactivate(conn: &Connection, tenant: &TenantId, user: &UserId, key_id: &
 }
 
 /// Deactivates any key by id (local admin only). Returns the key's tenant and user.
-pub fn deactivate_any(conn: &Connection, key_id: &str) -> Result<(), StoreError> {
-    let n = conn.execute("UPDATE api_keys SET is_active = 0 WHERE id = ?1", [key_id])?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("API key {key_id}"))) }
+pub fn deactivate_any(conn: &Connection, key_id: &str) -> Result<(TenantId, UserId), StoreError> {
+    let mut stmt = conn.prepare("UPDATE api_keys SET is_active = 0 WHERE id = ?1 RETURNING tenant_id, user_id")?;
+    let mut rows = stmt.query([key_id])?;
+    match rows.next()? {
+        Some(r) => Ok((TenantId::new(r.get::<_, String>(0)?), UserId::new(r.get::<_, String>(1)?))),
+        None => Err(StoreError::NotFound(format!("API key {key_id}"))),
+    }
 }
 
 /// Whether a key is still active (checked on every MCP call so revocation bites mid-session).

@@ -16,6 +16,7 @@ mod http_api;
 mod import;
 mod isolation;
 mod jsonrpc;
+mod key_list_cache;
 mod key_tiers;
 mod mcp_auth;
 mod mcp_client;
