@@ -125,6 +125,10 @@ fn above_allowance(tier: Tier, allowance: Tier) -> AccountError {
 
 /// Creates an API key for (`tenant`, `user`); the secret is in the result and nowhere else.
 ///
+/// Writers of what `GET /api/keys/list` shows drop the user's cached list
+/// (`KeyCache::forget_user`) inside their store call, right after the write: the blocking call
+/// runs to its end even when the request is dropped, so the invalidation cannot be skipped.
+///
 /// The allowance check, the active-key count and the insert run in one `BEGIN IMMEDIATE`
 /// transaction, so concurrent creates cannot overshoot [`MAX_ACTIVE_KEYS_PER_USER`].
 pub async fn create_key(
@@ -139,11 +143,11 @@ pub async fn create_key(
     let name = validate_key_input(name, description)?;
     let description = description.map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
     let generated = api_key::generate();
-    let (t, u) = (tenant.clone(), user.clone());
+    let (tenant, user) = (tenant.clone(), user.clone());
     let (prefix, hash) = (generated.prefix.clone(), generated.hash);
+    let cache = store.clone();
     let info = store
         .call(move |c| {
-            let (tenant, user) = (t, u);
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let allowance = users::max_tier(&tx, &tenant, &user)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
             if by == Grantor::Owner && tier > allowance {
@@ -167,10 +171,10 @@ pub async fn create_key(
                 },
             )?;
             tx.commit()?;
+            cache.keys().forget_user(&tenant, &user);
             Ok(Ok(info))
         })
         .await??;
-    store.keys().forget_user(tenant, user);
     Ok(KeyCreated {
         api_key: generated.secret,
         key_info: NewKeyInfo {
@@ -188,15 +192,15 @@ pub async fn create_key(
 /// Sets a user's key-tier allowance (admin channel only).
 pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> Result<(), AccountError> {
     let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
-    let user = store
+    let cache = store.clone();
+    Ok(store
         .call(move |c| {
             let user = users::find_by_email(c, &email)?.ok_or_else(|| StoreError::NotFound(format!("user {email}")))?;
             users::set_max_tier(c, &email, tier)?;
-            Ok(user.info)
+            cache.keys().forget_user(&user.info.tenant_id, &user.info.id);
+            Ok(())
         })
-        .await?;
-    store.keys().forget_user(&user.tenant_id, &user.id);
-    Ok(())
+        .await?)
 }
 
 /// The keys of (`tenant`, `user`).
@@ -233,18 +237,28 @@ pub async fn keys_and_allowance(
 
 /// Deactivates any user's key (admin channel only).
 pub async fn revoke_any_key(store: &Store, key_id: &str) -> Result<(), AccountError> {
-    let k = key_id.to_string();
-    let (tenant, user) = store.call(move |c| api_keys::deactivate_any(c, &k)).await?;
-    store.keys().forget(key_id);
-    store.keys().forget_user(&tenant, &user);
+    let (k, cache) = (key_id.to_string(), store.clone());
+    store
+        .call(move |c| {
+            let (tenant, user) = api_keys::deactivate_any(c, &k)?;
+            cache.keys().forget(&k);
+            cache.keys().forget_user(&tenant, &user);
+            Ok(())
+        })
+        .await?;
     Ok(())
 }
 
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.
 pub async fn revoke_key(store: &Store, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), AccountError> {
-    let (t, u, k) = (tenant.clone(), user.clone(), key_id.to_string());
-    store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?;
-    store.keys().forget(key_id);
-    store.keys().forget_user(tenant, user);
+    let (t, u, k, cache) = (tenant.clone(), user.clone(), key_id.to_string(), store.clone());
+    store
+        .call(move |c| {
+            api_keys::deactivate(c, &t, &u, &k)?;
+            cache.keys().forget(&k);
+            cache.keys().forget_user(&t, &u);
+            Ok(())
+        })
+        .await?;
     Ok(())
 }
