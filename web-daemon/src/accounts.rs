@@ -123,6 +123,10 @@ fn above_allowance(tier: Tier, allowance: Tier) -> AccountError {
 
 /// Creates an API key for (`tenant`, `user`); the secret is in the result and nowhere else.
 ///
+/// Writers of what `GET /api/keys/list` shows drop the user's cached list
+/// (`KeyCache::forget_user`) inside their store call, right after the write: the blocking call
+/// runs to its end even when the request is dropped, so the invalidation cannot be skipped.
+///
 /// The allowance check, the active-key count and the insert run in one `BEGIN IMMEDIATE`
 /// transaction, so concurrent creates cannot overshoot [`MAX_ACTIVE_KEYS_PER_USER`].
 pub async fn create_key(
@@ -139,6 +143,7 @@ pub async fn create_key(
     let generated = api_key::generate();
     let (tenant, user) = (tenant.clone(), user.clone());
     let (prefix, hash) = (generated.prefix.clone(), generated.hash);
+    let cache = store.clone();
     let info = store
         .call(move |c| {
             let tx = c.transaction_immediate()?;
@@ -164,6 +169,7 @@ pub async fn create_key(
                 },
             )?;
             tx.commit()?;
+            cache.keys().forget_user(&tenant, &user);
             Ok(Ok(info))
         })
         .await??;
@@ -184,7 +190,15 @@ pub async fn create_key(
 /// Sets a user's key-tier allowance (admin channel only).
 pub async fn set_key_tier_allowance(store: &Store, email: &str, tier: Tier) -> Result<(), AccountError> {
     let email = users::normalize_email(email).map_err(|e| invalid("email", e.to_string()))?;
-    Ok(store.call(move |c| users::set_max_tier(c, &email, tier)).await?)
+    let cache = store.clone();
+    Ok(store
+        .call(move |c| {
+            let user = users::find_by_email(c, &email)?.ok_or_else(|| StoreError::NotFound(format!("user {email}")))?;
+            users::set_max_tier(c, &email, tier)?;
+            cache.keys().forget_user(&user.info.tenant_id, &user.info.id);
+            Ok(())
+        })
+        .await?)
 }
 
 /// The keys of (`tenant`, `user`).
@@ -193,14 +207,20 @@ pub async fn list_keys(store: &Store, tenant: &TenantId, user: &UserId) -> Resul
     Ok(store.call(move |c| api_keys::list_for_user(c, &t, &u)).await?)
 }
 
-/// The user's key-tier allowance and keys, read in one store round trip.
+/// The user's key-tier allowance and keys, read in one store round trip, or from the key
+/// cache when read moments ago (see [`crate::auth::key_cache`]; every writer of what this
+/// shows calls `KeyCache::forget_user`).
 pub async fn keys_and_allowance(
     store: &Store,
     tenant: &TenantId,
     user: &UserId,
 ) -> Result<(Tier, Vec<KeyInfo>), AccountError> {
+    if let Some(list) = store.keys().list(tenant, user) {
+        return Ok(list);
+    }
+    let generation = store.keys().generation();
     let (t, u) = (tenant.clone(), user.clone());
-    Ok(store
+    let list = store
         .call(move |c| {
             let tx = c.transaction()?;
             let tier = users::max_tier(&tx, &t, &u)?.ok_or_else(|| StoreError::NotFound("user".into()))?;
@@ -208,13 +228,35 @@ pub async fn keys_and_allowance(
             tx.commit()?;
             Ok((tier, keys))
         })
-        .await?)
+        .await?;
+    store.keys().insert_list(tenant, user, list.clone(), generation);
+    Ok(list)
+}
+
+/// Deactivates any user's key (admin channel only).
+pub async fn revoke_any_key(store: &Store, key_id: &str) -> Result<(), AccountError> {
+    let (k, cache) = (key_id.to_string(), store.clone());
+    store
+        .call(move |c| {
+            let (tenant, user) = api_keys::deactivate_any(c, &k)?;
+            cache.keys().forget(&k);
+            cache.keys().forget_user(&tenant, &user);
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// Deactivates a key of (`tenant`, `user`); anyone else's key is `NotFound`.
 pub async fn revoke_key(store: &Store, tenant: &TenantId, user: &UserId, key_id: &str) -> Result<(), AccountError> {
-    let (t, u, k) = (tenant.clone(), user.clone(), key_id.to_string());
-    store.call(move |c| api_keys::deactivate(c, &t, &u, &k)).await?;
-    store.keys().forget(key_id);
+    let (t, u, k, cache) = (tenant.clone(), user.clone(), key_id.to_string(), store.clone());
+    store
+        .call(move |c| {
+            api_keys::deactivate(c, &t, &u, &k)?;
+            cache.keys().forget(&k);
+            cache.keys().forget_user(&t, &u);
+            Ok(())
+        })
+        .await?;
     Ok(())
 }

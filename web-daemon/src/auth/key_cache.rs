@@ -10,11 +10,18 @@
 //! - `last_used_at` is stamped at most once per [`TOUCH_EVERY`] per key ([`KeyCache::touch_due`]).
 //! - A store read that raced a revocation cannot re-admit the key: answers are stored only
 //!   when no [`KeyCache::forget`] happened since the read began ([`KeyCache::generation`]).
+//! - A user's key list and key-tier allowance (`GET /api/keys/list`) is held [`TTL`] too
+//!   ([`KeyCache::list`]). Every write that changes what the list shows (create, revoke by the
+//!   user or an administrator, allowance change, `last_used_at` stamp) calls
+//!   [`KeyCache::forget_user`], the one invalidation per user, after it commits; the same
+//!   generation counter keeps a list read that raced such a write from being stored.
 //! - Every map is bounded by [`MAX_ENTRIES`]; when full, expired entries go first, then all.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use pacer_shared::{KeyInfo, TenantId, Tier, UserId};
 
 use super::Principal;
 
@@ -25,6 +32,9 @@ pub const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// Most keys held in each map.
 pub const MAX_ENTRIES: usize = 10_000;
 
+/// A user's key-tier allowance and keys, newest first, as `GET /api/keys/list` shows them.
+pub type KeyList = (Tier, Vec<KeyInfo>);
+
 /// See the module docs. Cheap to share; every method takes a short lock.
 #[derive(Default)]
 pub struct KeyCache {
@@ -33,7 +43,7 @@ pub struct KeyCache {
 
 #[derive(Default)]
 struct Inner {
-    /// Bumped by every [`KeyCache::forget`].
+    /// Bumped by every [`KeyCache::forget`] and [`KeyCache::forget_user`].
     generation: u64,
     /// SHA-256 of the key → who it authenticates, since when.
     by_hash: HashMap<[u8; 32], (Principal, Instant)>,
@@ -41,6 +51,8 @@ struct Inner {
     active: HashMap<String, Instant>,
     /// Key id → when `last_used_at` was last stamped.
     touched: HashMap<String, Instant>,
+    /// (tenant, user) → their key list, since when.
+    lists: HashMap<(String, String), (KeyList, Instant)>,
 }
 
 impl KeyCache {
@@ -54,7 +66,8 @@ impl KeyCache {
         self.lock().by_hash.get(hash).filter(|(_, at)| now.duration_since(*at) < TTL).map(|(p, _)| p.clone())
     }
 
-    /// Take this before reading the store; pass it to [`Self::insert`] / [`Self::mark_active`].
+    /// Take this before reading the store; pass it to [`Self::insert`] / [`Self::mark_active`] /
+    /// [`Self::insert_list`].
     pub fn generation(&self) -> u64 {
         self.lock().generation
     }
@@ -112,7 +125,38 @@ impl KeyCache {
         inner.generation = inner.generation.wrapping_add(1);
         inner.by_hash.clear();
         inner.active.clear();
+        inner.lists.clear();
     }
+
+    /// The key list of (`tenant`, `user`) read less than [`TTL`] ago.
+    pub fn list(&self, tenant: &TenantId, user: &UserId) -> Option<KeyList> {
+        let now = Instant::now();
+        let key = user_key(tenant, user);
+        self.lock().lists.get(&key).filter(|(_, at)| now.duration_since(*at) < TTL).map(|(l, _)| l.clone())
+    }
+
+    /// Remembers the key list of (`tenant`, `user`) read at `generation`.
+    pub fn insert_list(&self, tenant: &TenantId, user: &UserId, list: KeyList, generation: u64) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if inner.generation == generation {
+            insert_bounded(&mut inner.lists, user_key(tenant, user), (list, now), TTL);
+        }
+    }
+
+    /// Drops the cached key list of (`tenant`, `user`): the one invalidation every write that
+    /// changes what the list shows calls after it committed (and the one a shared-database
+    /// deployment must broadcast to every replica).
+    pub fn forget_user(&self, tenant: &TenantId, user: &UserId) {
+        let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.lists.remove(&user_key(tenant, user));
+    }
+}
+
+/// The key of a user's list: tenant and user together, so one tenant never reads another's.
+fn user_key(tenant: &TenantId, user: &UserId) -> (String, String) {
+    (tenant.as_str().to_owned(), user.as_str().to_owned())
 }
 
 /// Inserts into a map of at most [`MAX_ENTRIES`]: when full, entries older than `ttl` are
@@ -142,7 +186,7 @@ impl Stamped for Instant {
     }
 }
 
-impl Stamped for (Principal, Instant) {
+impl<T> Stamped for (T, Instant) {
     fn stamp(&self) -> Instant {
         self.1
     }
@@ -187,6 +231,45 @@ mod tests {
         cache.mark_active("k1", before);
         assert_eq!(cache.get(&[1; 32]), None);
         assert!(!cache.recently_active("k1"));
+    }
+
+    fn list(name: &str) -> KeyList {
+        let key = KeyInfo {
+            id: name.to_owned(),
+            name: name.to_owned(),
+            description: None,
+            tier: Tier::Free,
+            key_prefix: "pk_x".to_owned(),
+            created_at: "2026-01-01T00:00:00Z".to_owned(),
+            last_used_at: None,
+            is_active: true,
+        };
+        (Tier::Free, vec![key])
+    }
+
+    #[test]
+    fn a_key_list_is_served_until_its_user_is_forgotten() {
+        let cache = KeyCache::default();
+        let (t, u, v) = (TenantId::new("t".to_owned()), UserId::new("u".to_owned()), UserId::new("v".to_owned()));
+        let other_tenant = TenantId::new("t2".to_owned());
+        assert_eq!(cache.list(&t, &u), None);
+        cache.insert_list(&t, &u, list("a"), cache.generation());
+        cache.insert_list(&t, &v, list("b"), cache.generation());
+        assert_eq!(cache.list(&t, &u), Some(list("a")));
+        assert_eq!(cache.list(&other_tenant, &u), None, "the tenant is part of the key");
+        cache.forget_user(&t, &u);
+        assert_eq!(cache.list(&t, &u), None);
+        assert_eq!(cache.list(&t, &v), Some(list("b")), "other users stay");
+    }
+
+    #[test]
+    fn a_list_read_that_raced_a_write_is_not_kept() {
+        let cache = KeyCache::default();
+        let (t, u) = (TenantId::new("t".to_owned()), UserId::new("u".to_owned()));
+        let before = cache.generation();
+        cache.forget_user(&t, &u);
+        cache.insert_list(&t, &u, list("stale"), before);
+        assert_eq!(cache.list(&t, &u), None);
     }
 
     #[test]

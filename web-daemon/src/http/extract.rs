@@ -131,6 +131,7 @@ async fn admit_api_key(req: &HttpRequest, state: &AppState, key: Secret) -> Resu
     if state.store.keys().touch_due(&key_id) {
         let tenant = principal.tenant_id.clone();
         state.store.call(move |c| api_keys::touch(c, &tenant, &key_id)).await.map_err(AuthError::from)?;
+        state.store.keys().forget_user(&principal.tenant_id, &principal.user_id);
     }
     Ok(principal)
 }

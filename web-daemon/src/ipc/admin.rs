@@ -104,9 +104,7 @@ async fn handle(state: &AppState, request: AdminRequest) -> AdminResponse {
                 AdminResponse::Keys { keys: accounts::list_keys(store, &u.tenant_id, &u.id).await? }
             }
             AdminRequest::KeysRevoke { key_id } => {
-                let id = key_id.clone();
-                store.call(move |c| api_keys::deactivate_any(c, &id)).await?;
-                store.keys().forget(&key_id);
+                accounts::revoke_any_key(store, &key_id).await?;
                 AdminResponse::KeyRevoked { id: key_id, is_active: false }
             }
             AdminRequest::Status => AdminResponse::Status(status(state).await?),

@@ -189,7 +189,9 @@ async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_
             (None, None) => Ok(()),
         })
         .await;
-    if let Err(e) = recorded {
-        tracing::warn!(error = %e, "could not record usage");
+    match recorded {
+        Ok(()) if touch => store.keys().forget_user(&principal.tenant_id, &principal.user_id),
+        Ok(()) => {}
+        Err(e) => tracing::warn!(error = %e, "could not record usage"),
     }
 }

@@ -10,6 +10,8 @@
 //! `Arc<dyn …>`, so methods return boxed futures; clients hold no per-user state.
 
 mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod limits;
 mod refresh;
 pub mod registry;

@@ -1,99 +1,18 @@
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-
 use super::*;
-use crate::provider::{
-    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, OAuthConnect, ProviderResult,
-    RateLimitUsage, Streams, TokenExchange, UploadRequest, UploadStatus,
-};
+use crate::provider::fake::FakeProvider;
 use crate::store::{tenants, users};
 
-/// Counts refreshes; hands out `access-N` / `refresh-N`, valid for 6 hours.
-#[derive(Default)]
-struct FakeProvider {
-    refreshes: AtomicUsize,
-    deauthorized: AtomicUsize,
-    fail_refresh: AtomicBool,
+/// The fake these tests use: athlete 42, read scopes, refreshes slow enough to overlap.
+fn fake() -> FakeProvider {
+    FakeProvider::default().athlete(42).scopes("read,activity:read_all").refresh_delay(Duration::from_millis(30))
 }
 
-impl FakeProvider {
-    fn unsupported<'a, T: Send + 'a>() -> BoxFuture<'a, ProviderResult<T>> {
-        Box::pin(async { Err(ProviderError::NotFound("fake".into())) })
-    }
-}
-
-impl OAuthConnect for FakeProvider {
-    fn id(&self) -> ProviderId {
-        ProviderId::Strava
-    }
-    fn authorize_url(&self, _: &str, _: &str, _: &str) -> String {
-        String::new()
-    }
-    fn exchange_code<'a>(&'a self, _: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
-        FakeProvider::unsupported()
-    }
-    fn refresh<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<TokenSet>> {
-        Box::pin(async move {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            if self.fail_refresh.load(Ordering::SeqCst) {
-                return Err(ProviderError::BadRequest("RefreshToken refresh_token invalid".into()));
-            }
-            let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
-            Ok(tokens(&format!("access-{n}"), &format!("refresh-{n}"), now_s() + 6 * 3600))
-        })
-    }
-    fn deauthorize<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
-        self.deauthorized.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(()) })
-    }
-}
-
-impl FitnessProvider for FakeProvider {
-    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
-        None
-    }
-    fn session(self: Arc<Self>, _: Secret) -> Arc<dyn ActivityData> {
-        Arc::new(FakeProviderSession(self))
-    }
-}
-
-/// [`FakeProvider`]'s data for one (any) access token.
-pub struct FakeProviderSession(#[allow(dead_code)] Arc<FakeProvider>);
-
-impl ActivityData for FakeProviderSession {
-    fn athlete(&self) -> BoxFuture<'_, ProviderResult<Athlete>> {
-        FakeProvider::unsupported()
-    }
-    fn activities<'a>(&'a self, _: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
-        FakeProvider::unsupported()
-    }
-    fn activity<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
-        FakeProvider::unsupported()
-    }
-    fn streams<'a>(&'a self, _: u64, _: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
-        FakeProvider::unsupported()
-    }
-    fn stats<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
-        FakeProvider::unsupported()
-    }
-    fn upload<'a>(&'a self, _: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        FakeProvider::unsupported()
-    }
-    fn upload_status<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        FakeProvider::unsupported()
-    }
-}
-
+/// A token set of [`fake`]'s athlete and scopes.
 fn tokens(access: &str, refresh: &str, expires_at: i64) -> TokenSet {
-    TokenSet {
-        access_token: Secret::new(access.into()),
-        refresh_token: Secret::new(refresh.into()),
-        expires_at,
-        athlete_id: Some(42),
-        scopes: Some("read,activity:read_all".into()),
-    }
+    fake().tokens(access, refresh, expires_at)
 }
 
 struct Fixture {
@@ -112,7 +31,7 @@ fn fixture() -> Fixture {
     let conn = store.conn().expect("conn");
     let tenant = tenants::get_or_create(&conn, "acme").expect("tenant").id;
     let user = users::create(&conn, &tenant, "ada@example.com", None).expect("user").info.id;
-    let provider = Arc::new(FakeProvider::default());
+    let provider = Arc::new(fake());
     let vault = Arc::new(TokenVault::from_key([3; 32]));
     let service = Arc::new(TokenService::new(store.clone(), vault, provider.clone()));
     Fixture { _dir: dir, store, provider, service, tenant, user }
@@ -287,7 +206,7 @@ fn service_futures_are_send() {
 #[tokio::test]
 async fn a_tenant_app_refreshes_and_deauthorizes_its_own_users_only() {
     let fx = fixture();
-    let club_app = Arc::new(FakeProvider::default());
+    let club_app = Arc::new(fake());
     fx.service.registry().install(fx.tenant.clone(), club_app.clone(), None);
     let conn = fx.store.conn().expect("conn");
     let other = tenants::get_or_create(&conn, "other").expect("tenant").id;

@@ -67,6 +67,7 @@ pub fn insert(conn: &Conn, key: &NewKey<'_>) -> Result<KeyInfo, StoreError> {
             now_rfc3339()
         ],
     )?;
+    replicas::notify(conn, &Invalidation::User(key.tenant.clone(), key.user.clone()))?;
     Ok(conn.query_row(&format!("SELECT {INFO_COLS} FROM api_keys WHERE id = ?1"), params![&id], info_from_row)?)
 }
 
@@ -103,21 +104,31 @@ pub fn deactivate(conn: &Conn, tenant: &TenantId, user: &UserId, key_id: &str) -
         "UPDATE api_keys SET is_active = FALSE WHERE tenant_id = ?1 AND user_id = ?2 AND id = ?3",
         params![tenant.as_str(), user.as_str(), key_id],
     )?;
-    revoked(conn, n, key_id)
+    revoked(conn, n, key_id, tenant, user)
 }
 
-/// After deactivating `n` rows of `key_id`: tells the other replicas, or answers `NotFound`.
-fn revoked(conn: &Conn, n: usize, key_id: &str) -> Result<(), StoreError> {
+/// After deactivating `n` rows of `key_id` of (`tenant`, `user`): tells the other replicas
+/// (the key and its owner's key list), or answers `NotFound`.
+fn revoked(conn: &Conn, n: usize, key_id: &str, tenant: &TenantId, user: &UserId) -> Result<(), StoreError> {
     if n != 1 {
         return Err(StoreError::NotFound(format!("API key {key_id}")));
     }
-    replicas::notify(conn, &Invalidation::Key(key_id.to_owned()))
+    replicas::notify(conn, &Invalidation::Key(key_id.to_owned()))?;
+    replicas::notify(conn, &Invalidation::User(tenant.clone(), user.clone()))
 }
 
 /// Deactivates any key by id (local admin only). Returns the key's tenant and user.
-pub fn deactivate_any(conn: &Conn, key_id: &str) -> Result<(), StoreError> {
-    let n = conn.execute("UPDATE api_keys SET is_active = FALSE WHERE id = ?1", params![key_id])?;
-    revoked(conn, n, key_id)
+pub fn deactivate_any(conn: &Conn, key_id: &str) -> Result<(TenantId, UserId), StoreError> {
+    let owner = conn
+        .query_row(
+            "UPDATE api_keys SET is_active = FALSE WHERE id = ?1 RETURNING tenant_id, user_id",
+            params![key_id],
+            |r| Ok((TenantId::new(r.get::<String>(0)?), UserId::new(r.get::<String>(1)?))),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("API key {key_id}")))?;
+    revoked(conn, 1, key_id, &owner.0, &owner.1)?;
+    Ok(owner)
 }
 
 /// Whether a key is still active (checked on every MCP call so revocation bites mid-session).

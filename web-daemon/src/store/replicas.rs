@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use pacer_shared::{TenantId, UserId};
 use sha2::{Digest, Sha256};
 
 use super::{Conn, Engine, Store, StoreError, params};
@@ -31,12 +32,15 @@ const LOCK_WAIT: Duration = Duration::from_secs(20);
 pub enum Invalidation {
     /// An API key was deactivated.
     Key(String),
+    /// What a user's key list shows changed (a key created or revoked, the tier allowance).
+    User(TenantId, UserId),
 }
 
 impl Invalidation {
     fn payload(&self) -> String {
         match self {
             Invalidation::Key(id) => format!("key:{id}"),
+            Invalidation::User(tenant, user) => format!("user:{tenant}/{user}"),
         }
     }
 
@@ -44,6 +48,10 @@ impl Invalidation {
         let (kind, rest) = payload.split_once(':')?;
         match kind {
             "key" => Some(Invalidation::Key(rest.to_owned())),
+            "user" => {
+                let (tenant, user) = rest.split_once('/')?;
+                Some(Invalidation::User(TenantId::new(tenant), UserId::new(user)))
+            }
             _ => None,
         }
     }
@@ -51,6 +59,7 @@ impl Invalidation {
     fn apply(&self, keys: &KeyCache) {
         match self {
             Invalidation::Key(id) => keys.forget(id),
+            Invalidation::User(tenant, user) => keys.forget_user(tenant, user),
         }
     }
 }
@@ -170,6 +179,8 @@ mod tests {
     fn payloads_round_trip_and_unknown_ones_are_ignored() {
         let key = Invalidation::Key("k-1".into());
         assert_eq!(Invalidation::parse(&key.payload()), Some(key));
+        let user = Invalidation::User(TenantId::new("t-1"), UserId::new("u-1"));
+        assert_eq!(Invalidation::parse(&user.payload()), Some(user));
         assert_eq!(Invalidation::parse("cake:1"), None);
         assert_eq!(Invalidation::parse("no colon"), None);
     }

@@ -110,6 +110,13 @@ pub fn max_tier(conn: &Conn, tenant: &TenantId, user: &UserId) -> Result<Option<
 /// Sets a user's key-tier allowance by email (admin channel only).
 pub fn set_max_tier(conn: &Conn, email: &str, tier: Tier) -> Result<(), StoreError> {
     let email = email.trim().to_ascii_lowercase();
-    let n = conn.execute("UPDATE users SET max_tier = ?1 WHERE email = ?2", params![tier.as_str(), email])?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("user {email}"))) }
+    let owner = conn
+        .query_row(
+            "UPDATE users SET max_tier = ?1 WHERE email = ?2 RETURNING tenant_id, id",
+            params![tier.as_str(), email],
+            |r| Ok((TenantId::new(r.get::<String>(0)?), UserId::new(r.get::<String>(1)?))),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("user {email}")))?;
+    super::replicas::notify(conn, &super::replicas::Invalidation::User(owner.0, owner.1))
 }

@@ -1,9 +1,19 @@
 //! Issue 12 part 3, crash safety: 100 concurrent writers against a real daemon (session-JWT key
 //! creation, A2A registrations, MCP tool calls that write settings and usage rows, uploads that
-//! import activity files), SIGKILLed mid-flight three times and restarted on the same home.
-//! Afterwards SQLite is intact (`integrity_check`, `foreign_key_check`), every write a client
-//! saw acknowledged is there, and nothing is half-written (a key has its hash, an agent all its
-//! capabilities, an activity its streams, settings a value that was sent).
+//! import activity files, tool calls that refresh and rotate provider tokens), SIGKILLed
+//! mid-flight three times and restarted on the same home. Afterwards SQLite is intact
+//! (`integrity_check`, `foreign_key_check`), every write a client saw acknowledged is there, and
+//! nothing is half-written (a key has its hash, an agent all its capabilities, an activity its
+//! streams, settings a value that was sent, a token row opens with its owner's AAD).
+//!
+//! Token refreshes: the Strava sandbox runs in this test process (so it outlives every kill) and
+//! issues access tokens that expire within pacer's refresh margin, so every `get_athlete` call
+//! refreshes first and rotates the refresh token. After the last restart every connected
+//! account's stored tokens open, name its athlete, and serve the next tool call (the stored
+//! refresh token is the one the sandbox considers current). The one loss the daemon cannot
+//! prevent: a kill after the sandbox rotated the token but before pacer committed it (that tool
+//! call was never answered). An account may be lost only that way: its first call after a
+//! restart fails to refresh; a refresh failure anywhere else fails the test.
 //!
 //! When the kill happens depends on timing; what is asserted does not: only writes whose
 //! success answer reached the client are checked, and those must all be present.
@@ -13,12 +23,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use actix_web::{App, HttpServer, middleware};
+use pacer_sandbox::{SandboxConfig, SandboxStrava};
+
 use base64::Engine as _;
 use pacer_shared::ipc::{AdminRequest, AdminResponse};
 use pacer_shared::{Secret, Tier};
 use serde_json::{Value, json};
 
 use crate::fixture::{Options, TestDaemon, Web, http, new_home, open_db};
+use crate::flows::{ATHLETE_A, ATHLETE_B, JSON, begin, callback, consent, stored_tokens};
 
 const WRITERS: usize = 100;
 const ROUNDS: usize = 3;
@@ -36,6 +50,7 @@ enum Ack {
     Agent { tenant: String, agent_id: String },
     Settings { user: String, ftp: i64 },
     Upload { user: String, activity_id: i64 },
+    Refresh,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +59,10 @@ enum Kind {
     Agents,
     Settings,
     Uploads,
+    Refreshes,
 }
+
+const KINDS: [Kind; 5] = [Kind::Keys, Kind::Agents, Kind::Settings, Kind::Uploads, Kind::Refreshes];
 
 /// One writer's identity: its own user in its own tenant (so quotas never interfere).
 struct Writer {
@@ -58,28 +76,85 @@ struct Writer {
     /// Writes sent: numbers every attempt, so a retry after a crash never repeats an earlier
     /// attempt that landed without its answer (same agent id, same file).
     attempts: AtomicUsize,
+    /// The Strava athlete connected ([`Kind::Refreshes`] only).
+    athlete: u64,
+    /// Set when a refresh failed; `Some(true)` when it was the writer's first call after a restart.
+    lost: Mutex<Option<bool>>,
 }
 
-fn config() -> Options {
+/// The daemon's settings: limits out of the way, Strava at the test's own sandbox.
+fn config(sandbox: &str) -> Options {
+    let env = [
+        ("PACER_STRAVA_CLIENT_ID", SandboxConfig::default().client_id),
+        ("PACER_STRAVA_CLIENT_SECRET", SandboxConfig::default().client_secret),
+        ("PACER_STRAVA_API_BASE", format!("{sandbox}/api/v3")),
+        ("PACER_STRAVA_OAUTH_BASE", sandbox.to_owned()),
+    ];
     Options {
         config_toml: "[limits]\nfree_per_minute = 1000000\npremium_per_minute = 1000000\n\
                       enterprise_per_minute = 1000000\nip_per_minute = 1000000\n"
             .into(),
+        env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         ..Options::default()
     }
 }
 
-fn writers(d: &TestDaemon) -> Vec<Writer> {
+/// A Strava sandbox served from this process (it survives the daemon's kills), whose access
+/// tokens expire inside pacer's refresh margin so every provider call refreshes first.
+pub(crate) fn sandbox() -> (SandboxStrava, String) {
+    let lifetime = pacerd::provider::tokens::REFRESH_MARGIN_S / 2;
+    let sandbox = SandboxStrava::new(SandboxConfig {
+        access_token_ttl_s: lifetime,
+        limit_15min: 10_000_000,
+        limit_daily: 10_000_000,
+        read_limit_15min: 10_000_000,
+        read_limit_daily: 10_000_000,
+        redirect_uris: Vec::new(),
+        ..SandboxConfig::default()
+    });
+    let served = sandbox.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let sandbox = served.clone();
+                App::new().wrap(middleware::NormalizePath::trim()).configure(move |cfg| sandbox.configure("", cfg))
+            })
+            .workers(1)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("bind the sandbox");
+            tx.send(server.addrs()[0]).expect("report the address");
+            server.run().await
+        })
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(10)).expect("sandbox started");
+    (sandbox, format!("http://{addr}"))
+}
+
+/// Connects `email`'s Strava account as `athlete` through the sandbox's consent page.
+pub(crate) fn connect(d: &TestDaemon, sandbox: &SandboxStrava, email: &str, password: &str, athlete: u64) {
+    sandbox.register_redirect_uri(&format!("{}/oauth/strava/callback", d.http_url));
+    let web = Web::new(d);
+    let jwt = web.login(email, password);
+    let authorize = begin(&web, &jwt);
+    let back = consent(&web, &authorize, athlete, "approve");
+    let r = callback(&web, &back, JSON);
+    assert_eq!(r.status, reqwest::StatusCode::OK, "connect {email}: {}", r.text);
+}
+
+fn writers(d: &TestDaemon, sandbox: &SandboxStrava) -> Vec<Writer> {
     let web = Web::new(d);
     (0..WRITERS)
         .map(|i| {
-            let kind = [Kind::Keys, Kind::Agents, Kind::Settings, Kind::Uploads][i % 4];
+            let kind = KINDS[i % KINDS.len()];
+            let athlete = [ATHLETE_A, ATHLETE_B][i % 2];
             let email = format!("w{i}@crash.test");
             let password = format!("crash-password-{i}");
             let user = match d.admin(AdminRequest::UsersAdd {
                 email: email.clone(),
                 tenant: Some(format!("crash{i}")),
-                password: matches!(kind, Kind::Keys).then(|| Secret::new(password.clone())),
+                password: matches!(kind, Kind::Keys | Kind::Refreshes).then(|| Secret::new(password.clone())),
             }) {
                 AdminResponse::User(u) => u,
                 other => panic!("{other:?}"),
@@ -94,6 +169,9 @@ fn writers(d: &TestDaemon) -> Vec<Writer> {
                 other => panic!("{other:?}"),
             };
             let jwt = matches!(kind, Kind::Keys).then(|| web.login(&email, &password));
+            if matches!(kind, Kind::Refreshes) {
+                connect(d, sandbox, &email, &password, athlete);
+            }
             Writer {
                 kind,
                 user_id: user.id.to_string(),
@@ -102,19 +180,23 @@ fn writers(d: &TestDaemon) -> Vec<Writer> {
                 jwt,
                 done: AtomicUsize::new(0),
                 attempts: AtomicUsize::new(0),
+                athlete,
+                lost: Mutex::new(None),
             }
         })
         .collect()
 }
 
-/// One write; `Ok(Some(ack))` when acknowledged, `Ok(None)` when the writer is done, `Err` on
-/// an answer that is neither success nor a dropped connection.
+/// One write; `Ok(Some(ack))` when acknowledged, `Ok(None)` when the writer is done (or its
+/// account was lost, see the module docs), `Err` on an answer that is neither success nor a
+/// dropped connection. `first`: the writer's first call since the daemon (re)started.
 async fn write_once(
     client: &reqwest::Client,
     base: &str,
     w: &Writer,
     n: usize,
     index: usize,
+    first: bool,
 ) -> Result<Option<Ack>, Result<String, reqwest::Error>> {
     let tool = |name: &str, arguments: Value| {
         client
@@ -142,6 +224,7 @@ async fn write_once(
             let encoded = base64::engine::general_purpose::STANDARD.encode(gpx);
             tool("upload_activity", json!({"content_base64": encoded, "data_type": "gpx"}))
         }
+        Kind::Refreshes => tool("get_athlete", json!({})),
     };
     let res = req.send().await.map_err(Err)?;
     let status = res.status();
@@ -169,6 +252,18 @@ async fn write_once(
                 },
             }
         }
+        Kind::Refreshes
+            if status.is_success() && body["result"].is_object() && body["result"]["isError"] != json!(true) =>
+        {
+            if body["result"]["structuredContent"]["id"] != json!(w.athlete) {
+                return Err(unexpected());
+            }
+            Ack::Refresh
+        }
+        Kind::Refreshes if body["error"]["message"] == "Token refresh failed" => {
+            *w.lost.lock().expect("lost") = Some(first);
+            return Ok(None);
+        }
         _ => return Err(unexpected()),
     };
     Ok(Some(ack))
@@ -184,7 +279,7 @@ fn round(
 ) {
     let base = d.http_url.clone();
     let acked = Arc::new(AtomicUsize::new(0));
-    let kinds_acked: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
+    let kinds_acked: Arc<[AtomicUsize; KINDS.len()]> = Arc::new(Default::default());
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..writers.len())
         .map(|index| {
@@ -193,12 +288,15 @@ fn round(
             rt.spawn(async move {
                 let client = http();
                 let w = &writers[index];
+                let mut first = true;
                 while !stop.load(Ordering::Relaxed) {
-                    if w.done.load(Ordering::Relaxed) >= MAX_PER_WRITER {
+                    if w.done.load(Ordering::Relaxed) >= MAX_PER_WRITER || w.lost.lock().expect("lost").is_some() {
                         break;
                     }
                     let n = w.attempts.fetch_add(1, Ordering::Relaxed);
-                    match write_once(&client, &base, w, n, index).await {
+                    let outcome = write_once(&client, &base, w, n, index, first).await;
+                    first = false;
+                    match outcome {
                         Ok(Some(ack)) => {
                             acks.lock().expect("acks").push(ack);
                             acked.fetch_add(1, Ordering::Relaxed);
@@ -235,18 +333,17 @@ fn round(
 
 #[test]
 fn acknowledged_writes_survive_sigkill() {
-    let mut d = TestDaemon::start_in(new_home(), config());
-    let writers = Arc::new(writers(&d));
+    let (sandbox, sandbox_url) = sandbox();
+    let mut d = TestDaemon::start_in(new_home(), config(&sandbox_url));
+    let writers = Arc::new(writers(&d, &sandbox));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let acks = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(Mutex::new(Vec::new()));
     for _ in 0..ROUNDS {
         round(&rt, &mut d, &writers, &acks, &failures);
         let home = std::mem::replace(&mut d.home, new_home());
-        d = TestDaemon::start_in(home, config());
+        d = TestDaemon::start_in(home, config(&sandbox_url));
     }
-    // The last restart came up on the crashed store; stop it cleanly and look inside.
-    assert!(d.stop(), "pacerd did not stop cleanly after the crashes");
     let failures = failures.lock().expect("failures");
     assert!(
         failures.is_empty(),
@@ -254,6 +351,33 @@ fn acknowledged_writes_survive_sigkill() {
         failures.len(),
         &failures[..failures.len().min(3)]
     );
+    // Every connected account that was not lost to the kill window serves the next tool call.
+    let refreshers: Vec<(usize, &Writer)> =
+        writers.iter().enumerate().filter(|(_, w)| matches!(w.kind, Kind::Refreshes)).collect();
+    let mut lost = 0;
+    for (index, w) in &refreshers {
+        let before = *w.lost.lock().expect("lost");
+        match before {
+            Some(first) => {
+                let log: Vec<String> =
+                    d.log_text().lines().filter(|l| l.contains("refresh failed")).map(str::to_owned).collect();
+                assert!(first, "account {} lost a refresh while the daemon was up: {log:?}", w.user_id);
+                lost += 1;
+            }
+            None => {
+                let n = w.attempts.fetch_add(1, Ordering::Relaxed);
+                // The first call since the last restart: it may find the account lost to the last kill.
+                let next = rt.block_on(write_once(&http(), &d.http_url, w, n, *index, true));
+                match next {
+                    Ok(Some(Ack::Refresh)) => {}
+                    Ok(None) if *w.lost.lock().expect("lost") == Some(true) => lost += 1,
+                    other => panic!("account {}: {other:?}", w.user_id),
+                }
+            }
+        }
+    }
+    // The last restart came up on the crashed store; stop it cleanly and look inside.
+    assert!(d.stop(), "pacerd did not stop cleanly after the crashes");
 
     let db = open_db(d.home());
     let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
@@ -297,6 +421,7 @@ fn acknowledged_writes_survive_sigkill() {
                 let last = last_ftp.entry(user.as_str()).or_insert(*ftp);
                 *last = (*last).max(*ftp);
             }
+            Ack::Refresh => *counts.entry("refreshes").or_default() += 1,
             Ack::Upload { user, activity_id } => {
                 *counts.entry("uploads").or_default() += 1;
                 let streams: i64 = db
@@ -341,8 +466,19 @@ fn acknowledged_writes_survive_sigkill() {
             .expect("usage");
         assert!(usage >= acked, "{} acknowledged tool calls, {usage} usage rows", acked);
     }
-    eprintln!("crash: {ROUNDS} SIGKILLs, {} acknowledged writes checked: {counts:?}", acks.len());
-    for kind in ["keys", "agents", "settings", "uploads"] {
+    // Every connected account's tokens open with its own AAD and name its athlete (lost ones
+    // included: their row is intact, only the provider rotated past it).
+    for (_, w) in &refreshers {
+        let tokens = stored_tokens(d.home(), &w.tenant_id, &w.user_id).expect("token row");
+        assert_eq!(tokens.athlete_id, Some(w.athlete as i64), "account {}", w.user_id);
+    }
+    eprintln!(
+        "crash: {ROUNDS} SIGKILLs, {} acknowledged writes checked: {counts:?}; {lost} of {} connected \
+         accounts lost to a kill between the provider's rotation and pacer's commit",
+        acks.len(),
+        refreshers.len()
+    );
+    for kind in ["keys", "agents", "settings", "uploads", "refreshes"] {
         assert!(counts.get(kind).copied().unwrap_or(0) > 0, "no acknowledged {kind}: the test proved nothing for them");
     }
 }

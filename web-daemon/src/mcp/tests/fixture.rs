@@ -1,184 +1,23 @@
-//! A real `AppState` on a temp dir (store, limiter, token service) with a scripted provider,
-//! and a client speaking raw JSON-RPC lines to [`crate::mcp::serve_local_stream`] (a socket
-//! session, as through pacer-mcp) over a duplex pipe.
+//! A real `AppState` on a temp dir (store, limiter, token service) with the crate's fake
+//! provider ([`FakeProvider`]), and a client speaking raw JSON-RPC lines to
+//! [`crate::mcp::serve_local_stream`] (a socket session, as through pacer-mcp) over a duplex pipe.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use pacer_shared::{ProviderId, Secret, Tier};
+use pacer_shared::{ProviderId, Tier};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf};
 
 use crate::auth::Principal;
 use crate::config::{Config, LimitSettings, Overrides};
 use crate::limits::InMemoryLimiter;
-use crate::provider::{
-    Activity, ActivityData, ActivityDetail, ActivityQuery, Athlete, AthleteStats, FitnessProvider, OAuthConnect,
-    ProviderError, ProviderResult, RateLimitUsage, Streams, TokenExchange, TokenService, TokenSet, UploadRequest,
-    UploadStatus,
-};
+use crate::provider::TokenService;
+use crate::provider::fake::FakeProvider;
 use crate::state::AppState;
 use crate::store::{Store, api_keys, tenants, users};
 use crate::vault::TokenVault;
-
-/// A provider answering from memory. Uploads finish after two polls, or fail when the file
-/// was uploaded before (same `external_id`).
-#[derive(Default)]
-pub struct FakeProvider {
-    pub fail_refresh: std::sync::atomic::AtomicBool,
-    polls: AtomicUsize,
-    uploaded: Mutex<Vec<String>>,
-    pub last_upload: Mutex<Option<(usize, String)>>,
-}
-
-fn ok<'a, T: Send + 'a>(v: T) -> BoxFuture<'a, ProviderResult<T>> {
-    Box::pin(async move { Ok(v) })
-}
-
-pub fn activity(id: u64, name: &str, sport: &str) -> Activity {
-    Activity {
-        id,
-        name: name.into(),
-        sport_type: sport.into(),
-        start_date: "2026-11-25T07:30:00Z".into(),
-        start_date_local: "2026-11-25T08:30:00+01:00".into(),
-        timezone: None,
-        distance_m: 10_020.0,
-        moving_time_s: 3130,
-        elapsed_time_s: 3200,
-        total_elevation_gain_m: 42.0,
-        average_speed_mps: 3.2,
-        max_speed_mps: 4.0,
-        average_heartrate_bpm: Some(150.0),
-        max_heartrate_bpm: None,
-        average_cadence_rpm: None,
-        average_watts: None,
-        kilojoules: None,
-        trainer: false,
-        commute: false,
-        manual: false,
-        external_id: None,
-    }
-}
-
-impl OAuthConnect for FakeProvider {
-    fn id(&self) -> ProviderId {
-        ProviderId::Strava
-    }
-    fn authorize_url(&self, state: &str, _: &str, _: &str) -> String {
-        format!("https://fake.example/oauth/authorize?state={state}")
-    }
-    fn exchange_code<'a>(&'a self, _: &'a str) -> BoxFuture<'a, ProviderResult<TokenExchange>> {
-        Box::pin(async { Err(ProviderError::BadRequest("not in tests".into())) })
-    }
-    fn refresh<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<TokenSet>> {
-        let fail = self.fail_refresh.load(Ordering::SeqCst);
-        Box::pin(async move {
-            if fail {
-                return Err(ProviderError::BadRequest("invalid_grant".into()));
-            }
-            Ok(tokens(chrono::Utc::now().timestamp() + 21_600))
-        })
-    }
-    fn deauthorize<'a>(&'a self, _: &'a Secret) -> BoxFuture<'a, ProviderResult<()>> {
-        ok(())
-    }
-}
-
-impl FitnessProvider for FakeProvider {
-    fn rate_limit_usage(&self) -> Option<RateLimitUsage> {
-        None
-    }
-    fn session(self: Arc<Self>, _: Secret) -> Arc<dyn ActivityData> {
-        Arc::new(FakeProviderSession(self))
-    }
-}
-
-/// [`FakeProvider`]'s data for one (any) access token.
-pub struct FakeProviderSession(Arc<FakeProvider>);
-
-impl ActivityData for FakeProviderSession {
-    fn athlete(&self) -> BoxFuture<'_, ProviderResult<Athlete>> {
-        ok(Athlete {
-            id: 77,
-            username: None,
-            firstname: Some("Ada".into()),
-            lastname: Some("Runner".into()),
-            city: None,
-            state: None,
-            country: Some("France".into()),
-            sex: None,
-            weight_kg: None,
-            premium: None,
-            created_at: None,
-            profile_url: None,
-        })
-    }
-    fn activities<'a>(&'a self, q: &'a ActivityQuery) -> BoxFuture<'a, ProviderResult<Vec<Activity>>> {
-        let all = [activity(3, "Evening Ride", "Ride"), activity(2, "Morning Run", "Run"), activity(1, "Swim", "Swim")];
-        ok(all.into_iter().take(usize::try_from(q.per_page).unwrap_or(0)).collect())
-    }
-    fn activity<'a>(&'a self, id: u64) -> BoxFuture<'a, ProviderResult<ActivityDetail>> {
-        Box::pin(async move {
-            if id != 2 {
-                return Err(ProviderError::NotFound(format!("activity {id}")));
-            }
-            let activity = activity(2, "Morning Run", "Run");
-            Ok(ActivityDetail { activity, description: None, calories_kcal: None, device_name: None, gear_id: None })
-        })
-    }
-    fn streams<'a>(&'a self, id: u64, keys: &'a [String]) -> BoxFuture<'a, ProviderResult<Streams>> {
-        let series: BTreeMap<String, Vec<Value>> = keys
-            .iter()
-            .filter(|k| ["time", "heartrate"].contains(&k.as_str()))
-            .map(|k| (k.clone(), (0..1000).map(Value::from).collect()))
-            .collect();
-        ok(Streams { activity_id: id, original_points: 1000, returned_points: 1000, series })
-    }
-    fn stats<'a>(&'a self, _: u64) -> BoxFuture<'a, ProviderResult<AthleteStats>> {
-        ok(AthleteStats::default())
-    }
-    fn upload<'a>(&'a self, request: UploadRequest) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        self.0.polls.store(0, Ordering::SeqCst);
-        let external = request.external_id.clone().unwrap_or_default();
-        *self.0.last_upload.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((request.bytes.len(), request.data_type.clone()));
-        let mut uploaded = self.0.uploaded.lock().unwrap_or_else(PoisonError::into_inner);
-        let duplicate = uploaded.contains(&external);
-        uploaded.push(external.clone());
-        ok(UploadStatus {
-            upload_id: if duplicate { 900 } else { 901 },
-            status: "Your activity is still being processed.".into(),
-            activity_id: None,
-            error: duplicate.then(|| format!("{external} duplicate of activity 555")),
-            external_id: Some(external),
-        })
-    }
-    fn upload_status<'a>(&'a self, id: u64) -> BoxFuture<'a, ProviderResult<UploadStatus>> {
-        let polls = self.0.polls.fetch_add(1, Ordering::SeqCst) + 1;
-        let done = polls >= 2;
-        ok(UploadStatus {
-            upload_id: id,
-            status: if done { "Your activity is ready." } else { "Your activity is still being processed." }.into(),
-            activity_id: done.then_some(4242),
-            error: None,
-            external_id: None,
-        })
-    }
-}
-
-pub fn tokens(expires_at: i64) -> TokenSet {
-    TokenSet {
-        access_token: Secret::new("access".into()),
-        refresh_token: Secret::new("refresh".into()),
-        expires_at,
-        athlete_id: Some(77),
-        scopes: Some("read,activity:read_all,activity:write".into()),
-    }
-}
 
 pub struct Fixture {
     pub state: Arc<AppState>,
@@ -237,7 +76,12 @@ impl Fixture {
         let p = &self.principal;
         self.state
             .tokens
-            .store_tokens(ProviderId::Strava, &p.tenant_id, &p.user_id, &tokens(expires_at))
+            .store_tokens(
+                ProviderId::Strava,
+                &p.tenant_id,
+                &p.user_id,
+                &self.provider.tokens("access", "refresh", expires_at),
+            )
             .await
             .expect("store tokens");
     }

@@ -1,0 +1,210 @@
+//! Two real `pacerd serve` replicas on one PostgreSQL database, one Redis and one Strava sandbox
+//! (served from this process): what one replica does, the other sees.
+//!
+//! Needs `PACER_TEST_POSTGRES_URL` and `PACER_TEST_REDIS_URL` (`scripts/test` starts both); without
+//! them these tests fail and say how to start them.
+
+use pacer_sandbox::SandboxConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::crash::{connect, sandbox};
+use crate::fixture::postgres::PgDatabase;
+use crate::fixture::{Options, TestDaemon};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// One deployment: a database, two replicas sharing it, Redis and the secrets.
+struct Deployment {
+    a: TestDaemon,
+    b: TestDaemon,
+    _db: PgDatabase,
+}
+
+fn redis_url() -> String {
+    std::env::var("PACER_TEST_REDIS_URL").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| {
+        panic!(
+            "PACER_TEST_REDIS_URL is not set: run `export PACER_TEST_REDIS_URL=$(scripts/redis-instance start \
+             /tmp/pacer-redis)` first"
+        )
+    })
+}
+
+/// Both replicas: the same `database_url`, `redis_url`, master key and JWT secret; Strava at
+/// `sandbox` when given. Tier quotas come from the shared `tier_limits` table.
+fn deployment(sandbox: Option<&str>) -> Deployment {
+    let db = PgDatabase::create();
+    let mut env = vec![
+        ("PACER_DATABASE_URL".to_owned(), db.url().to_owned()),
+        ("PACER_REDIS_URL".to_owned(), redis_url()),
+        ("PACER_MASTER_KEY".to_owned(), "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned()),
+        ("PACER_JWT_SECRET".to_owned(), "replicas-share-this-jwt-secret".to_owned()),
+    ];
+    if let Some(url) = sandbox {
+        env.extend([
+            ("PACER_STRAVA_CLIENT_ID".to_owned(), SandboxConfig::default().client_id),
+            ("PACER_STRAVA_CLIENT_SECRET".to_owned(), SandboxConfig::default().client_secret),
+            ("PACER_STRAVA_API_BASE".to_owned(), format!("{url}/api/v3")),
+            ("PACER_STRAVA_OAUTH_BASE".to_owned(), url.to_owned()),
+        ]);
+    }
+    let opts = Options { env, ..Options::default() };
+    let a = TestDaemon::start_with(opts.clone());
+    let b = TestDaemon::start_with(opts);
+    Deployment { a, b, _db: db }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+async fn me(d: &TestDaemon, key: &str) -> StatusCode {
+    let res = crate::fixture::http()
+        .get(format!("{}/api/me", d.http_url))
+        .header("X-API-Key", key)
+        .send()
+        .await
+        .expect("GET /api/me");
+    res.status()
+}
+
+async fn mcp_call(d: &TestDaemon, key: &str, tool: &str) -> Value {
+    crate::fixture::http()
+        .post(format!("{}/mcp", d.http_url))
+        .header("X-API-Key", key)
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2025-06-18")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": {}}}))
+        .send()
+        .await
+        .expect("POST /mcp")
+        .json()
+        .await
+        .expect("JSON-RPC answer")
+}
+
+/// A key revoked through replica A (its admin CLI) is refused by replica B on B's next request,
+/// although B had just validated (and cached) it: the revocation crosses replicas by
+/// `LISTEN/NOTIFY`. And `pacerd users/keys` work on PostgreSQL through the replica beside them.
+#[test]
+fn a_key_revoked_on_one_replica_is_refused_by_the_other() {
+    let dep = deployment(None);
+    let (_, key) = dep.a.user_with_key("ada@example.com", None, "premium");
+    let listed = dep.b.cli_json(&["keys", "list", "--user", "ada@example.com"]);
+    let id = listed[0]["id"].as_str().expect("key id, listed through B").to_owned();
+    rt().block_on(async {
+        assert_eq!(me(&dep.b, &key).await, StatusCode::OK, "B serves a key created through A");
+        assert_eq!(me(&dep.b, &key).await, StatusCode::OK, "and again (from its cache)");
+        assert_eq!(me(&dep.a, &key).await, StatusCode::OK);
+    });
+    let out = crate::fixture::cli_in(dep.a.home(), &["keys", "revoke", &id], None);
+    assert!(out.status.success(), "revoke through A: {}", String::from_utf8_lossy(&out.stderr));
+    rt().block_on(async {
+        assert_eq!(me(&dep.b, &key).await, StatusCode::FORBIDDEN, "B refuses it on its next request");
+        assert_eq!(me(&dep.a, &key).await, StatusCode::FORBIDDEN);
+    });
+}
+
+/// The free tier's quota is one bucket in Redis: 100 requests split over both replicas pass,
+/// the 101st is refused whichever replica it reaches.
+#[test]
+fn the_free_tier_limit_is_shared_by_the_replicas() {
+    let dep = deployment(None);
+    let (_, key) = dep.a.user_with_key("bob@example.com", None, "free");
+    rt().block_on(async {
+        for i in 0..100 {
+            let d = if i % 2 == 0 { &dep.a } else { &dep.b };
+            assert_eq!(me(d, &key).await, StatusCode::OK, "request {} of 100", i + 1);
+        }
+        assert_eq!(me(&dep.a, &key).await, StatusCode::TOO_MANY_REQUESTS, "the 101st, on A");
+        assert_eq!(me(&dep.b, &key).await, StatusCode::TOO_MANY_REQUESTS, "and on B");
+    });
+}
+
+/// An A2A task made on A is read back on B (tasks live in the store).
+#[test]
+fn an_a2a_task_made_on_one_replica_is_read_on_the_other() {
+    let dep = deployment(None);
+    let (_, key) = dep.a.user_with_key("eve@example.com", None, "premium");
+    let send = |d: &TestDaemon, method: &str, params: Value| {
+        let (url, key) = (format!("{}/a2a", d.http_url), key.clone());
+        async move {
+            crate::fixture::http()
+                .post(url)
+                .header("X-API-Key", key)
+                .header("A2A-Version", "1.0")
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+                .send()
+                .await
+                .expect("POST /a2a")
+                .json::<Value>()
+                .await
+                .expect("A2A answer")
+        }
+    };
+    rt().block_on(async {
+        let message = json!({"message": {"messageId": "m-1", "role": "ROLE_USER",
+            "parts": [{"data": {"skill": "get_athlete_settings", "arguments": {}}}]}});
+        let sent = send(&dep.a, "SendMessage", message).await;
+        let task = &sent["result"]["task"];
+        let id = task["id"].as_str().unwrap_or_else(|| panic!("a task: {sent}"));
+        let read = send(&dep.b, "GetTask", json!({"id": id})).await;
+        assert_eq!(read["result"]["id"], id, "{read}");
+        assert_eq!(read["result"]["status"], task["status"], "{read}");
+    });
+}
+
+/// A login link issued through A's admin channel signs in on B, once.
+#[test]
+fn a_login_link_from_one_replica_signs_in_on_the_other() {
+    let dep = deployment(None);
+    dep.a.user_with_password("fay@example.com", None, PASSWORD);
+    let link = dep.a.cli_json(&["users", "login-link", "--email", "fay@example.com"]);
+    let url = link["url"].as_str().expect("url");
+    let token = url.split("token=").nth(1).expect("token");
+    let on_b = format!("{}/login?token={token}", dep.b.http_url);
+    rt().block_on(async {
+        let client = crate::fixture::http();
+        let res = client.get(&on_b).send().await.expect("GET /login on B");
+        assert_eq!(res.status(), StatusCode::FOUND, "the link signs in on B");
+        let again = client.get(url).send().await.expect("GET /login on A");
+        assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "and is spent for A too");
+    });
+}
+
+/// Token refreshes stay single-flight across replicas: 2 replicas × 20 concurrent tool calls
+/// with an expiring token make exactly one refresh at the sandbox, and every call answers.
+#[test]
+fn token_refresh_is_single_flight_across_replicas() {
+    let (strava, strava_url) = sandbox();
+    let dep = deployment(Some(&strava_url));
+    let email = "gus@example.com";
+    dep.a.user_with_password(email, None, PASSWORD);
+    connect(&dep.a, &strava, email, PASSWORD, crate::flows::ATHLETE_A);
+    let key = dep.b.cli_json(&["keys", "create", "--user", email, "--name", "t", "--tier", "enterprise"]);
+    let key = key["api_key"].as_str().expect("api_key").to_owned();
+    rt().block_on(async {
+        let state = || async {
+            crate::fixture::http()
+                .get(format!("{strava_url}/_sandbox/state"))
+                .send()
+                .await
+                .expect("sandbox state")
+                .json::<Value>()
+                .await
+                .expect("state JSON")
+        };
+        // The sandbox's tokens expire inside pacer's refresh margin: every call wants a refresh.
+        let before = state().await["refresh_count"].as_u64().expect("refresh_count");
+        let calls = (0..40).map(|i| {
+            let (d, key) = (if i % 2 == 0 { &dep.a } else { &dep.b }, key.clone());
+            async move { mcp_call(d, &key, "get_athlete").await }
+        });
+        let answers = futures_util::future::join_all(calls).await;
+        for answer in &answers {
+            assert!(answer["result"]["structuredContent"]["id"].is_u64(), "every call answers: {answer}");
+        }
+        let after = state().await["refresh_count"].as_u64().expect("refresh_count");
+        assert_eq!(after - before, 1, "one refresh for 40 calls on two replicas");
+    });
+}
