@@ -101,8 +101,12 @@ fn config(sandbox: &str) -> Options {
 
 /// A Strava sandbox served from this process (it survives the daemon's kills), whose access
 /// tokens expire inside pacer's refresh margin so every provider call refreshes first.
-pub(crate) fn sandbox() -> (SandboxStrava, String) {
-    let lifetime = pacerd::provider::tokens::REFRESH_MARGIN_S / 2;
+fn sandbox() -> (SandboxStrava, String) {
+    sandbox_with_ttl(pacerd::provider::tokens::REFRESH_MARGIN_S / 2)
+}
+
+/// A Strava sandbox served from this process whose access tokens live `lifetime` seconds.
+pub(crate) fn sandbox_with_ttl(lifetime: i64) -> (SandboxStrava, String) {
     let sandbox = SandboxStrava::new(SandboxConfig {
         access_token_ttl_s: lifetime,
         limit_15min: 10_000_000,

@@ -8,7 +8,7 @@ use pacer_sandbox::SandboxConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::crash::{connect, sandbox};
+use crate::crash::{connect, sandbox_with_ttl};
 use crate::fixture::postgres::PgDatabase;
 use crate::fixture::{Options, TestDaemon};
 
@@ -38,7 +38,7 @@ fn deployment(sandbox: Option<&str>) -> Deployment {
         ("PACER_DATABASE_URL".to_owned(), db.url().to_owned()),
         ("PACER_REDIS_URL".to_owned(), redis_url()),
         ("PACER_MASTER_KEY".to_owned(), "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned()),
-        ("PACER_JWT_SECRET".to_owned(), "replicas-share-this-jwt-secret".to_owned()),
+        ("PACER_JWT_SECRET".to_owned(), "replicas-share-this-jwt-secret-of-48-bytes-at-least".to_owned()),
     ];
     if let Some(url) = sandbox {
         env.extend([
@@ -91,33 +91,47 @@ fn a_key_revoked_on_one_replica_is_refused_by_the_other() {
     let dep = deployment(None);
     let (_, key) = dep.a.user_with_key("ada@example.com", None, "premium");
     let listed = dep.b.cli_json(&["keys", "list", "--user", "ada@example.com"]);
-    let id = listed[0]["id"].as_str().expect("key id, listed through B").to_owned();
+    let id = listed["keys"][0]["id"].as_str().expect("key id, listed through B").to_owned();
     rt().block_on(async {
         assert_eq!(me(&dep.b, &key).await, StatusCode::OK, "B serves a key created through A");
         assert_eq!(me(&dep.b, &key).await, StatusCode::OK, "and again (from its cache)");
         assert_eq!(me(&dep.a, &key).await, StatusCode::OK);
     });
-    let out = crate::fixture::cli_in(dep.a.home(), &["keys", "revoke", &id], None);
-    assert!(out.status.success(), "revoke through A: {}", String::from_utf8_lossy(&out.stderr));
+    let revoked = dep.a.cli_json(&["keys", "revoke", &id]);
+    assert_eq!((revoked["id"].as_str(), revoked["is_active"].as_bool()), (Some(id.as_str()), Some(false)), "{revoked}");
     rt().block_on(async {
         assert_eq!(me(&dep.b, &key).await, StatusCode::FORBIDDEN, "B refuses it on its next request");
         assert_eq!(me(&dep.a, &key).await, StatusCode::FORBIDDEN);
     });
 }
 
-/// The free tier's quota is one bucket in Redis: 100 requests split over both replicas pass,
-/// the 101st is refused whichever replica it reaches.
+/// The free tier's quota (100 a minute) is one bucket in Redis: requests alternating between the
+/// replicas are refused once that one bucket is empty (100, plus what refilled while they ran),
+/// not after 100 on each; then both replicas refuse.
 #[test]
 fn the_free_tier_limit_is_shared_by_the_replicas() {
     let dep = deployment(None);
     let (_, key) = dep.a.user_with_key("bob@example.com", None, "free");
     rt().block_on(async {
-        for i in 0..100 {
+        let started = std::time::Instant::now();
+        let mut allowed = 0u32;
+        let mut refused_on = None;
+        for i in 0..300u32 {
             let d = if i % 2 == 0 { &dep.a } else { &dep.b };
-            assert_eq!(me(d, &key).await, StatusCode::OK, "request {} of 100", i + 1);
+            match me(d, &key).await {
+                StatusCode::OK => allowed += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    refused_on = Some(i % 2);
+                    break;
+                }
+                other => panic!("request {}: {other}", i + 1),
+            }
         }
-        assert_eq!(me(&dep.a, &key).await, StatusCode::TOO_MANY_REQUESTS, "the 101st, on A");
-        assert_eq!(me(&dep.b, &key).await, StatusCode::TOO_MANY_REQUESTS, "and on B");
+        let refilled = (started.elapsed().as_secs_f64() * 100.0 / 60.0).ceil() as u32;
+        assert!(refused_on.is_some(), "never refused after {allowed} requests over both replicas");
+        assert!((100..=100 + refilled + 1).contains(&allowed), "{allowed} allowed; one bucket holds 100 (+{refilled})");
+        let other = if refused_on == Some(0) { &dep.b } else { &dep.a };
+        assert_eq!(me(other, &key).await, StatusCode::TOO_MANY_REQUESTS, "the other replica refuses too");
     });
 }
 
@@ -127,7 +141,7 @@ fn an_a2a_task_made_on_one_replica_is_read_on_the_other() {
     let dep = deployment(None);
     let (_, key) = dep.a.user_with_key("eve@example.com", None, "premium");
     let send = |d: &TestDaemon, method: &str, params: Value| {
-        let (url, key) = (format!("{}/a2a", d.http_url), key.clone());
+        let (url, key, method) = (format!("{}/a2a", d.http_url), key.clone(), method.to_owned());
         async move {
             crate::fixture::http()
                 .post(url)
@@ -176,7 +190,7 @@ fn a_login_link_from_one_replica_signs_in_on_the_other() {
 /// with an expiring token make exactly one refresh at the sandbox, and every call answers.
 #[test]
 fn token_refresh_is_single_flight_across_replicas() {
-    let (strava, strava_url) = sandbox();
+    let (strava, strava_url) = sandbox_with_ttl(6 * 3600);
     let dep = deployment(Some(&strava_url));
     let email = "gus@example.com";
     dep.a.user_with_password(email, None, PASSWORD);
@@ -194,7 +208,15 @@ fn token_refresh_is_single_flight_across_replicas() {
                 .await
                 .expect("state JSON")
         };
-        // The sandbox's tokens expire inside pacer's refresh margin: every call wants a refresh.
+        // The provider now refuses the access token pacer holds: every call gets a 401 and wants
+        // a refresh; the first replica to hold the lock refreshes, the others find new tokens.
+        let faults = crate::fixture::http()
+            .post(format!("{strava_url}/_sandbox/faults"))
+            .json(&json!({"expire_access_tokens": crate::flows::ATHLETE_A}))
+            .send()
+            .await
+            .expect("sandbox faults");
+        assert!(faults.status().is_success(), "faults: {}", faults.status());
         let before = state().await["refresh_count"].as_u64().expect("refresh_count");
         let calls = (0..40).map(|i| {
             let (d, key) = (if i % 2 == 0 { &dep.a } else { &dep.b }, key.clone());
