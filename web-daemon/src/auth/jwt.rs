@@ -27,11 +27,19 @@ pub struct Claims {
     pub jti: String,
 }
 
-/// Signing and verification keys.
+/// Signing and verification keys, and the tokens verified lately.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    validation: Validation,
+    /// SHA-256 of a token that verified → (principal, nbf, exp). The same bytes verify the same
+    /// way under the same key, so a hit only re-checks the time window: a session's every request
+    /// after the first skips the HMAC and both JSON parses.
+    verified: std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, i64, i64)>>,
 }
+
+/// Most verified tokens remembered (beyond, the expired go first, else all).
+const VERIFIED_CACHE: usize = 10_000;
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,7 +50,16 @@ impl std::fmt::Debug for JwtKeys {
 impl JwtKeys {
     /// Keys from a secret.
     pub fn from_secret(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            verified: Default::default(),
+        }
     }
 
     /// The configured secret, or `home/jwt.key` (created with 64 random bytes when missing).
@@ -77,11 +94,18 @@ impl JwtKeys {
 
     /// Verifies signature and expiry; returns the principal (no key, free tier).
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
+        use sha2::{Digest, Sha256};
+        let now = chrono::Utc::now().timestamp();
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let remembered = self.verified_lock().get(&hash).cloned();
+        if let Some((principal, nbf, exp)) = remembered {
+            return match (now < nbf, now >= exp) {
+                (true, _) => Err(AuthError::Unauthorized("token not valid yet".into())),
+                (_, true) => Err(AuthError::Unauthorized("token expired".into())),
+                _ => Ok(principal),
+            };
+        }
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             let why = match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "token expired",
                 jsonwebtoken::errors::ErrorKind::ImmatureSignature => "token not valid yet",
@@ -89,13 +113,27 @@ impl JwtKeys {
             };
             AuthError::Unauthorized(why.into())
         })?;
-        Ok(Principal {
+        let principal = Principal {
             tenant_id: TenantId::new(data.claims.tid),
             user_id: UserId::new(data.claims.sub),
             key_id: None,
             tier: Tier::Free,
             grant: None,
-        })
+        };
+        let window = (data.claims.nbf.unwrap_or(i64::MIN), data.claims.exp);
+        let mut verified = self.verified_lock();
+        if verified.len() >= VERIFIED_CACHE {
+            verified.retain(|_, (_, _, exp)| *exp > now);
+            if verified.len() >= VERIFIED_CACHE {
+                verified.clear();
+            }
+        }
+        verified.insert(hash, (principal.clone(), window.0, window.1));
+        Ok(principal)
+    }
+
+    fn verified_lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<[u8; 32], (Principal, i64, i64)>> {
+        self.verified.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -128,5 +166,22 @@ mod tests {
         assert!(err.to_string().contains("not valid yet"), "{err}");
         assert!(keys.verify(&sign(&claims(Some(now - 1)))).is_ok());
         assert!(keys.verify(&sign(&claims(None))).is_ok(), "tokens issued before nbf existed stay valid");
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_other_bytes_are_verified_afresh() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let keys = JwtKeys::from_secret(secret);
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims { sub: "u1".into(), tid: "t1".into(), exp: now + 2, iat: now, nbf: None, jti: "j".into() };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).expect("sign");
+        assert_eq!(keys.verify(&token).expect("valid").user_id.as_str(), "u1");
+        assert_eq!(keys.verify(&token).expect("remembered").user_id.as_str(), "u1");
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert!(keys.verify(&tampered).is_err(), "a different token is not the remembered one");
+        std::thread::sleep(std::time::Duration::from_millis(2_100));
+        let err = keys.verify(&token).expect_err("expired while remembered");
+        assert!(err.to_string().contains("expired"), "{err}");
     }
 }
