@@ -12,7 +12,7 @@
 //!   once per statement and the prepared statement is kept per connection, so a repeated query
 //!   costs one round trip.
 //!
-//! Values cross the seam as [`Param`] (in) and [`Cell`] (out). PostgreSQL is strictly typed, so a
+//! Values cross the seam as [`Datum`]s. PostgreSQL is strictly typed, so a
 //! parameter is encoded as whatever type the server inferred for its placeholder (an `i64` bound
 //! to an `INTEGER` column goes out as `int4`, a `bool` to `BOOLEAN`, an integer to `BOOLEAN` as
 //! `<> 0`), and a column is read as the Rust type asked for (`BOOLEAN` reads as `i64` 0/1 too).
@@ -25,7 +25,7 @@ mod value;
 use std::cell::RefCell;
 
 pub use pg::{PgConn, PgManager};
-pub use value::{Cell, FromCell, Param, ToParam};
+pub use value::{Datum, FromCell, ToParam};
 
 /// Pooled SQLite connection.
 pub type SqlitePooled = r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>;
@@ -123,14 +123,14 @@ impl Row<'_> {
     /// Column `index` as `T`.
     pub fn get<T: FromCell>(&self, index: usize) -> Result<T> {
         let cell = match self {
-            Row::Sqlite(r) => Cell::from(r.get_ref(index)?),
-            Row::Postgres(r) => r.try_get::<_, Cell<'_>>(index)?,
+            Row::Sqlite(r) => Datum::from(r.get_ref(index)?),
+            Row::Postgres(r) => r.try_get::<_, Datum<'_>>(index)?,
         };
         T::from_cell(cell).map_err(|m| SqlError::conversion(index, m))
     }
 }
 
-fn to_params<'a>(params: &'a [&'a dyn ToParam]) -> Vec<Param<'a>> {
+fn to_params<'a>(params: &'a [&'a dyn ToParam]) -> Vec<Datum<'a>> {
     params.iter().map(|p| p.to_param()).collect()
 }
 

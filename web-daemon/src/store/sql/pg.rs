@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use postgres::{Client, NoTls, Statement};
 
-use super::Param;
+use super::Datum;
 
 /// Statements kept per connection (more than the store's distinct statements).
 const STATEMENT_CACHE: usize = 512;
@@ -77,16 +77,16 @@ impl PgConn {
         Ok(prepared)
     }
 
-    fn bind<'p>(params: &'p [Param<'p>]) -> Vec<&'p (dyn postgres::types::ToSql + Sync)> {
+    fn bind<'p>(params: &'p [Datum<'p>]) -> Vec<&'p (dyn postgres::types::ToSql + Sync)> {
         params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
     }
 
-    pub(super) fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, postgres::Error> {
+    pub(super) fn execute(&mut self, sql: &str, params: &[Datum<'_>]) -> Result<u64, postgres::Error> {
         let stmt = self.statement(sql)?;
         self.client().execute(&stmt, &Self::bind(params))
     }
 
-    pub(super) fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<postgres::Row>, postgres::Error> {
+    pub(super) fn query(&mut self, sql: &str, params: &[Datum<'_>]) -> Result<Vec<postgres::Row>, postgres::Error> {
         let stmt = self.statement(sql)?;
         self.client().query(&stmt, &Self::bind(params))
     }
