@@ -128,6 +128,10 @@ pub fn valid_id(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// Agent ids that are route names under `/a2a/agents/` (an agent so named could not be read or
+/// unregistered by its id).
+const RESERVED_IDS: &[&str] = &["discover"];
+
 const ID_RULE: &str = "must be 1-100 characters of A-Z, a-z, 0-9, '.', '_' or '-'";
 
 fn string(
@@ -206,6 +210,9 @@ pub fn parse_registration(body: &Value) -> Result<Registration, RegistryError> {
     };
     let agent_id = match body.get("agent_id") {
         None | Some(Value::Null) => return Err(invalid("agent_id", "required")),
+        Some(Value::String(id)) if RESERVED_IDS.contains(&id.as_str()) => {
+            return Err(invalid("agent_id", format!("'{id}' is reserved (GET /a2a/agents/{id} is another route)")));
+        }
         Some(Value::String(id)) if valid_id(id) => id.clone(),
         Some(_) => return Err(invalid("agent_id", ID_RULE)),
     };
@@ -330,6 +337,18 @@ mod tests {
             serde_json::to_value(&reg.metadata).expect("json"),
             json!({"name": "Discord Training Bot", "version": "1.0.0", "endpoints": [], "schemas": {}, "team": "ops"})
         );
+    }
+
+    #[test]
+    fn a_route_name_is_not_an_agent_id() {
+        let body = json!({"agent_id": "discover", "capabilities": [], "metadata": {"name": "n", "version": "1"}});
+        match parse_registration(&body) {
+            Err(RegistryError::Invalid { field, problem }) => {
+                assert_eq!(field, "agent_id");
+                assert!(problem.contains("reserved"), "{problem}");
+            }
+            other => panic!("expected invalid input, got {other:?}"),
+        }
     }
 
     #[test]

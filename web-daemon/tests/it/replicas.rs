@@ -186,6 +186,36 @@ fn a_login_link_from_one_replica_signs_in_on_the_other() {
     });
 }
 
+/// A Strava connect flow started on A (authorize, its state stored) completes when the provider
+/// sends the browser back to B (as a load balancer may): B finds the state, exchanges the code and
+/// stores the tokens, and A then serves the account.
+#[test]
+fn a_connect_flow_started_on_one_replica_completes_on_the_other() {
+    use crate::fixture::Web;
+    use crate::flows::{ATHLETE_A, JSON, begin, callback, consent};
+    let (strava, strava_url) = sandbox_with_ttl(6 * 3600);
+    let dep = deployment(Some(&strava_url));
+    let email = "hal@example.com";
+    dep.a.user_with_password(email, None, PASSWORD);
+    strava.register_redirect_uri(&format!("{}/oauth/strava/callback", dep.a.http_url));
+    let (web_a, web_b) = (Web::new(&dep.a), Web::new(&dep.b));
+    let jwt = web_a.login(email, PASSWORD);
+    let authorize = begin(&web_a, &jwt);
+    let back = consent(&web_a, &authorize, ATHLETE_A, "approve");
+    // The browser comes back through the proxy to B, with the flow's binding cookie and session.
+    let on_b = url::Url::parse(&back.as_str().replace(&dep.a.http_url, &dep.b.http_url)).expect("callback on B");
+    *web_b.oauth_binding.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        web_a.oauth_binding.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let r = callback(&web_b, &on_b, JSON);
+    assert_eq!(r.status, StatusCode::OK, "B completes A's flow: {}", r.text);
+    let key = dep.a.cli_json(&["keys", "create", "--user", email, "--name", "t", "--tier", "premium"]);
+    let key = key["api_key"].as_str().expect("api_key").to_owned();
+    rt().block_on(async {
+        let answer = mcp_call(&dep.a, &key, "get_athlete").await;
+        assert_eq!(answer["result"]["structuredContent"]["id"], ATHLETE_A, "A serves the account: {answer}");
+    });
+}
+
 /// Token refreshes stay single-flight across replicas: 2 replicas × 20 concurrent tool calls
 /// with an expiring token make exactly one refresh at the sandbox, and every call answers.
 #[test]
