@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use pacerd::cli::{Cli, Command, MigrateAction, commands};
 use pacerd::config::{Config, DatabaseUrl, Overrides};
-use pacerd::store::migrate::{self, Applied, Migrator, Status};
+use pacerd::store::migrate::{Applied, Migrator, Status};
 
 fn main() -> ExitCode {
     // Everything pacerd creates (database, WAL, key files, socket) is private to this user.
@@ -125,7 +125,7 @@ fn migrate(config: &Config, action: MigrateAction) -> Result<(), String> {
             // No home lock here: replicas on other machines share the database, so the
             // migrator's advisory lock in PostgreSQL is what serializes migrations.
             let mut client = url.connect().map_err(|e| {
-                format!("cannot connect to {}: {}", url.redacted(), migrate::postgres_error_message(&e))
+                format!("cannot connect to {}: {}", url.redacted(), pacerd::store::sql::postgres_message(&e))
             })?;
             let migrator = Migrator::postgres();
             let e = |e: pacerd::store::StoreError| e.to_string();

@@ -77,7 +77,7 @@ impl DatabaseUrl {
             }
             Some("postgres" | "postgresql") => {
                 let mut config: tokio_postgres::Config = text.parse().map_err(|e: tokio_postgres::Error| {
-                    value_err("database_url", crate::store::migrate::postgres_error_message(&e))
+                    value_err("database_url", crate::store::sql::postgres_message(&e))
                 })?;
                 match (config.get_password().is_some(), password) {
                     (true, Some(_)) => {

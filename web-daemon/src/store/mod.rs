@@ -59,8 +59,6 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("database: {0}")]
     Sql(#[from] SqlError),
-    #[error("database: {0}")]
-    Postgres(String),
     #[error("migration {file} failed: {message}")]
     Migration { file: String, message: String },
     #[error(

@@ -14,7 +14,7 @@ mod sqlite;
 
 use sha2::{Digest, Sha256};
 
-pub use self::postgres::{LOCK_KEY as POSTGRES_LOCK_KEY, PostgresMigrator, error_message as postgres_error_message};
+pub use self::postgres::{LOCK_KEY as POSTGRES_LOCK_KEY, PostgresMigrator};
 pub use self::sqlite::Migrator;
 
 use super::{StoreError, now_rfc3339};

@@ -9,6 +9,7 @@ use postgres::{Client, Transaction};
 
 use super::{Applied, Backend, EMBEDDED_POSTGRES, Migration, Plan, Record, Row, Status};
 use crate::store::StoreError;
+use crate::store::sql::postgres_message;
 
 /// The advisory lock key of schema migrations (`pg_advisory_lock`): ASCII "pacermig".
 pub const LOCK_KEY: i64 = 0x7061_6365_726d_6967;
@@ -51,14 +52,8 @@ impl PostgresMigrator {
     }
 }
 
-/// The message of a PostgreSQL error with its cause (the driver's `Display` alone says only
-/// "db error"). Never contains the password: the driver does not echo it.
-pub fn error_message(e: &postgres::Error) -> String {
-    crate::store::sql::postgres_message(e)
-}
-
 fn db_err(e: postgres::Error) -> StoreError {
-    StoreError::Postgres(error_message(&e))
+    StoreError::from(e)
 }
 
 /// Runs `f` holding the migration lock; the lock is released whatever `f` returns (and by the
@@ -130,8 +125,8 @@ impl Backend for Pg<'_> {
             };
             Ok(())
         };
-        let mut tx = self.0.transaction().map_err(|e| error_message(&e))?;
-        run(&mut tx).map_err(|e| error_message(&e))?;
-        tx.commit().map_err(|e| error_message(&e))
+        let mut tx = self.0.transaction().map_err(|e| postgres_message(&e))?;
+        run(&mut tx).map_err(|e| postgres_message(&e))?;
+        tx.commit().map_err(|e| postgres_message(&e))
     }
 }

@@ -48,6 +48,7 @@ pub enum SqlError {
 }
 
 /// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
+/// Never contains the password: the driver does not echo it.
 pub fn postgres_message(e: &postgres::Error) -> String {
     match std::error::Error::source(e) {
         Some(cause) => format!("{e}: {cause}"),
