@@ -326,19 +326,17 @@ mod tests {
         assert!(store.get(tenant, user, &tasks[2].id).await.expect("get").is_some());
         assert!(store.get(tenant, user, &tasks[4].id).await.expect("get").is_some());
 
-        let clear = |store: &TaskStore| {
-            let store = store.store.clone();
-            async move { store.call(|c| Ok(c.execute("DELETE FROM a2a_tasks", &[])?)).await.expect("clear") }
-        };
         let one = tasks[0].approx_bytes();
-        let small = f.tasks(flat(100, one * 2 + 1));
-        clear(&small).await;
+        let f2 = Fixture::new();
+        let (tenant2, user2) = (&f2.tenants["t"], &f2.users["u"]);
+        let small = f2.tasks(flat(100, one * 2 + 1));
         for t in &tasks {
-            small.insert(tenant, user, t).await.expect("insert");
+            small.insert(tenant2, user2, t).await.expect("insert");
         }
         assert_eq!(small.count().await.expect("len"), 2, "byte bound");
-        let huge = f.tasks(flat(100, 1));
-        clear(&huge).await;
+        let f3 = Fixture::new();
+        let (tenant, user) = (&f3.tenants["t"], &f3.users["u"]);
+        let huge = f3.tasks(flat(100, 1));
         huge.insert(tenant, user, &tasks[0]).await.expect("insert");
         assert_eq!(huge.count().await.expect("len"), 1, "the newest task is kept even when alone over the byte bound");
     }
