@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::provider::{Activity, ActivityDetail, ActivityQuery, ProviderError, Streams};
 use crate::state::AppState;
 use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource, SearchFilter, SearchSort};
+use crate::store::cache_windows::{Probe, Probed};
 use crate::store::{Conn, StoreError, activity_streams, cache_windows, now_epoch};
 
 /// The provider whose API backs the cache.
@@ -162,7 +163,9 @@ impl<'a> ActivityService<'a> {
         Ok(rows.into_iter().map(|r| r.detail.activity).collect())
     }
 
-    /// Decides, in one store round trip, whether the store can answer `query` (and answers it).
+    /// Decides whether the store can answer `query`, and answers it. The usual case, a page the
+    /// store holds, is one statement: the page carries the connection and window checks as
+    /// two extra columns ([`Probe`]). An empty page asks them on their own.
     async fn plan(
         &self,
         query: ActivityQuery,
@@ -175,26 +178,24 @@ impl<'a> ActivityService<'a> {
             .store
             .call(move |c| {
                 let now = now_epoch();
-                let connected = crate::store::tokens::get(c, &t, &u, PROVIDER)?.is_some();
-                if connected && !caching {
+                // Without a time window the requested API page is fetched each time.
+                let needed = query.after.map(|after| {
+                    let before = query.before.unwrap_or(now);
+                    (after, before.min(now - OPEN_WINDOW_STALE_S).max(after))
+                });
+                let probe = Probe { provider: PROVIDER, needed };
+                let (rows, probed) = page_rows(c, (&t, &u), query, sport_type, after_key, now, Some(&probe))?;
+                let probed = match probed {
+                    Some(p) => p,
+                    None => probe.ask(c, &t, &u, now)?,
+                };
+                if probed.connected && !caching {
                     return Ok(Plan::Live);
                 }
-                if connected {
-                    let covered = match query.after {
-                        Some(after) => {
-                            let before = query.before.unwrap_or(now);
-                            let needed = (after, before.min(now - OPEN_WINDOW_STALE_S).max(after));
-                            cache_windows::covers(c, &t, &u, PROVIDER, needed, now)?
-                        }
-                        // Without a time window the requested API page is fetched each time.
-                        None => false,
-                    };
-                    if !covered {
-                        return Ok(Plan::Sync);
-                    }
+                if probed.connected && !probed.covered {
+                    return Ok(Plan::Sync);
                 }
-                let rows = page_rows(c, &t, &u, query, sport_type, after_key, now)?;
-                if !connected && rows.is_empty() {
+                if !probed.connected && rows.is_empty() {
                     let (files, api) = activities::count(c, &t, &u, now)?;
                     if files + api == 0 {
                         return Ok(Plan::NotConnected);
@@ -216,7 +217,7 @@ impl<'a> ActivityService<'a> {
         let (t, u) = (self.principal.tenant_id.clone(), self.principal.user_id.clone());
         self.state
             .store
-            .call(move |c| page_rows(c, &t, &u, query, sport_type, after_key, now_epoch()))
+            .call(move |c| Ok(page_rows(c, (&t, &u), query, sport_type, after_key, now_epoch(), None)?.0))
             .await
             .map_err(local)
     }
@@ -314,16 +315,17 @@ enum Plan {
     NotConnected,
 }
 
-/// A page of the store: keyset after `after_key`, else by page offset.
+/// A page of the store: keyset after `after_key`, else by page offset; with `probe`, its
+/// answer from the same statement (when the page has a row).
 fn page_rows(
     c: &Conn,
-    t: &pacer_shared::TenantId,
-    u: &pacer_shared::UserId,
+    (t, u): (&pacer_shared::TenantId, &pacer_shared::UserId),
     query: ActivityQuery,
     sport_type: Option<String>,
     after_key: Option<(f64, i64)>,
     now: i64,
-) -> Result<Vec<ActivityRecord>, StoreError> {
+    probe: Option<&Probe>,
+) -> Result<(Vec<ActivityRecord>, Option<Probed>), StoreError> {
     match after_key {
         Some(key) => {
             let filter = SearchFilter {
@@ -339,7 +341,7 @@ fn page_rows(
                 limit: query.per_page,
                 after_key: Some(key),
             };
-            activities::search(c, t, u, &filter, now)
+            activities::search_probed(c, t, u, &filter, now, probe)
         }
         None => {
             let filter = ActivityFilter {
@@ -349,7 +351,7 @@ fn page_rows(
                 limit: query.per_page,
                 offset: u64::from(query.page.saturating_sub(1)) * u64::from(query.per_page),
             };
-            activities::list(c, t, u, &filter, now)
+            activities::list_probed(c, t, u, &filter, now, probe)
         }
     }
 }

@@ -6,6 +6,8 @@
 //! export names each activity's Strava id); API rows carry `expires_at` and are invisible once
 //! past it, until the sweeper ([`sweep_expired`]) deletes them.
 
+use crate::store::cache_windows::{Probe, Probed};
+use crate::store::sql::ToParam;
 use crate::store::{Conn, OptionalExtension, Row, Tx, params};
 use pacer_shared::{ProviderId, TenantId, UserId};
 
@@ -376,28 +378,63 @@ pub fn list(
     filter: &ActivityFilter,
     now: i64,
 ) -> Result<Vec<ActivityRecord>, StoreError> {
+    Ok(list_probed(conn, tenant, user, filter, now, None)?.0)
+}
+
+/// [`list`], answering `probe` in the same statement (`None` when the page is empty: ask
+/// [`Probe::ask`] then).
+pub fn list_probed(
+    conn: &Conn,
+    tenant: &TenantId,
+    user: &UserId,
+    filter: &ActivityFilter,
+    now: i64,
+    probe: Option<&Probe>,
+) -> Result<(Vec<ActivityRecord>, Option<Probed>), StoreError> {
+    let extra = probe.map(|p| format!(", {}", p.columns(9))).unwrap_or_default();
     let sql = format!(
-        "SELECT {COLUMNS} FROM activities
+        "SELECT {COLUMNS}{extra} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
            AND (CAST(?4 AS BIGINT) IS NULL OR start_epoch_s < ?4) AND (CAST(?5 AS BIGINT) IS NULL OR start_epoch_s > ?5)
            AND (CAST(?6 AS TEXT) IS NULL OR LOWER(sport_type) = LOWER(?6))
          ORDER BY start_epoch_s DESC, id DESC LIMIT ?7 OFFSET ?8"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            tenant.as_str(),
-            user.as_str(),
-            now,
-            filter.before,
-            filter.after,
-            filter.sport_type,
-            i64::from(filter.limit),
-            i64::try_from(filter.offset).unwrap_or(i64::MAX)
-        ],
-        from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+    let base = params![
+        tenant.as_str(),
+        user.as_str(),
+        now,
+        filter.before,
+        filter.after,
+        filter.sport_type,
+        i64::from(filter.limit),
+        offset
+    ];
+    probed_rows(conn, &sql, base, probe)
+}
+
+/// Runs a page query whose select list is [`COLUMNS`] and, with `probe`, the probe's columns
+/// (numbered after `base`).
+fn probed_rows(
+    conn: &Conn,
+    sql: &str,
+    base: &[&dyn ToParam],
+    probe: Option<&Probe>,
+) -> Result<(Vec<ActivityRecord>, Option<Probed>), StoreError> {
+    let probe_params = probe.map(Probe::params);
+    let mut all = base.to_vec();
+    if let Some((provider, after, before)) = &probe_params {
+        all.extend([provider as &dyn ToParam, after, before]);
+    }
+    let probe_at = COLUMNS.split(',').count();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(&all, |r| {
+        let probed = if probe.is_some() { Some(Probe::read(r, probe_at)?) } else { None };
+        Ok((from_row(r)?, probed))
+    })?;
+    let rows: Vec<(ActivityRecord, Option<Probed>)> = rows.collect::<Result<_, _>>()?;
+    let probed = rows.first().and_then(|(_, p)| *p);
+    Ok((rows.into_iter().map(|(rec, _)| rec).collect(), probed))
 }
 
 /// Orders of [`search`] (each with a keyset cursor on (value, id)).
@@ -470,10 +507,23 @@ pub fn search(
     filter: &SearchFilter,
     now: i64,
 ) -> Result<Vec<ActivityRecord>, StoreError> {
+    Ok(search_probed(conn, tenant, user, filter, now, None)?.0)
+}
+
+/// [`search`], answering `probe` in the same statement (`None` when the page is empty).
+pub fn search_probed(
+    conn: &Conn,
+    tenant: &TenantId,
+    user: &UserId,
+    filter: &SearchFilter,
+    now: i64,
+    probe: Option<&Probe>,
+) -> Result<(Vec<ActivityRecord>, Option<Probed>), StoreError> {
     let column = filter.sort.column();
     let (cmp, dir) = if filter.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
+    let extra = probe.map(|p| format!(", {}", p.columns(15))).unwrap_or_default();
     let sql = format!(
-        "SELECT {COLUMNS} FROM activities
+        "SELECT {COLUMNS}{extra} FROM activities
          WHERE tenant_id = ?1 AND user_id = ?2 AND (expires_at IS NULL OR expires_at > ?3)
            AND (CAST(?4 AS BIGINT) IS NULL OR start_epoch_s > ?4) AND (CAST(?5 AS BIGINT) IS NULL OR start_epoch_s < ?5)
            AND (CAST(?6 AS TEXT) IS NULL OR LOWER(sport_type) = LOWER(?6))
@@ -490,27 +540,24 @@ pub fn search(
         Some((v, id)) => (Some(v), Some(id)),
         None => (None, None),
     };
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            tenant.as_str(),
-            user.as_str(),
-            now,
-            filter.after,
-            filter.before,
-            filter.sport_type,
-            filter.min_distance_m,
-            filter.max_distance_m,
-            filter.min_moving_time_s,
-            filter.max_moving_time_s,
-            filter.name_contains.as_deref().map(like_anywhere),
-            key_value,
-            key_id,
-            i64::from(filter.limit)
-        ],
-        from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let name_like = filter.name_contains.as_deref().map(like_anywhere);
+    let base = params![
+        tenant.as_str(),
+        user.as_str(),
+        now,
+        filter.after,
+        filter.before,
+        filter.sport_type,
+        filter.min_distance_m,
+        filter.max_distance_m,
+        filter.min_moving_time_s,
+        filter.max_moving_time_s,
+        name_like,
+        key_value,
+        key_id,
+        i64::from(filter.limit)
+    ];
+    probed_rows(conn, &sql, base, probe)
 }
 
 /// One live activity of the owner, with its laps.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::cache_windows::{Probe, Probed};
 use crate::store::{Store, activity_streams, cache_windows, tenants, users};
 
 struct Fx {
@@ -179,4 +180,61 @@ fn cache_windows_cover_and_expire() {
     assert!(cache_windows::covers(&conn, &f.tenant, &f.user, s, (200, 900), 60).expect("covers"));
     assert!(!cache_windows::covers(&conn, &f.tenant, &f.user, s, (50, 900), 60).expect("covers"));
     assert!(!cache_windows::covers(&conn, &f.tenant, &f.user, s, (200, 900), 500).expect("expired"));
+}
+
+#[test]
+fn a_page_answers_its_probe_as_the_probe_alone_does() {
+    let f = fx();
+    let conn = f.store.conn().expect("conn");
+    let s = ProviderId::Strava;
+    let now = 60;
+    let mut api = record(7, 300, RowSource::Api(s));
+    api.expires_at = Some(10_000);
+    upsert_api(&conn, &f.tenant, &f.user, &[api]).expect("api row");
+    cache_windows::add(&conn, &f.tenant, &f.user, s, (100, 1_000), 50, 500).expect("window");
+    let list_filter = ActivityFilter { limit: 10, ..Default::default() };
+    let search_filter = SearchFilter {
+        after: None,
+        before: None,
+        sport_type: None,
+        min_distance_m: None,
+        max_distance_m: None,
+        min_moving_time_s: None,
+        max_moving_time_s: None,
+        name_contains: None,
+        sort: SearchSort::Newest,
+        limit: 10,
+        after_key: None,
+    };
+    let check = |connected: bool| {
+        for needed in [Some((200, 900)), Some((50, 900)), None] {
+            let probe = Probe { provider: s, needed };
+            let alone = probe.ask(&conn, &f.tenant, &f.user, now).expect("probe");
+            assert_eq!(alone, Probed { connected, covered: needed == Some((200, 900)) }, "alone, {needed:?}");
+            let (rows, with_list) =
+                list_probed(&conn, &f.tenant, &f.user, &list_filter, now, Some(&probe)).expect("list");
+            assert_eq!((rows.len(), with_list), (1, Some(alone)), "list, {needed:?}");
+            let (rows, with_search) =
+                search_probed(&conn, &f.tenant, &f.user, &search_filter, now, Some(&probe)).expect("search");
+            assert_eq!((rows.len(), with_search), (1, Some(alone)), "search, {needed:?}");
+        }
+    };
+    check(false);
+    let token = crate::store::TokenRow {
+        tenant_id: f.tenant.clone(),
+        user_id: f.user.clone(),
+        provider: s,
+        nonce: vec![0; 12],
+        ciphertext: vec![1; 16],
+        expires_at: 0,
+        athlete_id: None,
+        scopes: String::new(),
+        updated_at: "2026-01-01T00:00:00Z".into(),
+    };
+    crate::store::tokens::upsert(&conn, &token).expect("token");
+    check(true);
+    // An empty page has no row to carry the probe: the caller asks it alone.
+    let empty = ActivityFilter { after: Some(5_000), limit: 10, ..Default::default() };
+    let probe = Probe { provider: s, needed: None };
+    assert_eq!(list_probed(&conn, &f.tenant, &f.user, &empty, now, Some(&probe)).expect("empty").1, None);
 }
