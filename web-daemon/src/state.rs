@@ -47,6 +47,8 @@ pub struct AppState {
     pub confirmations: crate::oauth::confirm::Confirmations,
     /// MCP authorization requests awaiting sign-in and consent (in memory).
     pub authorizations: crate::authz::pending::PendingAuthorizations,
+    /// Usage rows, written in batches ([`crate::store::usage_writer`]).
+    pub usage: crate::store::usage_writer::UsageWriter,
 }
 
 /// What only the caller can supply; [`AppState::new`] derives or defaults the rest. The one way
@@ -86,6 +88,7 @@ impl AppState {
             authorizations: Default::default(),
             logins: Default::default(),
             tasks: Default::default(),
+            usage: Default::default(),
         }
     }
 

@@ -28,7 +28,7 @@ use tracing::Instrument;
 
 use super::server::PacerMcp;
 use super::{budget, errors, tasks, tools};
-use crate::store::usage::{self, UsageRecord};
+use crate::store::usage::{UsageOwner, UsageRow};
 use crate::store::{api_keys, authz};
 
 pub async fn call_tool(
@@ -170,27 +170,17 @@ async fn still_active(mcp: &PacerMcp) -> Result<bool, ErrorData> {
 /// Step 5.
 async fn record(mcp: &PacerMcp, operation: &str, status: &'static str, duration_ms: u64) {
     let principal = mcp.principal();
-    let tenant = principal.tenant_id.clone();
-    let operation = operation.to_owned();
-    let (key_id, grant_id) = (principal.key_id.clone(), principal.grant.as_ref().map(|g| g.id.clone()));
-    if key_id.is_none() && grant_id.is_none() {
-        return;
-    }
-    let store = &mcp.state().store;
-    let touch = key_id.as_deref().is_some_and(|id| store.keys().touch_due(id));
-    let recorded = store
-        .call(move |c| match (key_id, grant_id) {
-            (Some(key_id), _) => {
-                let rec =
-                    UsageRecord { tenant: &tenant, api_key_id: &key_id, operation: &operation, status, duration_ms };
-                usage::record(c, &rec, touch)
-            }
-            (None, Some(grant)) => authz::record_usage(c, &tenant, &grant, &operation, status, duration_ms),
-            (None, None) => Ok(()),
-        })
-        .await;
-    match recorded {
-        Ok(()) if touch => store.keys().forget_user(&principal.tenant_id, &principal.user_id),
+    let state = mcp.state();
+    let owner = match (&principal.key_id, &principal.grant) {
+        (Some(id), _) => UsageOwner::Key { id: id.clone(), touch: state.store.keys().touch_due(id) },
+        (None, Some(grant)) => UsageOwner::Grant(grant.id.clone()),
+        (None, None) => return,
+    };
+    let touched = matches!(owner, UsageOwner::Key { touch: true, .. });
+    let row =
+        UsageRow { tenant: principal.tenant_id.clone(), owner, operation: operation.to_owned(), status, duration_ms };
+    match state.usage.record(&state.store, row).await {
+        Ok(()) if touched => state.store.keys().forget_user(&principal.tenant_id, &principal.user_id),
         Ok(()) => {}
         Err(e) => tracing::warn!(error = %e, "could not record usage"),
     }

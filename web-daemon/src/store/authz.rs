@@ -386,27 +386,3 @@ pub fn purge_expired(conn: &Conn, now: i64) -> Result<(), StoreError> {
     conn.execute("DELETE FROM oauth_tokens WHERE expires_at < ?1", params![now])?;
     Ok(())
 }
-
-/// Records one OAuth-authorized operation and stamps the grant's `last_used_at`.
-pub fn record_usage(
-    conn: &Conn,
-    tenant: &TenantId,
-    grant_id: &str,
-    operation: &str,
-    status: &str,
-    duration_ms: u64,
-) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    let now = now_rfc3339();
-    tx.execute(
-        "INSERT INTO oauth_grant_usage (grant_id, tenant_id, operation, status, duration_ms, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![grant_id, tenant.as_str(), operation, status, duration_ms as i64, now],
-    )?;
-    tx.execute(
-        "UPDATE oauth_grants SET last_used_at = ?1 WHERE tenant_id = ?2 AND id = ?3",
-        params![now, tenant.as_str(), grant_id],
-    )?;
-    tx.commit()?;
-    Ok(())
-}

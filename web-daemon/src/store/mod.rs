@@ -24,6 +24,7 @@ pub mod sql;
 pub mod tenants;
 pub mod tokens;
 pub mod usage;
+pub mod usage_writer;
 pub mod users;
 
 use std::path::{Path, PathBuf};
