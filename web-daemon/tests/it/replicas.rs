@@ -83,9 +83,9 @@ async fn mcp_call(d: &TestDaemon, key: &str, tool: &str) -> Value {
         .expect("JSON-RPC answer")
 }
 
-/// A key revoked through replica A (its admin CLI) is refused by replica B on B's next request,
-/// although B had just validated (and cached) it: the revocation crosses replicas by
-/// `LISTEN/NOTIFY`. And `pacerd users/keys` work on PostgreSQL through the replica beside them.
+/// A key revoked through replica A (its admin CLI) is refused by replica B as soon as B's
+/// listener hears the commit's notification, although B had just validated (and cached) it: the
+/// revocation crosses replicas by `LISTEN/NOTIFY`. And `pacerd users/keys` work on PostgreSQL through the replica beside them.
 #[test]
 fn a_key_revoked_on_one_replica_is_refused_by_the_other() {
     let dep = deployment(None);
@@ -100,9 +100,83 @@ fn a_key_revoked_on_one_replica_is_refused_by_the_other() {
     let revoked = dep.a.cli_json(&["keys", "revoke", &id]);
     assert_eq!((revoked["id"].as_str(), revoked["is_active"].as_bool()), (Some(id.as_str()), Some(false)), "{revoked}");
     rt().block_on(async {
-        assert_eq!(me(&dep.b, &key).await, StatusCode::FORBIDDEN, "B refuses it on its next request");
+        // A answers once the revocation is committed; B hears of it by NOTIFY moments later
+        // (delivery itself: the store-level test below). Poll B until then, never past 10 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match me(&dep.b, &key).await {
+                StatusCode::FORBIDDEN => break,
+                StatusCode::OK if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                other => panic!("B still answers {other} for a key revoked through A"),
+            }
+        }
         assert_eq!(me(&dep.a, &key).await, StatusCode::FORBIDDEN);
     });
+}
+
+/// The notification itself, with no HTTP and no cache lifetime in play: a key deactivated
+/// through one store (replica A) is forgotten by the key cache of another store on the same
+/// database (replica B), which had marked it active. A cache entry only leaves early by a
+/// `forget`, which moves the cache's generation; that is what the test waits for (its deadline
+/// only stops a broken build from hanging).
+#[test]
+fn a_deactivation_through_one_store_clears_the_other_stores_key_cache() {
+    use pacerd::store::{PgConfig, Store, api_keys, tenants, users};
+    let db = PgDatabase::create();
+    let config: PgConfig = db.url().parse().expect("PostgreSQL URL");
+    rt().block_on(async {
+        let open = |config: PgConfig| async move {
+            tokio::task::spawn_blocking(move || Store::open_postgres(&config)).await.expect("join").expect("open")
+        };
+        let a = open(config.clone()).await;
+        let a2 = a.clone();
+        tokio::task::spawn_blocking(move || a2.migrate()).await.expect("join").expect("migrate");
+        let b = open(config.clone()).await;
+        let before = b.keys().generation();
+        b.listen_for_invalidations(&config);
+        // B's listener forgets everything once it listens: from then on it hears A.
+        wait_for(|| b.keys().generation() != before, "B's listener to start").await;
+        let heard = b.keys().generation();
+        let (tenant, user, key_id) = a
+            .call(|c| {
+                let tenant = tenants::get_or_create(c, "club")?.id;
+                let user = users::create(c, &tenant, "ada@example.com", None)?.info.id;
+                let key = api_keys::NewKey {
+                    tenant: &tenant,
+                    user: &user,
+                    name: "k",
+                    description: None,
+                    tier: pacer_shared::Tier::Free,
+                    key_prefix: "pk_live_abcdef",
+                    key_hash: &[9; 32],
+                };
+                let id = api_keys::insert(c, &key)?.id;
+                Ok((tenant, user, id))
+            })
+            .await
+            .expect("key");
+        // The insert notifies the user's key list (one forget on B).
+        wait_for(|| b.keys().generation() != heard, "B to hear of the new key").await;
+        let generation = b.keys().generation();
+        b.keys().mark_active(&key_id, generation);
+        assert!(b.keys().recently_active(&key_id), "B holds the key as active");
+        let id = key_id.clone();
+        a.call(move |c| api_keys::deactivate(c, &tenant, &user, &id)).await.expect("deactivate");
+        // Two notifications, the key and its user's list: two forgets, nothing else moves it.
+        wait_for(|| b.keys().generation().wrapping_sub(generation) >= 2, "B to hear of the deactivation").await;
+        assert!(!b.keys().recently_active(&key_id), "B no longer holds the deactivated key as active");
+    });
+}
+
+/// Polls `done` every 10 ms until it holds; panics naming `what` after 10 s.
+async fn wait_for(done: impl Fn() -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// The free tier's quota (100 a minute) is one bucket in Redis: requests alternating between the
