@@ -56,7 +56,7 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = match &config.database_url {
         config::DatabaseUrl::Postgres(url) => {
             let store =
-                Store::open_postgres(url.config()).with_context(|| format!("cannot connect to {}", url.redacted()))?;
+                Store::open_postgres(url.target()).with_context(|| format!("cannot connect to {}", url.redacted()))?;
             store.migrate().with_context(|| format!("cannot migrate {}", url.redacted()))?;
             store
         }
@@ -99,7 +99,7 @@ impl Daemon {
         .await
         .context("opening the store")??;
         if let config::DatabaseUrl::Postgres(url) = &config.database_url {
-            store.listen_for_invalidations(url.config());
+            store.listen_for_invalidations(url.target());
         }
         let socket = ipc::socket::bind(&config.socket_path())?;
         let http = TcpListener::bind(config.http).with_context(|| format!("cannot listen on {}", config.http))?;

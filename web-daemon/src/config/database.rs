@@ -7,6 +7,7 @@ use std::time::Duration;
 use pacer_shared::Secret;
 
 use super::{ConfigError, value_err};
+use crate::store::sql::{PgTarget, PgTls, TlsRequest};
 
 /// The SQLite file under `$PACER_HOME` when `database_url` is `sqlite:` (the default).
 pub const DEFAULT_SQLITE_FILE: &str = "pacer.db";
@@ -26,7 +27,7 @@ pub enum DatabaseUrl {
 /// A parsed PostgreSQL URL, its password filled in from `*_PASSWORD_FILE` when it had none.
 #[derive(Clone)]
 pub struct PostgresUrl {
-    config: tokio_postgres::Config,
+    target: PgTarget,
     redacted: String,
 }
 
@@ -34,13 +35,18 @@ impl PostgresUrl {
     /// The connection settings (the store's pool and its invalidation listener connect with
     /// them).
     pub fn config(&self) -> &tokio_postgres::Config {
-        &self.config
+        &self.target.config
     }
 
-    /// One new blocking connection (no TLS: reach the server over loopback, a private network
-    /// or a local TLS proxy).
+    /// The settings and the transport (TLS when the URL says `sslmode=require`: see
+    /// [`crate::store::sql::PgTls`]).
+    pub fn target(&self) -> &PgTarget {
+        &self.target
+    }
+
+    /// One new blocking connection.
     pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        postgres::Config::from(self.config.clone()).connect(postgres::NoTls)
+        self.target.connect_blocking()
     }
 
     /// The URL with any password replaced by `***`, for logs and messages.
@@ -76,7 +82,9 @@ impl DatabaseUrl {
                 Ok(Self::Sqlite(path))
             }
             Some("postgres" | "postgresql") => {
-                let mut config: tokio_postgres::Config = text.parse().map_err(|e: tokio_postgres::Error| {
+                let (rest, tls) = TlsRequest::split(text).map_err(|e| value_err("database_url", e))?;
+                let tls = tls.tls().map_err(|e| value_err("database_url", e))?;
+                let mut config: tokio_postgres::Config = rest.parse().map_err(|e: tokio_postgres::Error| {
                     value_err("database_url", crate::store::sql::postgres_message(&e))
                 })?;
                 match (config.get_password().is_some(), password) {
@@ -94,7 +102,12 @@ impl DatabaseUrl {
                 if config.get_connect_timeout().is_none() {
                     config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
                 }
-                Ok(Self::Postgres(Box::new(PostgresUrl { config, redacted: redact(text) })))
+                // A server that answers "no TLS" is then refused, not used in the clear.
+                if matches!(tls, PgTls::Verified(_)) {
+                    config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                }
+                let target = PgTarget { config, tls };
+                Ok(Self::Postgres(Box::new(PostgresUrl { target, redacted: redact(text) })))
             }
             Some(other) if !other.is_empty() && other.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => {
                 Err(value_err("database_url", format!("unknown scheme '{other}:' (use sqlite: or postgres://…)")))

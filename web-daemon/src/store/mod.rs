@@ -50,8 +50,9 @@ enum Backend {
     Postgres(PgPool),
 }
 
-/// Where PostgreSQL is (for connections outside the pool: the invalidation listener).
-pub type PgConfig = tokio_postgres::Config;
+/// Where PostgreSQL is and how to reach it (TLS or not), for the pool and the connections
+/// outside it (the invalidation listener).
+pub use sql::{PgTarget, PgTls};
 
 /// Errors of the store layer. `Display` is safe to show to an operator (no secrets).
 #[derive(Debug, thiserror::Error)]
@@ -139,19 +140,19 @@ impl Store {
 
     /// Connects to PostgreSQL (a pool of [`POOL_SIZE`] connections, each keeping its prepared
     /// statements). Does not migrate: call [`Store::migrate`].
-    pub fn open_postgres(config: &PgConfig) -> Result<Self, StoreError> {
+    pub fn open_postgres(target: &PgTarget) -> Result<Self, StoreError> {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(Duration::from_secs(10))
-            .build(sql::PgManager::new(postgres::Config::from(config.clone())))?;
+            .build(sql::PgManager::new(target.clone()))?;
         Ok(Self::with_backend(Backend::Postgres(pool), None))
     }
 
     /// Starts this replica's invalidation listener (PostgreSQL; see [`replicas`]). Call once, on
     /// the daemon's runtime.
-    pub fn listen_for_invalidations(&self, config: &PgConfig) {
+    pub fn listen_for_invalidations(&self, target: &PgTarget) {
         if self.engine() == Engine::Postgres {
-            replicas::spawn_listener(config.clone(), self.keys.clone());
+            replicas::spawn_listener(target.clone(), self.keys.clone());
         }
     }
 

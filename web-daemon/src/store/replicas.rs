@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use pacer_shared::{TenantId, UserId};
 use sha2::{Digest, Sha256};
 
-use super::{Conn, Engine, Store, StoreError, params};
+use super::{Conn, Engine, PgTarget, PgTls, Store, StoreError, params};
 use crate::auth::key_cache::KeyCache;
 
 /// The notification channel.
@@ -73,10 +73,14 @@ pub fn notify(conn: &Conn, what: &Invalidation) -> Result<(), StoreError> {
 }
 
 /// Runs the replica's listener until the runtime stops (PostgreSQL stores only).
-pub(super) fn spawn_listener(config: tokio_postgres::Config, keys: Arc<KeyCache>) {
+pub(super) fn spawn_listener(target: PgTarget, keys: Arc<KeyCache>) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = listen(&config, &keys).await {
+            let listened = match &target.tls {
+                PgTls::Plain => listen(&target.config, tokio_postgres::NoTls, &keys).await,
+                PgTls::Verified(tls) => listen(&target.config, tls.clone(), &keys).await,
+            };
+            if let Err(e) = listened {
                 tracing::warn!(error = %e, "invalidation listener lost its connection; reconnecting");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -84,8 +88,12 @@ pub(super) fn spawn_listener(config: tokio_postgres::Config, keys: Arc<KeyCache>
     });
 }
 
-async fn listen(config: &tokio_postgres::Config, keys: &KeyCache) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+async fn listen<T>(config: &tokio_postgres::Config, tls: T, keys: &KeyCache) -> Result<(), tokio_postgres::Error>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, mut connection) = config.connect(tls).await?;
     let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
     let statement = format!("LISTEN {CHANNEL}");
     let listening = client.batch_execute(&statement);

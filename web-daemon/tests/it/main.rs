@@ -25,6 +25,7 @@ mod migrations;
 mod migrations_postgres;
 mod oauth_apps;
 mod oauth_flow;
+mod postgres_tls;
 mod provider;
 mod redis_limits;
 mod replicas;

@@ -123,11 +123,14 @@ fn a_key_revoked_on_one_replica_is_refused_by_the_other() {
 /// only stops a broken build from hanging).
 #[test]
 fn a_deactivation_through_one_store_clears_the_other_stores_key_cache() {
-    use pacerd::store::{PgConfig, Store, api_keys, tenants, users};
+    use pacerd::config::DatabaseUrl;
+    use pacerd::store::{PgTarget, Store, api_keys, tenants, users};
     let db = PgDatabase::create();
-    let config: PgConfig = db.url().parse().expect("PostgreSQL URL");
+    let parsed = DatabaseUrl::parse(Some(db.url()), std::path::Path::new("/"), None).expect("PostgreSQL URL");
+    let DatabaseUrl::Postgres(url) = parsed else { panic!("a postgres:// URL") };
+    let config = url.target().clone();
     rt().block_on(async {
-        let open = |config: PgConfig| async move {
+        let open = |config: PgTarget| async move {
             tokio::task::spawn_blocking(move || Store::open_postgres(&config)).await.expect("join").expect("open")
         };
         let a = open(config.clone()).await;

@@ -20,11 +20,13 @@
 //! `CAST(… AS BIGINT)` in the SQL.
 
 mod pg;
+mod pg_tls;
 mod value;
 
 use std::cell::RefCell;
 
 pub use pg::{PgConn, PgManager};
+pub use pg_tls::{PgTarget, PgTls, TlsRequest};
 pub use value::{Datum, FromCell, ToParam};
 
 /// Pooled SQLite connection.

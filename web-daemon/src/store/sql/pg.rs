@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
 use super::Datum;
 
@@ -10,14 +10,20 @@ use super::Datum;
 const STATEMENT_CACHE: usize = 512;
 
 /// Opens PostgreSQL connections for the r2d2 pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgManager {
-    config: postgres::Config,
+    target: super::PgTarget,
+}
+
+impl std::fmt::Debug for PgManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgManager").field("tls", &self.target.tls).finish_non_exhaustive()
+    }
 }
 
 impl PgManager {
-    pub fn new(config: postgres::Config) -> Self {
-        Self { config }
+    pub fn new(target: super::PgTarget) -> Self {
+        Self { target }
     }
 }
 
@@ -46,7 +52,7 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        let client = self.config.connect(NoTls)?;
+        let client = self.target.connect_blocking()?;
         Ok(PgConn { client: Some(client), statements: HashMap::new() })
     }
 
