@@ -16,7 +16,7 @@ use super::record;
 use crate::auth::Principal;
 use crate::provider::{Activity, ActivityDetail, ActivityQuery, ProviderError, Streams};
 use crate::state::AppState;
-use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource, SearchFilter, SearchSort};
+use crate::store::activities::{self, ActivityFilter, ActivityRecord, RowSource, SearchFilter};
 use crate::store::cache_windows::{Probe, Probed};
 use crate::store::{Conn, StoreError, activity_streams, cache_windows, now_epoch};
 
@@ -332,14 +332,9 @@ fn page_rows(
                 after: query.after,
                 before: query.before,
                 sport_type,
-                min_distance_m: None,
-                max_distance_m: None,
-                min_moving_time_s: None,
-                max_moving_time_s: None,
-                name_contains: None,
-                sort: SearchSort::Newest,
                 limit: query.per_page,
                 after_key: Some(key),
+                ..SearchFilter::default()
             };
             activities::search_probed(c, t, u, &filter, now, probe)
         }

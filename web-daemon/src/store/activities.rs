@@ -438,10 +438,11 @@ fn probed_rows(
 }
 
 /// Orders of [`search`] (each with a keyset cursor on (value, id)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchSort {
     /// Newest first.
+    #[default]
     Newest,
     /// Oldest first.
     Oldest,
@@ -475,8 +476,9 @@ impl SearchSort {
     }
 }
 
-/// What [`search`] matches; every bound optional.
-#[derive(Debug, Clone, PartialEq)]
+/// What [`search`] matches; every bound optional (the default: everything, newest first, no
+/// rows: set `limit`).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchFilter {
     pub after: Option<i64>,
     pub before: Option<i64>,

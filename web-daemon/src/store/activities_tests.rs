@@ -193,19 +193,7 @@ fn a_page_answers_its_probe_as_the_probe_alone_does() {
     upsert_api(&conn, &f.tenant, &f.user, &[api]).expect("api row");
     cache_windows::add(&conn, &f.tenant, &f.user, s, (100, 1_000), 50, 500).expect("window");
     let list_filter = ActivityFilter { limit: 10, ..Default::default() };
-    let search_filter = SearchFilter {
-        after: None,
-        before: None,
-        sport_type: None,
-        min_distance_m: None,
-        max_distance_m: None,
-        min_moving_time_s: None,
-        max_moving_time_s: None,
-        name_contains: None,
-        sort: SearchSort::Newest,
-        limit: 10,
-        after_key: None,
-    };
+    let search_filter = SearchFilter { limit: 10, ..SearchFilter::default() };
     let check = |connected: bool| {
         for needed in [Some((200, 900)), Some((50, 900)), None] {
             let probe = Probe { provider: s, needed };
