@@ -28,6 +28,7 @@ mod oauth_flow;
 mod provider;
 mod redis_limits;
 mod replicas;
+mod replicas_flows;
 mod sandbox_gate;
 mod secrets;
 mod security;
