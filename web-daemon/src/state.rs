@@ -43,10 +43,6 @@ pub struct AppState {
     pub tasks: crate::mcp::tasks::Tasks,
     /// The cap on concurrent password checks and per-account login backoff.
     pub logins: crate::auth::login_guard::LoginGuard,
-    /// Connect links awaiting their pacer account's confirmation (in memory).
-    pub confirmations: crate::oauth::confirm::Confirmations,
-    /// MCP authorization requests awaiting sign-in and consent (in memory).
-    pub authorizations: crate::authz::pending::PendingAuthorizations,
     /// Usage rows, written in batches ([`crate::store::usage_writer`]).
     pub usage: crate::store::usage_writer::UsageWriter,
 }
@@ -66,8 +62,8 @@ pub struct StateParts {
 
 impl AppState {
     /// The state from its parts: allowed hosts and origins from the address and `public_url`,
-    /// a fresh shutdown token, MCP ready, empty in-memory maps (confirmations, pending
-    /// authorizations, login backoff, tasks).
+    /// a fresh shutdown token, MCP ready, empty in-memory maps (login backoff, tasks). The
+    /// browser flows awaiting a person live in the store (`store::pending_flows`).
     pub fn new(parts: StateParts) -> Self {
         let StateParts { config, store, jwt, http_addr, public_url, limiter, tokens, sandbox } = parts;
         Self {
@@ -84,8 +80,6 @@ impl AppState {
             limiter,
             tokens,
             sandbox,
-            confirmations: Default::default(),
-            authorizations: Default::default(),
             logins: Default::default(),
             tasks: Default::default(),
             usage: Default::default(),

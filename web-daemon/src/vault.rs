@@ -6,6 +6,11 @@
 //! AAD `tenant_id|oauth_app|provider` ([`TokenAad::oauth_app`]). User ids are UUIDs, so the
 //! `oauth_app` segment never names a user and the two kinds of AAD cannot collide.
 //!
+//! A provider's authorization code held while a connect link awaits confirmation
+//! (`pending_confirmations`) is sealed with the AAD `tenant_id|confirm:user_id|provider`
+//! ([`TokenAad::confirmation_code`]): bound to the link's tenant, user and provider, and never
+//! mistaken for a token row (no user id starts with `confirm:`).
+//!
 //! The master key comes from `PACER_MASTER_KEY` (base64 of 32 bytes) or from `PACER_HOME/master.key`
 //! (base64 text, mode 0600), which is generated on first run.
 
@@ -26,6 +31,10 @@ pub const MASTER_KEY_FILE: &str = "master.key";
 
 /// The middle AAD segment of a tenant's OAuth application secret (see [`TokenAad::oauth_app`]).
 pub const OAUTH_APP_AAD_SEGMENT: &str = "oauth_app";
+
+/// The prefix of the middle AAD segment of a held provider authorization code (see
+/// [`TokenAad::confirmation_code`]).
+pub const CONFIRMATION_AAD_PREFIX: &str = "confirm:";
 
 /// Length of the nonce stored beside every ciphertext.
 pub const NONCE_LEN: usize = 24;
@@ -95,6 +104,12 @@ impl TokenAad {
     /// Builds the AAD for a tenant's OAuth application secret: `tenant_id|oauth_app|provider`.
     pub fn oauth_app(tenant_id: TenantId, provider: ProviderId) -> Self {
         Self::new(tenant_id, UserId::new(OAUTH_APP_AAD_SEGMENT), provider)
+    }
+
+    /// Builds the AAD for a provider authorization code awaiting the confirmation of `user_id`'s
+    /// connect link: `tenant_id|confirm:user_id|provider`.
+    pub fn confirmation_code(tenant_id: TenantId, user_id: &UserId, provider: ProviderId) -> Self {
+        Self::new(tenant_id, UserId::new(format!("{CONFIRMATION_AAD_PREFIX}{user_id}")), provider)
     }
 
     /// The authenticated bytes: `tenant_id|user_id|provider`.

@@ -5,9 +5,9 @@
 //! `redirect_uri` that is not exactly one of the client's is answered with an HTML error page
 //! (never a redirect to an unverified URI). Any other problem — `response_type` other than
 //! `code`, no PKCE or a method other than `S256`, `resource` missing or not pacer's MCP URL,
-//! unknown scopes — redirects back with `error`, `state` and `iss`. A valid request is held in
-//! [`PendingAuthorizations`](crate::authz::pending::PendingAuthorizations) and the page shows the
-//! sign-in form (no session) or the consent page (session cookie).
+//! unknown scopes — redirects back with `error`, `state` and `iss`. A valid request is held in the
+//! store ([`crate::authz::pending`]), so the forms may be posted to any replica, and the page shows
+//! the sign-in form (no session) or the consent page (session cookie).
 //!
 //! POST carries the request token (hidden field, checked against the `pacer_authz` cookie) and an
 //! `action`: `sign_in` (email + password, through the same guard as `/api/auth/login`; sets the
@@ -32,7 +32,7 @@ use super::ratelimit::PerIpLimit;
 use super::session::session_cookie;
 use crate::auth::api_key::random_base62;
 use crate::authz::clients::{self, ClientError};
-use crate::authz::pending::{AUTHZ_COOKIE, PENDING_TTL_SECS, PendingAuthorization};
+use crate::authz::pending::{self as requests, AUTHZ_COOKIE, PENDING_TTL_SECS, PendingAuthorization};
 use crate::authz::tokens::{self, CODE_PREFIX};
 use crate::authz::{CODE_TTL_SECS, Scopes, issuer, resource_url, same_resource};
 use crate::state::AppState;
@@ -179,7 +179,10 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>, session: Op
         resource: expected,
         expires_at: now_epoch() + PENDING_TTL_SECS,
     };
-    state.authorizations.hold(&token, pending.clone(), now_epoch());
+    if let Err(e) = requests::hold(&state.store, &token, pending.clone(), now_epoch()).await {
+        tracing::error!(error = %e, "could not hold an authorization request");
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; try again.");
+    }
     let mut res = match signed_in_email(&state, session).await {
         Some((email, _)) => consent_page(&pending, &token, &email),
         None => login_page(StatusCode::OK, &pending, &token, "", ""),
@@ -294,7 +297,17 @@ pub async fn decide(
         .cookie(AUTHZ_COOKIE)
         .is_some_and(|c| request.len() <= MAX_PARAM_LEN && bool::from(c.value().as_bytes().ct_eq(request.as_bytes())));
     let now = now_epoch();
-    let pending = if cookie_ok { state.authorizations.get(&request, now) } else { None };
+    let pending = if cookie_ok {
+        match requests::get(&state.store, &request, now).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read an authorization request");
+                return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; try again.");
+            }
+        }
+    } else {
+        None
+    };
     let Some(pending) = pending else {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -325,7 +338,14 @@ pub async fn decide(
             let Some((_, principal)) = signed_in_email(&state, session).await else {
                 return login_page(StatusCode::UNAUTHORIZED, &pending, &request, "", "Sign in first.");
             };
-            let Some(pending) = state.authorizations.take(&request, now) else {
+            let taken = match requests::take(&state.store, &request, now).await {
+                Ok(taken) => taken,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not take an authorization request");
+                    return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal error; try again.");
+                }
+            };
+            let Some(pending) = taken else {
                 return error_page(StatusCode::BAD_REQUEST, "This authorization request was already answered.");
             };
             let client_state = pending.state.as_deref();

@@ -131,7 +131,9 @@ pub async fn confirm(
     let result = if !matches {
         Err(oauth::OAuthError::UnknownConfirmation)
     } else if decision.as_deref() == Some("cancel") {
-        oauth::cancel(&state, &token);
+        if let Err(e) = oauth::cancel(&state, &token).await {
+            return if html { Ok(failure_page(e)) } else { Err(ApiError::from(e)) };
+        }
         let mut res = if html {
             super::html::message_page(StatusCode::OK, "Not connected", "Nothing was connected or stored.")
         } else {

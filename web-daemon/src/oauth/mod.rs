@@ -5,7 +5,7 @@
 //! [`complete`] validates and deletes the state in one transaction, exchanges the code, and stores
 //! the tokens encrypted through [`TokenService`](crate::provider::TokenService); for a link that is
 //! not bound to a browser it first requires the link owner's session or an explicit confirmation
-//! ([`confirm`], [`Confirmations`]). Both use the
+//! ([`confirm`], held in the store by [`confirm::hold`]). Both use the
 //! OAuth app of the user's tenant when it has one (`pacerd oauth-apps set`: its client id, secret
 //! and redirect URI), else the global `strava.*` app. The HTTP routes
 //! (`/oauth/{provider}/*`), the MCP `connect_provider` tool and `pacerd demo` all use these two.
@@ -18,7 +18,7 @@ use rand::RngCore;
 pub mod confirm;
 
 pub(crate) use confirm::token_hash;
-pub use confirm::{CONFIRM_COOKIE, Confirmations, PendingConfirmation};
+pub use confirm::{CONFIRM_COOKIE, PendingConfirmation};
 
 use crate::auth::Principal;
 use crate::provider::{Athlete, ProviderError};
@@ -251,7 +251,7 @@ pub async fn complete(
                     scope: scope.map(str::to_string),
                     expires_at: now_epoch() + confirm::CONFIRM_TTL_SECS,
                 };
-                state.confirmations.hold(&token, held, now_epoch());
+                confirm::hold(&state.store, state.tokens.vault(), &token, held, now_epoch()).await?;
                 tracing::info!(tenant = %pending.tenant_id, user = %pending.user_id, "connect link awaits confirmation");
                 return Ok(CallbackOutcome::NeedsConfirmation(ConfirmationRequest {
                     token: Secret::new(token),
@@ -279,7 +279,9 @@ pub async fn confirm(
     token: &str,
     session: Option<&Principal>,
 ) -> Result<Connected, OAuthError> {
-    let pending = state.confirmations.take(token, now_epoch()).ok_or(OAuthError::UnknownConfirmation)?;
+    let pending = confirm::take(&state.store, state.tokens.vault(), token, now_epoch())
+        .await?
+        .ok_or(OAuthError::UnknownConfirmation)?;
     if pending.provider != provider {
         return Err(OAuthError::UnknownConfirmation);
     }
@@ -291,8 +293,8 @@ pub async fn confirm(
 }
 
 /// Drops a pending confirmation (the person declined); true when it existed.
-pub fn cancel(state: &AppState, token: &str) -> bool {
-    state.confirmations.take(token, now_epoch()).is_some()
+pub async fn cancel(state: &AppState, token: &str) -> Result<bool, OAuthError> {
+    Ok(confirm::take(&state.store, state.tokens.vault(), token, now_epoch()).await?.is_some())
 }
 
 async fn connect_with_code(

@@ -98,6 +98,12 @@ impl TokenService {
         Self { store, vault, providers, locks: RefreshLocks::default() }
     }
 
+    /// The vault sealing provider secrets (also the authorization codes of connect links awaiting
+    /// confirmation, `oauth::confirm`).
+    pub fn vault(&self) -> &TokenVault {
+        &self.vault
+    }
+
     /// The per-tenant provider clients (tenant OAuth apps).
     pub fn registry(&self) -> &Arc<ProviderRegistry> {
         &self.providers

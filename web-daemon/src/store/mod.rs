@@ -19,6 +19,7 @@ pub mod login_links;
 pub mod migrate;
 pub mod oauth_apps;
 pub mod oauth_states;
+pub mod pending_flows;
 pub mod replicas;
 pub mod sql;
 pub mod tenants;

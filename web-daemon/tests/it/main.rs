@@ -29,6 +29,7 @@ mod postgres_tls;
 mod provider;
 mod redis_limits;
 mod replicas;
+mod replicas_flows;
 mod sandbox_gate;
 mod secrets;
 mod security;

@@ -12,12 +12,12 @@ use crate::crash::{connect, sandbox_with_ttl};
 use crate::fixture::postgres::PgDatabase;
 use crate::fixture::{Options, TestDaemon};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// One deployment: a database, two replicas sharing it, Redis and the secrets.
-struct Deployment {
-    a: TestDaemon,
-    b: TestDaemon,
+pub(crate) struct Deployment {
+    pub(crate) a: TestDaemon,
+    pub(crate) b: TestDaemon,
     _db: PgDatabase,
 }
 
@@ -32,7 +32,7 @@ fn redis_url() -> String {
 
 /// Both replicas: the same `database_url`, `redis_url`, master key and JWT secret; Strava at
 /// `sandbox` when given. Tier quotas come from the shared `tier_limits` table.
-fn deployment(sandbox: Option<&str>) -> Deployment {
+pub(crate) fn deployment(sandbox: Option<&str>) -> Deployment {
     let db = PgDatabase::create();
     let mut env = vec![
         ("PACER_DATABASE_URL".to_owned(), db.url().to_owned()),
@@ -54,7 +54,7 @@ fn deployment(sandbox: Option<&str>) -> Deployment {
     Deployment { a, b, _db: db }
 }
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
 
@@ -68,7 +68,7 @@ async fn me(d: &TestDaemon, key: &str) -> StatusCode {
     res.status()
 }
 
-async fn mcp_call(d: &TestDaemon, key: &str, tool: &str) -> Value {
+pub(crate) async fn mcp_call(d: &TestDaemon, key: &str, tool: &str) -> Value {
     crate::fixture::http()
         .post(format!("{}/mcp", d.http_url))
         .header("X-API-Key", key)

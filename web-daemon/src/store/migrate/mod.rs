@@ -57,6 +57,7 @@ macro_rules! embedded {
             embedded!(@one $dir, 10, "010", "analytics"),
             embedded!(@one $dir, 11, "011", "mcp_authorization"),
             embedded!(@one $dir, 12, "012", "a2a_tasks"),
+            embedded!(@one $dir, 13, "013", "browser_flows"),
         ]
     };
     (@one $dir:literal, $v:literal, $file:literal, $name:literal) => {

@@ -1,0 +1,3 @@
+-- 013_browser_flows_down.sql
+DROP TABLE pending_confirmations;
+DROP TABLE pending_authorizations;
