@@ -169,12 +169,12 @@ impl PgStats {
     /// The view, or why it cannot be read.
     fn open(admin_url: &str, database: &str) -> Res<Self> {
         let mut client = postgres::Client::connect(admin_url, postgres::NoTls).map_err(|e| e.to_string())?;
-        client
-            .batch_execute("SELECT pg_stat_statements_reset(); SELECT count(*) FROM pg_stat_statements")
-            .map_err(|e| {
+        client.batch_execute("SELECT pg_stat_statements_reset(); SELECT count(*) FROM pg_stat_statements").map_err(
+            |e| {
                 let e = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
                 format!("{e} (start the server with scripts/postgres-instance, which loads pg_stat_statements)")
-            })?;
+            },
+        )?;
         Ok(Self { client, database: database.to_owned() })
     }
 
@@ -480,7 +480,8 @@ fn mcp_setup(
         for _ in 0..2 {
             let calls = api_calls(rt, client, sandbox)?;
             let (_, text) = rt.block_on(mcp(client, &replica.url, key, session.as_deref(), &call))?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| format!("get_activities: not JSON ({e}): {text}"))?;
+            let v: Value =
+                serde_json::from_str(&text).map_err(|e| format!("get_activities: not JSON ({e}): {text}"))?;
             let n = v["result"]["structuredContent"]["activities"].as_array().map(Vec::len);
             if v["result"]["isError"] == true || n.is_none() {
                 return Err(format!("get_activities on {}: {text}", replica.url));
@@ -658,8 +659,13 @@ fn run() -> Res<()> {
     let a = replica(&env)?;
     let account = account(&rt, &client, &a)?;
     let (targets, body) = mcp_setup(&rt, &client, &sandbox.url, &[&a], &account.key)?;
-    let mut probe =
-        Probe { rt: &rt, client: &client, sandbox: &sandbox.url, pg: pg_stats.as_mut().ok(), redis: Some(&mut redis_stats) };
+    let mut probe = Probe {
+        rt: &rt,
+        client: &client,
+        sandbox: &sandbox.url,
+        pg: pg_stats.as_mut().ok(),
+        redis: Some(&mut redis_stats),
+    };
     rows.extend(cases(&mut probe, PG_ONE, &targets, &account, &body)?);
     let b = replica(&env)?;
     let (targets, body) = mcp_setup(&rt, &client, &sandbox.url, &[&a, &b], &account.key)?;
@@ -710,7 +716,9 @@ fn report(rows: &[Row]) {
     println!(" p50/p99 the worse of the two wrk runs)");
 
     println!();
-    println!("Hot path per request (PostgreSQL statements by pg_stat_statements; Redis commands by INFO commandstats):");
+    println!(
+        "Hot path per request (PostgreSQL statements by pg_stat_statements; Redis commands by INFO commandstats):"
+    );
     for r in rows.iter().filter(|r| r.pg.is_ok() || r.redis.is_ok()) {
         let n = r.load.requests;
         println!("  {} on {} ({} requests, {} provider API calls):", r.case, r.backend, n, r.api_calls);
@@ -723,7 +731,8 @@ fn report(rows: &[Row]) {
             );
             for (calls, query) in stmts.iter().take(TOP_STATEMENTS) {
                 let q: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
-                let q: String = if q.chars().count() > 110 { q.chars().take(107).chain("...".chars()).collect() } else { q };
+                let q: String =
+                    if q.chars().count() > 110 { q.chars().take(107).chain("...".chars()).collect() } else { q };
                 println!("      {:>6.3}  {q}", per_request(*calls, n));
             }
             if stmts.len() > TOP_STATEMENTS {

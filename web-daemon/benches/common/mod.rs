@@ -346,7 +346,13 @@ impl WrkRun {
 }
 
 /// Runs `wrk` against `url` and parses its report (see [`wrk_start`]).
-pub fn wrk(url: &str, threads: usize, connections: usize, seconds: u64, req: &WrkRequest<'_>) -> Result<WrkResult, String> {
+pub fn wrk(
+    url: &str,
+    threads: usize,
+    connections: usize,
+    seconds: u64,
+    req: &WrkRequest<'_>,
+) -> Result<WrkResult, String> {
     wrk_start(url, threads, connections, seconds, req)?.finish()
 }
 
