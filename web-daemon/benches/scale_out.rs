@@ -228,7 +228,7 @@ impl RedisStats {
             })
             .filter(|(name, _)| name != "info" && !name.starts_with("config"))
             .collect();
-        stats.sort_by(|a, b| b.1.cmp(&a.1));
+        stats.sort_by_key(|s| std::cmp::Reverse(s.1));
         Ok(stats)
     }
 }
