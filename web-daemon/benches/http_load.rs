@@ -15,7 +15,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,42 +68,14 @@ fn bare_server() -> String {
     rx.recv_timeout(Duration::from_secs(10)).expect("bare server started")
 }
 
-fn wrk_available() -> bool {
-    Command::new("wrk").arg("--version").output().is_ok()
-}
-
-/// `wrk -t2 -c64 -d5s --latency` against `url` with `header`.
+/// `wrk -t2 -c64 -d5s --latency` against `url` with `header` (the driver in `common`); stops the
+/// bench when anything failed under load.
 fn wrk(url: &str, header: Option<(&str, &str)>) -> Load {
-    let mut cmd = Command::new("wrk");
-    cmd.args(["-t", &THREADS.to_string(), "-c", &CONNECTIONS.to_string(), "-d", &format!("{SECONDS}s"), "--latency"]);
-    if let Some((name, value)) = header {
-        cmd.args(["-H", &format!("{name}: {value}")]);
-    }
-    let out = cmd.arg(url).output().expect("run wrk");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "wrk failed: {text}");
-    assert!(!text.contains("Non-2xx"), "{url} answered errors under load:\n{text}");
-    let number = |line_start: &str| -> Option<&str> {
-        text.lines().map(str::trim).find(|l| l.starts_with(line_start)).and_then(|l| l.split_whitespace().nth(1))
-    };
-    let rps = number("Requests/sec:").and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    let p50_ms = number("50%").map_or(f64::NAN, wrk_ms);
-    let p99_ms = number("99%").map_or(f64::NAN, wrk_ms);
-    Load { rps, p50_ms, p99_ms }
-}
-
-/// `1.23ms`, `850.00us`, `1.02s` → milliseconds.
-fn wrk_ms(v: &str) -> f64 {
-    let (num, factor) = if let Some(n) = v.strip_suffix("us") {
-        (n, 1e-3)
-    } else if let Some(n) = v.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = v.strip_suffix('s') {
-        (n, 1e3)
-    } else {
-        (v, f64::NAN)
-    };
-    num.parse::<f64>().map_or(f64::NAN, |n| n * factor)
+    let headers: Vec<(&str, &str)> = header.into_iter().collect();
+    let r = common::wrk(url, THREADS, CONNECTIONS, SECONDS, &common::WrkRequest::get(&headers))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.errors(), 0, "{url} answered errors under load: {r:?}");
+    Load { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms }
 }
 
 /// The built-in generator: `CONNECTIONS` tasks sharing [`REQUESTS`].
@@ -164,7 +135,7 @@ fn main() {
             .expect("login json");
         login["access_token"].as_str().expect("access_token").to_string()
     });
-    let use_wrk = wrk_available();
+    let use_wrk = common::wrk_available();
     let load = |url: &str, header: Option<(&str, &str)>| {
         if use_wrk { wrk(url, header) } else { rt.block_on(builtin(&client, url, header)) }
     };
@@ -173,7 +144,7 @@ fn main() {
     } else {
         format!("built-in generator (wrk not installed), {CONNECTIONS} concurrent, {REQUESTS} requests per route")
     };
-    let (l1, l5, l15) = load_average();
+    let (l1, l5, l15) = common::load_average();
     println!("{generator}; 2 cores shared by client and servers (load average {l1} {l5} {l15})");
     let bearer = format!("Bearer {BARE_TOKEN}");
     let base = load(&format!("{bare}/bare"), Some(("Authorization", &bearer)));
@@ -199,12 +170,6 @@ fn main() {
     }
     drop(daemon);
     limiter_cost();
-}
-
-fn load_average() -> (String, String, String) {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let mut it = text.split_whitespace().map(str::to_owned);
-    (it.next().unwrap_or_default(), it.next().unwrap_or_default(), it.next().unwrap_or_default())
 }
 
 /// Limiter decision cost, in-process, next to a keyed `HashMap` lookup.
