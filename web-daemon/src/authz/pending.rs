@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::Scopes;
 use crate::store::pending_flows::{self, AuthorizationRow};
-use crate::store::{Store, StoreError};
+use crate::store::{SqlError, Store, StoreError};
 
 /// How long a person has to sign in and decide.
 pub const PENDING_TTL_SECS: i64 = 600;
@@ -56,7 +56,7 @@ impl PendingAuthorization {
 
     fn from_row(row: AuthorizationRow) -> Result<Self, StoreError> {
         let scopes = Scopes::parse(&row.scopes)
-            .map_err(|e| StoreError::Invalid(format!("a held authorization request's scopes: {e}")))?;
+            .map_err(|e| StoreError::Sql(SqlError::conversion(5, format!("held scopes: {e}"))))?;
         Ok(Self {
             client_id: row.client_id,
             client_name: row.client_name,

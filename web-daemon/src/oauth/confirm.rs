@@ -55,9 +55,8 @@ pub async fn hold(
 ) -> Result<(), StoreError> {
     let PendingConfirmation { tenant_id, user_id, provider, code, scope, expires_at } = pending;
     let aad = TokenAad::confirmation_code(tenant_id.clone(), &user_id, provider);
-    let Sealed { nonce, ciphertext } = vault
-        .seal(&aad, code.expose().as_bytes())
-        .map_err(|e| StoreError::Invalid(format!("sealing a provider code: {e}")))?;
+    let Sealed { nonce, ciphertext } =
+        vault.seal(&aad, code.expose().as_bytes()).map_err(|e| StoreError::Seal(format!("a provider code: {e}")))?;
     let row = ConfirmationRow {
         tenant_id,
         user_id,

@@ -77,6 +77,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("blocking task failed: {0}")]
     Join(String),
+    /// A secret could not be sealed for storage (a server fault, never the caller's input).
+    #[error("sealing a secret for storage failed: {0}")]
+    Seal(String),
     /// The database or its directory is reachable by someone else.
     #[error("refusing to open the database: {0}")]
     Insecure(String),
