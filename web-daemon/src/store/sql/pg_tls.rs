@@ -120,9 +120,13 @@ impl TlsRequest {
     }
 }
 
-/// `%XX` escapes of a URL query value decoded (a path with spaces, say).
+/// `%XX` escapes of a URL query value decoded (a path with spaces, say); a `+` stays a `+` (a
+/// connection URI is not a form).
 fn percent_decode(value: &str) -> String {
-    url::form_urlencoded::parse(format!("v={value}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("v={}", value.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 impl PgTarget {
@@ -150,6 +154,8 @@ mod tests {
         let (url, r) = TlsRequest::split("postgres://u@h/db?sslmode=prefer").expect("split");
         assert_eq!((url.as_str(), r.required), ("postgres://u@h/db", false));
         assert_eq!(TlsRequest::split("postgres://u@h/db").expect("plain").1, TlsRequest::default());
+        let (_, r) = TlsRequest::split("postgres://u@h/db?sslmode=require&sslrootcert=/ca+1%20b.pem").expect("split");
+        assert_eq!(r.root_cert, Some(PathBuf::from("/ca+1 b.pem")));
         assert!(TlsRequest::split("postgres://u@h/db?sslmode=sometimes").is_err());
         assert!(TlsRequest::split("postgres://u@h/db?sslrootcert=/ca.pem").is_err(), "a CA without TLS");
         assert!(TlsRequest::split("postgres://u@h/db?sslmode=require&sslrootcert=ca.pem").is_err(), "relative");
