@@ -10,9 +10,8 @@
 //! [`MAX_PENDING`] requests are held (expired ones are dropped first, then the oldest), each for
 //! [`PENDING_TTL_SECS`]; the decision takes the request once, even when replicas race.
 
-use sha2::{Digest, Sha256};
-
 use super::Scopes;
+use crate::oauth::token_hash as key;
 use crate::store::pending_flows::{self, AuthorizationRow};
 use crate::store::{SqlError, Store, StoreError};
 
@@ -34,10 +33,6 @@ pub struct PendingAuthorization {
     pub scopes: Scopes,
     pub resource: String,
     pub expires_at: i64,
-}
-
-fn key(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
 }
 
 impl PendingAuthorization {
