@@ -149,9 +149,7 @@ impl Daemon {
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(data.clone())
-                .wrap(actix_web::middleware::from_fn(http::ratelimit::rate_limit_headers))
-                .wrap(actix_web::middleware::from_fn(http::host::require_allowed_host))
-                .wrap(actix_web::middleware::from_fn(http::deadline::body_deadline))
+                .wrap(actix_web::middleware::from_fn(http::edge))
                 .wrap(access_log())
                 .configure(http::body_limits(max_body))
                 .configure(http::configure(sandbox.clone()))

@@ -3,7 +3,7 @@
 //! - The request head must arrive within [`CLIENT_REQUEST_TIMEOUT`] (actix answers 408);
 //!   idle keep-alive connections close after [`KEEP_ALIVE`]; a closing connection gets
 //!   [`CLIENT_DISCONNECT_TIMEOUT`] to shut down.
-//! - Request bodies ([`body_deadline`], on the whole App): a body must arrive at an average of at
+//! - Request bodies ([`limit_body`], on the whole App): a body must arrive at an average of at
 //!   least [`MIN_BODY_BYTES_PER_SEC`] after a grace of [`BODY_GRACE`]: the deadline is
 //!   `start + BODY_GRACE + received / MIN_BODY_BYTES_PER_SEC`, so every byte received buys
 //!   time (a large import at a normal speed never hits it) while a body trickling in a byte at
@@ -18,12 +18,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::error::PayloadError;
-use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{Error, HttpMessage};
 use futures_util::Stream;
 use tokio::time::{Instant, Sleep};
 
@@ -43,18 +41,15 @@ pub fn is_body_timeout(e: &PayloadError) -> bool {
     matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
 }
 
-/// App-wide middleware: puts the body deadline on every request body (see the module docs).
-pub async fn body_deadline(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+/// Puts the body deadline on `req`'s body (see the module docs); run for every request by the
+/// App-wide [`super::edge`].
+pub fn limit_body(req: &mut ServiceRequest) {
     if !req.head().upgrade() {
         match req.take_payload() {
             Payload::None => {}
             inner => req.set_payload(Payload::Stream { payload: Box::pin(Deadline::new(inner)) }),
         }
     }
-    next.call(req).await
 }
 
 /// A payload that fails with `TimedOut` once its deadline passes.

@@ -3,7 +3,7 @@
 //!
 //! Allowed names ([`allowed_hosts`], computed in `names.rs`, a leaf the state builder uses): `localhost`, `127.0.0.1`, `::1`, the bound address and
 //! the host of `public_url`. A request whose `Host` names anything else is refused with 403
-//! JSON before any route runs ([`require_allowed_host`], mounted once on the App). A request
+//! JSON before any route runs ([`check_host`], run by the App-wide [`super::edge`]). A request
 //! without `Host` (HTTP/1.0) passes: a browser always sends one.
 //!
 //! Allowed origins ([`allowed_origins`]): `public_url`'s origin and `http://` + each loopback
@@ -24,32 +24,39 @@ use super::names::origin_of;
 pub use super::names::{allowed_hosts, allowed_origins};
 use crate::state::AppState;
 
-/// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`), lower-cased.
-fn host_name(value: &str) -> Option<String> {
-    let authority: http::uri::Authority = value.parse().ok()?;
-    Some(authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase())
+/// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`), as sent (compare
+/// it case-insensitively); `None` when the value is not of that shape. Borrowed, no allocation:
+/// this runs on every request.
+fn host_name(value: &str) -> Option<&str> {
+    let (host, port) = match value.strip_prefix('[') {
+        Some(rest) => {
+            let (host, after) = rest.split_once(']')?;
+            let port = if after.is_empty() { "" } else { after.strip_prefix(':')? };
+            (host, port)
+        }
+        None => value.split_once(':').unwrap_or((value, "")),
+    };
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(&b));
+    let port_ok = port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+    (host_ok && port_ok).then_some(host)
 }
 
 fn is_allowed(state: &AppState, host: &str) -> bool {
     state.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
-/// App-wide middleware: 403 JSON unless `Host` names this daemon.
-pub async fn require_allowed_host(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+/// The App-wide Host check (run by [`super::edge`]): 403 JSON unless `Host` names this daemon.
+pub fn check_host(req: &ServiceRequest) -> Result<(), ApiError> {
     if let (Some(state), Some(value)) = (req.app_data::<web::Data<AppState>>(), req.headers().get(header::HOST)) {
         let host = value.to_str().ok().and_then(host_name);
-        if !host.as_deref().is_some_and(|h| is_allowed(state, h)) {
+        if !host.is_some_and(|h| is_allowed(state, h)) {
             tracing::info!(path = req.path(), "request for a Host this daemon does not serve refused");
             return Err(ApiError::forbidden(
                 "Host not allowed: this daemon answers only to its own address (set public_url when it is reached by another name)",
-            )
-            .into());
+            ));
         }
     }
-    next.call(req).await
+    Ok(())
 }
 
 /// Route middleware for the MCP routes: 403 JSON when `Origin` is not one of
@@ -77,10 +84,13 @@ mod tests {
 
     #[test]
     fn hosts_and_ports() {
-        assert_eq!(host_name("127.0.0.1:8081").as_deref(), Some("127.0.0.1"));
-        assert_eq!(host_name("[::1]:8081").as_deref(), Some("::1"));
-        assert_eq!(host_name("LocalHost").as_deref(), Some("localhost"));
-        assert_eq!(host_name("a b"), None);
+        assert_eq!(host_name("127.0.0.1:8081"), Some("127.0.0.1"));
+        assert_eq!(host_name("[::1]:8081"), Some("::1"));
+        assert_eq!(host_name("[::1]"), Some("::1"));
+        assert_eq!(host_name("LocalHost"), Some("LocalHost"));
+        for bad in ["a b", "", ":80", "[::1", "[::1]x", "h:8o", "h:123456", "u@h", "h/x", "h:1:2"] {
+            assert_eq!(host_name(bad), None, "{bad:?}");
+        }
         let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap_or_else(|_| unreachable!());
         let hosts = allowed_hosts(&addr, "https://pacer.example.org/");
         assert!(hosts.contains(&"pacer.example.org".to_string()) && hosts.contains(&"::1".to_string()));

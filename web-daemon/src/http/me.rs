@@ -1,14 +1,12 @@
 //! `GET /api/me`: who an API key belongs to. Agents call it to check their key; it is limited
 //! per key like every other key-authenticated route.
 
-use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, get};
 use pacer_shared::{TenantId, Tier, UserId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{ApiKeyAuth, TenantHeader};
-use super::ratelimit::rate_limit_headers;
 
 /// The identity behind an API key.
 #[derive(Serialize, ToSchema)]
@@ -38,7 +36,7 @@ pub struct Me {
         super::responses::RateLimited,
     )
 )]
-#[get("/api/me", wrap = "from_fn(rate_limit_headers)")]
+#[get("/api/me")]
 pub async fn me(auth: ApiKeyAuth) -> HttpResponse {
     let ApiKeyAuth(p) = auth;
     HttpResponse::Ok().json(Me {

@@ -2,8 +2,8 @@
 //! ([`routes`], through utoipa's actix bindings) or [`undocumented`] (one list, with reasons).
 //!
 //! App-level pieces the daemon adds once (see `Daemon::serve`): [`body_limits`] (JSON, form and
-//! raw body caps), and optionally `from_fn(ratelimit::rate_limit_headers)` for routes of other
-//! modules that record rate-limit decisions.
+//! raw body caps) and `from_fn(edge)` (the `Host` check, the body deadline and the rate-limit
+//! headers, in one layer).
 
 pub mod a2a;
 pub mod auth;
@@ -17,6 +17,8 @@ pub mod charts;
 pub mod client_ip;
 pub mod dashboard;
 pub mod deadline;
+mod edge;
+pub use edge::edge;
 pub mod error;
 pub mod extract;
 pub mod fallback;

@@ -4,9 +4,8 @@
 //! How routes opt in:
 //! - **Per API key**: take [`ApiKeyAuth`](super::extract::ApiKeyAuth) as an argument. It checks
 //!   the key's bucket, [`record`]s the [`Decision`] in the request extensions and fails with 429
-//!   when denied. Wrap the route with [`rate_limit_headers`] (`#[get("/x", wrap =
-//!   "from_fn(rate_limit_headers)")]`, or once at App level) so every response — 200s included —
-//!   carries the headers.
+//!   when denied. [`add_recorded_headers`], run by the App-wide [`super::edge`], puts the
+//!   headers on every response — 200s included.
 //! - **Per client**: wrap the resource or scope with [`PerIpLimit`], e.g.
 //!   `web::scope("/oauth").wrap(PerIpLimit::new("oauth"))`. It checks the IP's bucket for that
 //!   scope before the handler runs and adds the headers itself.
@@ -18,7 +17,6 @@ use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
@@ -27,7 +25,7 @@ use super::error::{ApiError, apply_headers};
 use crate::limits::{Decision, LimitKey};
 use crate::state::AppState;
 
-/// The decision taken for this request, kept in its extensions for [`rate_limit_headers`].
+/// The decision taken for this request, kept in its extensions for [`add_recorded_headers`].
 #[derive(Debug, Clone, Copy)]
 struct Recorded(Decision);
 
@@ -41,17 +39,12 @@ pub fn recorded(req: &HttpRequest) -> Option<Decision> {
     req.extensions().get::<Recorded>().map(|r| r.0)
 }
 
-/// Middleware (use with `actix_web::middleware::from_fn`): adds the rate-limit headers of the
-/// decision an extractor [`record`]ed, to whatever response the route produced.
-pub async fn rate_limit_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let mut res = next.call(req).await?;
+/// Adds the rate-limit headers of the decision an extractor [`record`]ed to whatever response
+/// the route produced; run for every response by the App-wide [`super::edge`].
+pub fn add_recorded_headers<B>(res: &mut ServiceResponse<B>) {
     if let Some(d) = recorded(res.request()) {
         apply_headers(res.headers_mut(), &d);
     }
-    Ok(res)
 }
 
 /// Middleware limiting requests per client within `scope` (separate buckets per scope). The

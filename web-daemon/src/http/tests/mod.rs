@@ -68,6 +68,7 @@ macro_rules! app {
         actix_web::test::init_service(
             actix_web::App::new()
                 .app_data($fx.data.clone())
+                .wrap(actix_web::middleware::from_fn($crate::http::edge))
                 .configure($crate::http::body_limits($crate::http::tests::MAX_BODY))
                 .configure($crate::http::configure(None)),
         )
