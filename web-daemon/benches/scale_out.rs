@@ -604,6 +604,7 @@ fn cases(
         body: Some(mcp_body),
         expect: Some("\"structuredContent\""),
         refuse: Some("\"isError\":true"),
+        pause_ms: 0.0,
     };
     Ok(vec![
         case(p, KEYS_LIST, backend, targets, "/api/keys/list", &keys)?,

@@ -214,12 +214,16 @@ pub struct WrkRequest<'a> {
     /// A 2xx answer whose body holds this is counted in [`WrkResult::bad_bodies`] (e.g. a
     /// JSON-RPC error or a tool's `"isError":true`, both HTTP 200).
     pub refuse: Option<&'a str>,
+    /// Mean pause (ms) of each connection between an answer and its next request; 0 = flat
+    /// out. wrk's `delay()` takes whole milliseconds, so a fraction is a random mix of the two
+    /// neighbours. Paces the load below saturation (latency at a given rate).
+    pub pause_ms: f64,
 }
 
 impl WrkRequest<'_> {
     /// `GET` with `headers`, any 2xx answer counting as good.
     pub fn get<'a>(headers: &'a [(&'a str, &'a str)]) -> WrkRequest<'a> {
-        WrkRequest { method: "GET", headers, body: None, expect: None, refuse: None }
+        WrkRequest { method: "GET", headers, body: None, expect: None, refuse: None, pause_ms: 0.0 }
     }
 }
 
@@ -285,6 +289,13 @@ fn wrk_script(req: &WrkRequest<'_>) -> String {
     }
     for (name, value) in req.headers {
         lua += &format!("wrk.headers[ {} ] = {}\n", lua_string(name), lua_string(value));
+    }
+    if req.pause_ms > 0.0 {
+        lua += &format!(
+            "local pause = {}\nfunction delay()\n  local whole = math.floor(pause)\n  \
+             if math.random() < pause - whole then return whole + 1 end\n  return whole\nend\n",
+            req.pause_ms
+        );
     }
     if req.expect.is_some() || req.refuse.is_some() {
         let opt = |s: Option<&str>| s.map_or("nil".to_owned(), lua_string);
