@@ -106,7 +106,7 @@ pub enum JsonRpcVersion {
     params(
         TenantHeader,
         ("Accept" = String, Header, pattern = "^(application/json, text/event-stream|text/event-stream, application/json)$", description = "Must list both `application/json` and `text/event-stream`"),
-        ("MCP-Protocol-Version" = Option<McpProtocolVersion>, Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
+        ("MCP-Protocol-Version" = inline(Option<McpProtocolVersion>), Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
         ("Mcp-Method" = Option<String>, Header, description = "2026-07-28: the JSON-RPC method of the body"),
         ("Mcp-Name" = Option<String>, Header, description = "2026-07-28: the tool, prompt or resource the body names"),
     ),

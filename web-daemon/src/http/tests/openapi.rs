@@ -40,6 +40,36 @@ async fn openapi_document_lists_routes_and_security() {
     assert!(r.body["components"]["schemas"]["KeyCreatedBody"].is_object());
     let params = r.body["paths"]["/api/me"]["get"]["parameters"].as_array().unwrap();
     assert!(params.iter().any(|p| p["name"] == "X-Tenant-ID" && p["in"] == "header"), "{params:?}");
+    let params = r.body["paths"]["/mcp"]["post"]["parameters"].as_array().unwrap();
+    let version = params.iter().find(|p| p["name"] == "MCP-Protocol-Version").expect("MCP-Protocol-Version");
+    let schema = version["schema"].to_string();
+    assert!(schema.contains("\"2025-06-18\"") && schema.contains("\"2026-07-28\""), "{schema}");
+}
+
+/// Every `$ref` in the document points at something the document holds: a reference to a schema
+/// that was never registered (a header parameter's type, say) makes clients and Schemathesis skip
+/// that part of the operation.
+#[actix_web::test]
+async fn every_reference_in_the_document_resolves() {
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(http::openapi::document_json()).expect("the document is JSON");
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty(), "the document has references");
+    let unresolved: BTreeSet<&str> =
+        all.into_iter().filter(|r| r.strip_prefix('#').is_none_or(|pointer| doc.pointer(pointer).is_none())).collect();
+    assert!(unresolved.is_empty(), "references to nothing: {unresolved:?}");
 }
 
 /// One registration per route: every resource the app mounts (the daemon's `http::configure`,
