@@ -293,7 +293,7 @@ fn requested_version(req: &HttpRequest) -> Option<String> {
     request_body = JsonRpcRequest,
     params(
         TenantHeader,
-        ("A2A-Version" = Option<String>, Header, description = "`1.0` or `0.3` (also accepted as a query parameter); without it the method name chooses"),
+        ("A2A-Version" = Option<String>, Header, nullable = false, description = "`1.0` or `0.3` (also accepted as a query parameter); without it the method name chooses"),
     ),
     security(("api_key" = [])),
     responses(

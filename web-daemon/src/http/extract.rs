@@ -31,7 +31,7 @@ pub const X_TENANT_ID: HeaderName = HeaderName::from_static("x-tenant-id");
 #[into_params(parameter_in = Header)]
 pub struct TenantHeader {
     /// When present, must equal the caller's tenant id, else 403.
-    #[param(rename = "X-Tenant-ID")]
+    #[param(rename = "X-Tenant-ID", nullable = false)]
     #[allow(dead_code)]
     x_tenant_id: Option<String>,
 }

@@ -106,9 +106,9 @@ pub enum JsonRpcVersion {
     params(
         TenantHeader,
         ("Accept" = String, Header, pattern = "^(application/json, text/event-stream|text/event-stream, application/json)$", description = "Must list both `application/json` and `text/event-stream`"),
-        ("MCP-Protocol-Version" = inline(Option<McpProtocolVersion>), Header, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
-        ("Mcp-Method" = Option<String>, Header, description = "2026-07-28: the JSON-RPC method of the body"),
-        ("Mcp-Name" = Option<String>, Header, description = "2026-07-28: the tool, prompt or resource the body names"),
+        ("MCP-Protocol-Version" = inline(Option<McpProtocolVersion>), Header, nullable = false, description = "The negotiated version, e.g. `2025-06-18`, on requests after `initialize`; on 2026-07-28 requests the version in `_meta`"),
+        ("Mcp-Method" = Option<String>, Header, nullable = false, description = "2026-07-28: the JSON-RPC method of the body"),
+        ("Mcp-Name" = Option<String>, Header, nullable = false, description = "2026-07-28: the tool, prompt or resource the body names"),
     ),
     request_body(content = JsonRpcMessage, content_type = "application/json", description = "One JSON-RPC message (request or notification), at most about 34 MiB: room for a base64-encoded 25 MiB activity file"),
     security(("api_key" = []), ("mcp_oauth" = ["activities:read"])),

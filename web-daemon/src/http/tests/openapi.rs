@@ -72,6 +72,25 @@ async fn every_reference_in_the_document_resolves() {
     assert!(unresolved.is_empty(), "references to nothing: {unresolved:?}");
 }
 
+/// A header is absent or a string, never JSON `null`: an optional header is `required: false`
+/// with a non-nullable schema (utoipa makes `Option<T>` headers nullable unless told), or a
+/// fuzzer sends the text `null` as a "valid" value.
+#[actix_web::test]
+async fn header_parameters_are_never_nullable() {
+    let doc: serde_json::Value = serde_json::from_str(http::openapi::document_json()).expect("the document is JSON");
+    let mut headers = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for p in op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "header") {
+                headers += 1;
+                let schema = p["schema"].to_string();
+                assert!(!schema.contains("\"null\""), "{method} {path}: header {} may be null: {schema}", p["name"]);
+            }
+        }
+    }
+    assert!(headers > 10, "the document declares its header parameters ({headers})");
+}
+
 /// One registration per route: every resource the app mounts (the daemon's `http::configure`,
 /// sandbox included) is a documented path or under a prefix of [`UNDOCUMENTED`]; every
 /// documented path is mounted; and on a documented path every method the document does not list
