@@ -67,8 +67,7 @@ pub const PACERD: &str = env!("CARGO_BIN_EXE_pacerd");
 
 /// `config.toml` with the per-key and per-IP limiters on but high enough that the load is
 /// measured, not denied.
-pub const HIGH_LIMITS: &str = "[limits]\nfree_per_minute = 10000000\npremium_per_minute = 10000000\n\
-enterprise_per_minute = 10000000\nip_per_minute = 10000000\n";
+pub const HIGH_LIMITS: &str = include_str!("../../tests/high_limits.toml");
 
 /// A daemon on a private temp home; killed (and waited for) when dropped.
 pub struct Daemon {

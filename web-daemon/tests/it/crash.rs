@@ -91,9 +91,7 @@ fn config(sandbox: &str) -> Options {
         ("PACER_STRAVA_OAUTH_BASE", sandbox.to_owned()),
     ];
     Options {
-        config_toml: "[limits]\nfree_per_minute = 1000000\npremium_per_minute = 1000000\n\
-                      enterprise_per_minute = 1000000\nip_per_minute = 1000000\n"
-            .into(),
+        config_toml: include_str!("../high_limits.toml").into(),
         env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         ..Options::default()
     }
