@@ -46,6 +46,11 @@ async fn openapi_document_lists_routes_and_security() {
     assert!(schema.contains("\"2025-06-18\"") && schema.contains("\"2026-07-28\""), "{schema}");
 }
 
+/// The document the daemon serves, parsed.
+fn document() -> serde_json::Value {
+    serde_json::from_str(http::openapi::document_json()).expect("the document is JSON")
+}
+
 /// Every `$ref` in the document points at something the document holds: a reference to a schema
 /// that was never registered (a header parameter's type, say) makes clients and Schemathesis skip
 /// that part of the operation.
@@ -63,7 +68,7 @@ async fn every_reference_in_the_document_resolves() {
             _ => {}
         }
     }
-    let doc: serde_json::Value = serde_json::from_str(http::openapi::document_json()).expect("the document is JSON");
+    let doc = document();
     let mut all = Vec::new();
     refs(&doc, &mut all);
     assert!(!all.is_empty(), "the document has references");
@@ -77,7 +82,7 @@ async fn every_reference_in_the_document_resolves() {
 /// fuzzer sends the text `null` as a "valid" value.
 #[actix_web::test]
 async fn header_parameters_are_never_nullable() {
-    let doc: serde_json::Value = serde_json::from_str(http::openapi::document_json()).expect("the document is JSON");
+    let doc = document();
     let mut headers = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
